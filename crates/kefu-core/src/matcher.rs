@@ -1,0 +1,284 @@
+//! The matcher: one pass over the original text that normalises each character
+//! and steps an Aho–Corasick DFA over the normalised bytes at the same time,
+//! recording where pattern fragments end. Sequences with gaps are stitched from
+//! those fragment hits afterwards, which only touches the (few) hits.
+
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
+
+use crate::normalize::{normalize_char, Norm};
+use crate::pattern::Sequence;
+
+/// One normalised character and the original characters it stands for.
+#[derive(Debug, Clone, Copy)]
+struct NormChar {
+    /// First original char index (inclusive).
+    start: u32,
+    /// Last original char index (exclusive); > start + 1 for collapsed runs.
+    end: u32,
+    /// A clause boundary (punctuation, space, start of text) precedes it.
+    boundary_before: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FragHit {
+    fragment: u32,
+    /// Normalised char range, end exclusive.
+    nstart: u32,
+    nend: u32,
+}
+
+/// A sequence matched in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatternHit {
+    /// The owner given when the sequence was added (a rule, an exception, a cue…).
+    pub owner: u32,
+    /// Span in the original text, in chars, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// Where the sequence's last fragment (its key words) starts; exceptions
+    /// cancel a hit when they cover `core_start..end`.
+    pub core_start: usize,
+}
+
+#[derive(Debug)]
+struct CompiledSeq {
+    fragments: Vec<u32>,
+    gaps: Vec<u8>,
+    anchor_start: bool,
+    anchor_end: bool,
+    owner: u32,
+}
+
+/// Reusable buffers, so that checking a draft on every keystroke allocates nothing.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    chars: Vec<NormChar>,
+    frag_hits: Vec<FragHit>,
+    hits: Vec<PatternHit>,
+}
+
+/// A compiled set of sequences.
+#[derive(Debug)]
+pub struct Matcher {
+    dfa: Option<DFA>,
+    /// Fragment id → its length in normalised chars.
+    fragment_chars: Vec<u32>,
+    seqs: Vec<CompiledSeq>,
+    /// Fragment id → sequences that end with it.
+    final_of: Vec<Vec<u32>>,
+}
+
+impl Matcher {
+    /// Compiles `(owner, sequence)` pairs.
+    pub fn new<'a>(sequences: impl IntoIterator<Item = (u32, &'a Sequence)>) -> Result<Self, String> {
+        let mut fragment_ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let mut fragments: Vec<String> = Vec::new();
+        let mut seqs = Vec::new();
+        for (owner, seq) in sequences {
+            let ids = seq
+                .fragments
+                .iter()
+                .map(|f| {
+                    *fragment_ids.entry(f.clone()).or_insert_with(|| {
+                        fragments.push(f.clone());
+                        (fragments.len() - 1) as u32
+                    })
+                })
+                .collect();
+            seqs.push(CompiledSeq {
+                fragments: ids,
+                gaps: seq.gaps.clone(),
+                anchor_start: seq.anchor_start,
+                anchor_end: seq.anchor_end,
+                owner,
+            });
+        }
+        let mut final_of = vec![Vec::new(); fragments.len()];
+        for (i, s) in seqs.iter().enumerate() {
+            if let Some(&last) = s.fragments.last() {
+                final_of[last as usize].push(i as u32);
+            }
+        }
+        let dfa = if fragments.is_empty() {
+            None
+        } else {
+            Some(
+                DFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .start_kind(StartKind::Unanchored)
+                    .byte_classes(true)
+                    .build(&fragments)
+                    .map_err(|e| format!("无法编译匹配自动机: {e}"))?,
+            )
+        };
+        let fragment_chars = fragments.iter().map(|f| f.chars().count() as u32).collect();
+        Ok(Matcher { dfa, fragment_chars, seqs, final_of })
+    }
+
+    /// The fragments (normalised literals) this matcher looks for.
+    pub fn fragment_count(&self) -> usize {
+        self.fragment_chars.len()
+    }
+
+    /// Finds every sequence in `text`. Hits are in order of their end.
+    pub fn find<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [PatternHit] {
+        scratch.chars.clear();
+        scratch.frag_hits.clear();
+        scratch.hits.clear();
+        let Some(dfa) = &self.dfa else { return &scratch.hits };
+        self.scan(dfa, text, scratch);
+        for i in 0..scratch.frag_hits.len() {
+            let hit = scratch.frag_hits[i];
+            for &seq_id in &self.final_of[hit.fragment as usize] {
+                let seq = &self.seqs[seq_id as usize];
+                if let Some(nstart) = self.stitch(seq, seq.fragments.len() - 1, hit, i, &scratch.frag_hits) {
+                    if let Some(found) = anchored_span(seq, nstart, hit.nend, &scratch.chars) {
+                        let core_start = scratch.chars[hit.nstart as usize].start as usize;
+                        scratch.hits.push(PatternHit { owner: seq.owner, start: found.0, end: found.1, core_start });
+                    }
+                }
+            }
+        }
+        &scratch.hits
+    }
+
+    /// Pass one: normalise and step the automaton, char by char.
+    fn scan(&self, dfa: &DFA, text: &str, scratch: &mut Scratch) {
+        let Ok(mut sid) = dfa.start_state(Anchored::No) else { return };
+        let mut last: Option<char> = None;
+        let mut boundary = true;
+        let mut buf = [0u8; 4];
+        for (idx, c) in text.chars().enumerate() {
+            let idx = idx as u32;
+            let k = match normalize_char(c) {
+                Norm::Skip { boundary: b } => {
+                    boundary |= b;
+                    continue;
+                }
+                Norm::Keep(k) => k,
+            };
+            if last == Some(k) && !boundary {
+                // A repeated character extends the previous one.
+                if let Some(prev) = scratch.chars.last_mut() {
+                    prev.end = idx + 1;
+                }
+                continue;
+            }
+            last = Some(k);
+            scratch.chars.push(NormChar { start: idx, end: idx + 1, boundary_before: boundary });
+            boundary = false;
+            for &b in k.encode_utf8(&mut buf).as_bytes() {
+                sid = dfa.next_state(Anchored::No, sid, b);
+            }
+            if dfa.is_match(sid) {
+                let nend = scratch.chars.len() as u32;
+                for m in 0..dfa.match_len(sid) {
+                    let fragment = dfa.match_pattern(sid, m).as_u32();
+                    let len = self.fragment_chars[fragment as usize];
+                    scratch.frag_hits.push(FragHit { fragment, nstart: nend - len, nend });
+                }
+            }
+        }
+    }
+
+    /// Finds fragments `0..=k` of `seq` ending with `hit` (fragment k), returning
+    /// the normalised start of fragment 0. Earlier fragments must end within the
+    /// gap before the next one starts; the closest candidate is tried first.
+    fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, hit_index: usize, hits: &[FragHit]) -> Option<u32> {
+        if k == 0 {
+            return Some(hit.nstart);
+        }
+        let want = seq.fragments[k - 1];
+        let gap = u32::from(seq.gaps[k - 1]);
+        let lowest_end = hit.nstart.saturating_sub(gap);
+        for j in (0..hit_index).rev() {
+            let prev = hits[j];
+            if prev.nend < lowest_end {
+                break;
+            }
+            if prev.fragment == want && prev.nend <= hit.nstart {
+                if let Some(start) = self.stitch(seq, k - 1, prev, j, hits) {
+                    return Some(start);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Applies the `^`/`$` anchors and maps a normalised span to original chars.
+fn anchored_span(seq: &CompiledSeq, nstart: u32, nend: u32, chars: &[NormChar]) -> Option<(usize, usize)> {
+    let first = chars.get(nstart as usize)?;
+    let last = chars.get(nend as usize - 1)?;
+    if seq.anchor_start && !first.boundary_before {
+        return None;
+    }
+    if seq.anchor_end && chars.get(nend as usize).is_some_and(|next| !next.boundary_before) {
+        return None;
+    }
+    Some((first.start as usize, last.end as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::compile;
+
+    fn matcher(patterns: &[&str]) -> Matcher {
+        let seqs: Vec<(u32, Sequence)> = patterns
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| compile(p).expect("pattern").into_iter().map(move |s| (i as u32, s)))
+            .collect();
+        Matcher::new(seqs.iter().map(|(o, s)| (*o, s))).expect("matcher")
+    }
+
+    fn spans(m: &Matcher, text: &str) -> Vec<(u32, usize, usize)> {
+        let mut scratch = Scratch::default();
+        m.find(text, &mut scratch).iter().map(|h| (h.owner, h.start, h.end)).collect()
+    }
+
+    #[test]
+    fn spans_are_in_original_chars() {
+        let m = matcher(&["不知道"]);
+        assert_eq!(spans(&m, "我不知道"), vec![(0, 1, 4)]);
+        assert_eq!(spans(&m, "我 不 知 道"), vec![(0, 2, 7)]);
+        assert_eq!(spans(&m, "我*不*知*道!"), vec![(0, 2, 7)]);
+        assert_eq!(spans(&m, "不不不知道"), vec![(0, 0, 5)]);
+        assert_eq!(spans(&m, "不\u{200b}知道"), vec![(0, 0, 4)]);
+    }
+
+    #[test]
+    fn gaps_are_bounded() {
+        let m = matcher(&["我~2不知道"]);
+        assert_eq!(spans(&m, "我真的不知道"), vec![(0, 0, 6)]);
+        assert_eq!(spans(&m, "我不知道"), vec![(0, 0, 4)]);
+        assert!(spans(&m, "我今天真的是不知道").is_empty());
+    }
+
+    #[test]
+    fn anchors_look_at_clause_boundaries() {
+        let m = matcher(&["^什么$"]);
+        assert_eq!(spans(&m, "什么？"), vec![(0, 0, 2)]);
+        assert_eq!(spans(&m, "好的，什么！"), vec![(0, 3, 5)]);
+        assert!(spans(&m, "什么时候").is_empty());
+        assert!(spans(&m, "为什么").is_empty());
+    }
+
+    #[test]
+    fn traditional_and_width() {
+        let m = matcher(&["其它部门的问题"]);
+        assert_eq!(spans(&m, "這是其它部門的問題"), vec![(0, 2, 9)]);
+        let m = matcher(&["vip"]);
+        assert_eq!(spans(&m, "ＶＩＰ客户"), vec![(0, 0, 3)]);
+    }
+
+    #[test]
+    fn overlapping_patterns_all_found() {
+        let m = matcher(&["不知道", "我不知道", "知道了"]);
+        let found = spans(&m, "我不知道了");
+        assert!(found.contains(&(0, 1, 4)) && found.contains(&(1, 0, 4)) && found.contains(&(2, 2, 5)));
+    }
+}

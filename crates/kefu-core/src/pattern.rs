@@ -1,0 +1,208 @@
+//! The pattern language of the rulebook (see `rulebook/README.md`):
+//! literals, `[a|b|]` alternations, `~`/`~N` gaps, `^`/`$` clause anchors.
+//!
+//! A pattern compiles into one or more *sequences*: literal fragments (already
+//! normalised) separated by bounded gaps. The matcher finds fragments with a
+//! single Aho–Corasick automaton and stitches sequences together afterwards.
+
+use crate::normalize::normalize_str;
+
+/// Default width of a `~` gap, in normalised characters.
+pub const DEFAULT_GAP: u8 = 4;
+/// A pattern may expand into at most this many sequences.
+pub const MAX_EXPANSIONS: usize = 512;
+
+/// One way a pattern can match: fragments in order, `gaps[i]` being the most
+/// characters allowed between fragment `i` and `i + 1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence {
+    pub fragments: Vec<String>,
+    pub gaps: Vec<u8>,
+    pub anchor_start: bool,
+    pub anchor_end: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Alternatives(Vec<String>),
+    Gap(u8),
+}
+
+/// Compiles a pattern into its sequences, or says what is wrong with it.
+pub fn compile(pattern: &str) -> Result<Vec<Sequence>, String> {
+    let (body, anchor_start, anchor_end) = strip_anchors(pattern);
+    let pieces = parse(body)?;
+    let mut partial: Vec<(Vec<String>, Vec<u8>)> = vec![(vec![String::new()], Vec::new())];
+    for piece in &pieces {
+        match piece {
+            Piece::Gap(n) => {
+                for (frags, gaps) in &mut partial {
+                    frags.push(String::new());
+                    gaps.push(*n);
+                }
+            }
+            Piece::Alternatives(alts) => {
+                if partial.len() * alts.len() > MAX_EXPANSIONS {
+                    return Err(format!("模式展开超过 {MAX_EXPANSIONS} 种组合，请拆分: {pattern}"));
+                }
+                let mut next = Vec::with_capacity(partial.len() * alts.len());
+                for (frags, gaps) in &partial {
+                    for alt in alts {
+                        let mut f = frags.clone();
+                        if let Some(last) = f.last_mut() {
+                            last.push_str(alt);
+                        }
+                        next.push((f, gaps.clone()));
+                    }
+                }
+                partial = next;
+            }
+        }
+    }
+    let mut out: Vec<Sequence> = Vec::new();
+    for (frags, gaps) in partial {
+        let seq = finish(frags, gaps, anchor_start, anchor_end);
+        if seq.fragments.is_empty() {
+            return Err(format!("模式可能匹配空文本: {pattern}"));
+        }
+        if !out.contains(&seq) {
+            out.push(seq);
+        }
+    }
+    Ok(out)
+}
+
+fn strip_anchors(pattern: &str) -> (&str, bool, bool) {
+    let trimmed = pattern.trim();
+    let (body, start) = match trimmed.strip_prefix('^') {
+        Some(rest) => (rest, true),
+        None => (trimmed, false),
+    };
+    match body.strip_suffix('$') {
+        Some(rest) => (rest, start, true),
+        None => (body, start, false),
+    }
+}
+
+fn parse(body: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut chars = body.chars().peekable();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, pieces: &mut Vec<Piece>| {
+        if !literal.is_empty() {
+            pieces.push(Piece::Alternatives(vec![std::mem::take(literal)]));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '[' => {
+                flush(&mut literal, &mut pieces);
+                let mut group = String::new();
+                let mut closed = false;
+                for g in chars.by_ref() {
+                    match g {
+                        ']' => {
+                            closed = true;
+                            break;
+                        }
+                        '[' | '~' | '^' | '$' => return Err(format!("方括号内不能再用 '{g}': {body}")),
+                        _ => group.push(g),
+                    }
+                }
+                if !closed {
+                    return Err(format!("方括号没有闭合: {body}"));
+                }
+                pieces.push(Piece::Alternatives(group.split('|').map(str::to_string).collect()));
+            }
+            ']' => return Err(format!("多余的 ']': {body}")),
+            '|' => return Err(format!("'|' 只能用在方括号内: {body}")),
+            '^' | '$' => return Err(format!("'{c}' 只能出现在模式的开头/结尾: {body}")),
+            '~' => {
+                flush(&mut literal, &mut pieces);
+                let gap = match chars.peek().and_then(|d| d.to_digit(10)) {
+                    Some(d) if d > 0 => {
+                        chars.next();
+                        d as u8
+                    }
+                    Some(_) => return Err(format!("'~0' 没有意义: {body}")),
+                    None => DEFAULT_GAP,
+                };
+                pieces.push(Piece::Gap(gap));
+            }
+            _ => literal.push(c),
+        }
+    }
+    flush(&mut literal, &mut pieces);
+    if pieces.is_empty() {
+        return Err("模式为空".to_string());
+    }
+    Ok(pieces)
+}
+
+/// Normalises fragments and folds away empty ones (from optional groups),
+/// merging the gaps on either side of them.
+fn finish(raw: Vec<String>, gaps: Vec<u8>, anchor_start: bool, anchor_end: bool) -> Sequence {
+    let mut fragments: Vec<String> = Vec::new();
+    let mut out_gaps: Vec<u8> = Vec::new();
+    let mut pending_gap: u8 = 0;
+    for (i, frag) in raw.into_iter().enumerate() {
+        if i > 0 {
+            pending_gap = pending_gap.saturating_add(gaps[i - 1]);
+        }
+        let norm = normalize_str(&frag);
+        if norm.is_empty() {
+            continue;
+        }
+        if !fragments.is_empty() {
+            out_gaps.push(pending_gap);
+        }
+        pending_gap = 0;
+        fragments.push(norm);
+    }
+    Sequence { fragments, gaps: out_gaps, anchor_start, anchor_end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frags(p: &str) -> Vec<Vec<String>> {
+        compile(p).expect("compiles").into_iter().map(|s| s.fragments).collect()
+    }
+
+    #[test]
+    fn literal_and_alternatives() {
+        assert_eq!(frags("不知道"), vec![vec!["不知道".to_string()]]);
+        assert_eq!(frags("不是我的[工作|事]").len(), 2);
+        assert_eq!(frags("[真|]烦人"), vec![vec!["真烦人".to_string()], vec!["烦人".to_string()]]);
+    }
+
+    #[test]
+    fn gaps_and_anchors() {
+        let seqs = compile("^我~不知道$").expect("compiles");
+        assert_eq!(seqs.len(), 1);
+        assert_eq!(seqs[0].fragments, vec!["我", "不知道"]);
+        assert_eq!(seqs[0].gaps, vec![DEFAULT_GAP]);
+        assert!(seqs[0].anchor_start && seqs[0].anchor_end);
+        let seqs = compile("你~2[就|]不懂").expect("compiles");
+        assert_eq!(seqs[0].gaps, vec![2]);
+        // An empty optional between two gaps merges them.
+        let seqs = compile("我~1[也|]~1不知道").expect("compiles");
+        assert!(seqs.iter().any(|s| s.fragments == vec!["我", "不知道"] && s.gaps == vec![2]));
+    }
+
+    #[test]
+    fn normalises_pattern_text() {
+        assert_eq!(frags("這是其它部門"), vec![vec!["这是其它部门".to_string()]]);
+    }
+
+    #[test]
+    fn errors() {
+        assert!(compile("").is_err());
+        assert!(compile("[a|b").is_err());
+        assert!(compile("a]b").is_err());
+        assert!(compile("a|b").is_err());
+        assert!(compile("[|]").is_err());
+        assert!(compile("a^b").is_err());
+    }
+}
