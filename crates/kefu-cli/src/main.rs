@@ -1,1 +1,192 @@
-fn main(){}
+//! `kefu`: the service standards as an executable rulebook, on the command line.
+
+mod commands;
+mod diagnostic;
+mod input;
+mod load;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "kefu", version, about = "kefu —— 客服规范执行引擎：检查坐席用语、识别客户场景、生成标准回复、计算工作日期限")]
+pub struct Cli {
+    /// Load the rulebook from this directory instead of the embedded default.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Load the holiday calendar from this directory (default: DIR/calendar of --rules, or the embedded one).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub calendar: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check agent utterances (one per line) for forbidden phrases.
+    Lint(LintArgs),
+    /// Recognise the scenario of customer utterances (one per line).
+    Classify(ClassifyArgs),
+    /// Render a standard reply for a scenario (or opening/closing).
+    Reply(ReplyArgs),
+    /// The statutory holiday calendar and working-time deadlines.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Browse and validate rulebooks.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Measure lint precision/recall and scenario accuracy on labelled JSONL files.
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+pub struct LintArgs {
+    /// One JSON object per input line.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only the number of lines with a violation.
+    #[arg(long, conflicts_with = "json")]
+    pub count: bool,
+    /// Input file; `-` or nothing reads standard input.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    #[arg(long)]
+    pub json: bool,
+    /// Time the replies are rendered for (RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LineArg {
+    Standard,
+    Vip,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ChannelArg {
+    Phone,
+    Chat,
+}
+
+#[derive(Args)]
+pub struct ReplyArgs {
+    /// A scenario id, `opening` or `closing` (or any phrase id of the rulebook).
+    #[arg(long)]
+    pub scenario: String,
+    /// The moment of the reply (RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long, value_enum, default_value = "standard")]
+    pub line: LineArg,
+    #[arg(long, value_enum, default_value = "phone")]
+    pub channel: ChannelArg,
+    /// 先生 or 女士.
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub surname: Option<String>,
+    #[arg(long)]
+    pub company: Option<String>,
+    #[arg(long = "work-no")]
+    pub work_no: Option<String>,
+    /// Promised reply time in hours.
+    #[arg(long)]
+    pub hours: Option<u32>,
+    /// Answered after more than three rings.
+    #[arg(long)]
+    pub late: bool,
+    /// The agent is a trainee (实习生).
+    #[arg(long)]
+    pub trainee: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// What kind of day a date is.
+    Day {
+        /// YYYY-MM-DD
+        date: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The deadline after a duration, in wall-clock or working time.
+    Due(DueArgs),
+    /// The years the calendar covers.
+    Years,
+}
+
+#[derive(Args)]
+#[group(id = "duration", required = true, multiple = false)]
+pub struct DueArgs {
+    /// Start (RFC 3339).
+    #[arg(long)]
+    pub from: String,
+    /// Wall-clock minutes.
+    #[arg(long, group = "duration")]
+    pub minutes: Option<i64>,
+    /// Working hours (may be fractional, e.g. 1.5).
+    #[arg(long = "working-hours", group = "duration")]
+    pub working_hours: Option<f64>,
+    /// Working days after the day of receipt; ends at the close of the last one.
+    #[arg(long = "working-days", group = "duration")]
+    pub working_days: Option<u32>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (and with --all, scenarios, phrases and procedures).
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only this category.
+        #[arg(long)]
+        category: Option<String>,
+    },
+    /// Show one rule, scenario, phrase or procedure in full.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a rulebook directory and run all its examples.
+    Check { dir: PathBuf },
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Labelled lint examples (JSONL: text, violation, categories).
+    #[arg(long)]
+    pub lint: Vec<PathBuf>,
+    /// Labelled scenario examples (JSONL: text, scenario).
+    #[arg(long)]
+    pub scenario: Vec<PathBuf>,
+    /// Plain text, one ordinary polite agent turn per line: reports the share flagged.
+    #[arg(long)]
+    pub polite: Vec<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    /// List every miss.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = commands::run(&cli);
+    ExitCode::from(code)
+}

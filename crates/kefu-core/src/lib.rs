@@ -4,6 +4,7 @@
 //! all go through [`Engine`].
 
 pub mod calendar;
+pub mod eval;
 pub mod lint;
 pub mod matcher;
 pub mod normalize;

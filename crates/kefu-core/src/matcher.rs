@@ -44,7 +44,8 @@ pub struct PatternHit {
 
 #[derive(Debug)]
 struct CompiledSeq {
-    fragments: Vec<u32>,
+    /// Per segment, the fragment ids that may stand there.
+    segments: Vec<Vec<u32>>,
     gaps: Vec<u8>,
     anchor_start: bool,
     anchor_end: bool,
@@ -78,17 +79,22 @@ impl Matcher {
         let mut seqs = Vec::new();
         for (owner, seq) in sequences {
             let ids = seq
-                .fragments
+                .segments
                 .iter()
-                .map(|f| {
-                    *fragment_ids.entry(f.clone()).or_insert_with(|| {
-                        fragments.push(f.clone());
-                        (fragments.len() - 1) as u32
-                    })
+                .map(|alternatives| {
+                    alternatives
+                        .iter()
+                        .map(|f| {
+                            *fragment_ids.entry(f.clone()).or_insert_with(|| {
+                                fragments.push(f.clone());
+                                (fragments.len() - 1) as u32
+                            })
+                        })
+                        .collect()
                 })
                 .collect();
             seqs.push(CompiledSeq {
-                fragments: ids,
+                segments: ids,
                 gaps: seq.gaps.clone(),
                 anchor_start: seq.anchor_start,
                 anchor_end: seq.anchor_end,
@@ -97,7 +103,7 @@ impl Matcher {
         }
         let mut final_of = vec![Vec::new(); fragments.len()];
         for (i, s) in seqs.iter().enumerate() {
-            if let Some(&last) = s.fragments.last() {
+            for &last in s.segments.last().into_iter().flatten() {
                 final_of[last as usize].push(i as u32);
             }
         }
@@ -133,7 +139,7 @@ impl Matcher {
             let hit = scratch.frag_hits[i];
             for &seq_id in &self.final_of[hit.fragment as usize] {
                 let seq = &self.seqs[seq_id as usize];
-                if let Some(nstart) = self.stitch(seq, seq.fragments.len() - 1, hit, i, &scratch.frag_hits) {
+                if let Some(nstart) = self.stitch(seq, seq.segments.len() - 1, hit, i, &scratch.frag_hits) {
                     if let Some(found) = anchored_span(seq, nstart, hit.nend, &scratch.chars) {
                         let core_start = scratch.chars[hit.nstart as usize].start as usize;
                         scratch.hits.push(PatternHit { owner: seq.owner, start: found.0, end: found.1, core_start });
@@ -183,14 +189,14 @@ impl Matcher {
         }
     }
 
-    /// Finds fragments `0..=k` of `seq` ending with `hit` (fragment k), returning
+    /// Finds segments `0..=k` of `seq` ending with `hit` (in segment k), returning
     /// the normalised start of fragment 0. Earlier fragments must end within the
     /// gap before the next one starts; the closest candidate is tried first.
     fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, hit_index: usize, hits: &[FragHit]) -> Option<u32> {
         if k == 0 {
             return Some(hit.nstart);
         }
-        let want = seq.fragments[k - 1];
+        let want = &seq.segments[k - 1];
         let gap = u32::from(seq.gaps[k - 1]);
         let lowest_end = hit.nstart.saturating_sub(gap);
         for j in (0..hit_index).rev() {
@@ -198,7 +204,7 @@ impl Matcher {
             if prev.nend < lowest_end {
                 break;
             }
-            if prev.fragment == want && prev.nend <= hit.nstart {
+            if prev.nend <= hit.nstart && want.contains(&prev.fragment) {
                 if let Some(start) = self.stitch(seq, k - 1, prev, j, hits) {
                     return Some(start);
                 }

@@ -12,11 +12,12 @@ pub const DEFAULT_GAP: u8 = 4;
 /// A pattern may expand into at most this many sequences.
 pub const MAX_EXPANSIONS: usize = 512;
 
-/// One way a pattern can match: fragments in order, `gaps[i]` being the most
-/// characters allowed between fragment `i` and `i + 1`.
+/// One way a pattern can match: segments in order, each a set of alternative
+/// literal fragments, `gaps[i]` being the most characters allowed between
+/// segment `i` and `i + 1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sequence {
-    pub fragments: Vec<String>,
+    pub segments: Vec<Vec<String>>,
     pub gaps: Vec<u8>,
     pub anchor_start: bool,
     pub anchor_end: bool,
@@ -29,40 +30,76 @@ enum Piece {
 }
 
 /// Compiles a pattern into its sequences, or says what is wrong with it.
+/// Alternations multiply only within a segment (between two gaps); a segment
+/// that can be empty yields one sequence with it and one without.
 pub fn compile(pattern: &str) -> Result<Vec<Sequence>, String> {
     let (body, anchor_start, anchor_end) = strip_anchors(pattern);
     let pieces = parse(body)?;
-    let mut partial: Vec<(Vec<String>, Vec<u8>)> = vec![(vec![String::new()], Vec::new())];
+    // Split into segments separated by gaps, expanding each segment's alternatives.
+    let mut segments: Vec<Vec<String>> = vec![vec![String::new()]];
+    let mut gaps: Vec<u8> = Vec::new();
     for piece in &pieces {
         match piece {
             Piece::Gap(n) => {
-                for (frags, gaps) in &mut partial {
-                    frags.push(String::new());
-                    gaps.push(*n);
-                }
+                segments.push(vec![String::new()]);
+                gaps.push(*n);
             }
             Piece::Alternatives(alts) => {
-                if partial.len() * alts.len() > MAX_EXPANSIONS {
-                    return Err(format!("模式展开超过 {MAX_EXPANSIONS} 种组合，请拆分: {pattern}"));
+                let current = segments.last_mut().ok_or("内部错误")?;
+                if current.len() * alts.len() > MAX_EXPANSIONS {
+                    return Err(format!("一段模式展开超过 {MAX_EXPANSIONS} 种组合，请拆分: {pattern}"));
                 }
-                let mut next = Vec::with_capacity(partial.len() * alts.len());
-                for (frags, gaps) in &partial {
-                    for alt in alts {
-                        let mut f = frags.clone();
-                        if let Some(last) = f.last_mut() {
-                            last.push_str(alt);
-                        }
-                        next.push((f, gaps.clone()));
-                    }
-                }
-                partial = next;
+                *current = current.iter().flat_map(|head| alts.iter().map(move |alt| format!("{head}{alt}"))).collect();
             }
         }
     }
+    // Normalise; a segment containing the empty string is optional.
+    let mut normalised: Vec<(Vec<String>, bool)> = Vec::new();
+    for seg in segments {
+        let mut set: Vec<String> = Vec::new();
+        let mut optional = false;
+        for f in seg {
+            let n = normalize_str(&f);
+            if n.is_empty() {
+                optional = true;
+            } else if !set.contains(&n) {
+                set.push(n);
+            }
+        }
+        normalised.push((set, optional));
+    }
+    let optional_count = normalised.iter().filter(|(set, opt)| *opt && !set.is_empty()).count();
+    if optional_count > 6 {
+        return Err(format!("可省略的段太多（最多 6 个）: {pattern}"));
+    }
     let mut out: Vec<Sequence> = Vec::new();
-    for (frags, gaps) in partial {
-        let seq = finish(frags, gaps, anchor_start, anchor_end);
-        if seq.fragments.is_empty() {
+    for mask in 0u32..(1 << optional_count) {
+        let mut seq = Sequence { segments: Vec::new(), gaps: Vec::new(), anchor_start, anchor_end };
+        let mut pending_gap: u8 = 0;
+        let mut bit = 0;
+        for (i, (set, optional)) in normalised.iter().enumerate() {
+            if i > 0 {
+                pending_gap = pending_gap.saturating_add(gaps[i - 1]);
+            }
+            let keep = if set.is_empty() {
+                false
+            } else if *optional {
+                let k = mask & (1 << bit) != 0;
+                bit += 1;
+                k
+            } else {
+                true
+            };
+            if !keep {
+                continue;
+            }
+            if !seq.segments.is_empty() {
+                seq.gaps.push(pending_gap);
+            }
+            pending_gap = 0;
+            seq.segments.push(set.clone());
+        }
+        if seq.segments.is_empty() {
             return Err(format!("模式可能匹配空文本: {pattern}"));
         }
         if !out.contains(&seq) {
@@ -139,61 +176,46 @@ fn parse(body: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
-/// Normalises fragments and folds away empty ones (from optional groups),
-/// merging the gaps on either side of them.
-fn finish(raw: Vec<String>, gaps: Vec<u8>, anchor_start: bool, anchor_end: bool) -> Sequence {
-    let mut fragments: Vec<String> = Vec::new();
-    let mut out_gaps: Vec<u8> = Vec::new();
-    let mut pending_gap: u8 = 0;
-    for (i, frag) in raw.into_iter().enumerate() {
-        if i > 0 {
-            pending_gap = pending_gap.saturating_add(gaps[i - 1]);
-        }
-        let norm = normalize_str(&frag);
-        if norm.is_empty() {
-            continue;
-        }
-        if !fragments.is_empty() {
-            out_gaps.push(pending_gap);
-        }
-        pending_gap = 0;
-        fragments.push(norm);
-    }
-    Sequence { fragments, gaps: out_gaps, anchor_start, anchor_end }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn frags(p: &str) -> Vec<Vec<String>> {
-        compile(p).expect("compiles").into_iter().map(|s| s.fragments).collect()
+    fn frags(p: &str) -> Vec<Vec<Vec<String>>> {
+        compile(p).expect("compiles").into_iter().map(|s| s.segments).collect()
+    }
+
+    fn one(s: &str) -> Vec<String> {
+        vec![s.to_string()]
     }
 
     #[test]
     fn literal_and_alternatives() {
-        assert_eq!(frags("不知道"), vec![vec!["不知道".to_string()]]);
-        assert_eq!(frags("不是我的[工作|事]").len(), 2);
-        assert_eq!(frags("[真|]烦人"), vec![vec!["真烦人".to_string()], vec!["烦人".to_string()]]);
+        assert_eq!(frags("不知道"), vec![vec![one("不知道")]]);
+        assert_eq!(frags("不是我的[工作|事]"), vec![vec![vec!["不是我的工作".to_string(), "不是我的事".to_string()]]]);
+        assert_eq!(frags("[真|]烦人"), vec![vec![vec!["真烦人".to_string(), "烦人".to_string()]]]);
     }
 
     #[test]
     fn gaps_and_anchors() {
         let seqs = compile("^我~不知道$").expect("compiles");
         assert_eq!(seqs.len(), 1);
-        assert_eq!(seqs[0].fragments, vec!["我", "不知道"]);
+        assert_eq!(seqs[0].segments, vec![one("我"), one("不知道")]);
         assert_eq!(seqs[0].gaps, vec![DEFAULT_GAP]);
         assert!(seqs[0].anchor_start && seqs[0].anchor_end);
         let seqs = compile("你~2[就|]不懂").expect("compiles");
         assert_eq!(seqs[0].gaps, vec![2]);
         // An empty optional between two gaps merges them.
         let seqs = compile("我~1[也|]~1不知道").expect("compiles");
-        assert!(seqs.iter().any(|s| s.fragments == vec!["我", "不知道"] && s.gaps == vec![2]));
+        assert!(seqs.iter().any(|s| s.segments == vec![one("我"), one("不知道")] && s.gaps == vec![2]));
+        assert!(seqs.iter().any(|s| s.segments == vec![one("我"), one("也"), one("不知道")] && s.gaps == vec![1, 1]));
+        // Alternations across gaps do not multiply.
+        let seqs = compile("[a|b|c|d]~[e|f|g|h]~[i|j|k|l]").expect("compiles");
+        assert_eq!(seqs.len(), 1);
     }
 
     #[test]
     fn normalises_pattern_text() {
-        assert_eq!(frags("這是其它部門"), vec![vec!["这是其它部门".to_string()]]);
+        assert_eq!(frags("這是其它部門"), vec![vec![one("这是其它部门")]]);
     }
 
     #[test]

@@ -50,8 +50,47 @@ fn embedded_data_parses_and_covers_2024_to_2026() {
     assert!(!cal.covers(2027));
 }
 
+/// Every `rulebook/calendar/*.toml` on disk validates, and `EMBEDDED_SOURCES`
+/// embeds exactly those files with their current content (the test may read
+/// files; the library never does).
+#[test]
+fn embedded_sources_match_the_directory() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rulebook/calendar");
+    let mut on_disk: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("rulebook/calendar exists")
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let name = format!(
+                "calendar/{}",
+                path.file_name().expect("file name").to_string_lossy()
+            );
+            let text = std::fs::read_to_string(&path).expect("readable");
+            (name, text)
+        })
+        .collect();
+    on_disk.sort();
+    let from_disk = HolidayCalendar::from_sources(&on_disk).expect("files on disk validate");
+    let embedded: Vec<(String, String)> = EMBEDDED_SOURCES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(
+        embedded, on_disk,
+        "EMBEDDED_SOURCES in calendar.rs must list every rulebook/calendar/*.toml"
+    );
+    assert_eq!(from_disk, cal());
+}
+
 /// `(year, festival, name, from, to, make-up workdays)`
-type Row = (i32, Festival, &'static str, &'static str, &'static str, Vec<&'static str>);
+type Row = (
+    i32,
+    Festival,
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+);
 
 /// The schedules exactly as published by the State Council.
 #[test]
