@@ -64,6 +64,8 @@ pub struct Scratch {
 #[derive(Debug)]
 pub struct Matcher {
     dfa: Option<DFA>,
+    /// The literal fragments, by id (normalised text).
+    fragments: Vec<String>,
     /// Fragment id → its length in normalised chars.
     fragment_chars: Vec<u32>,
     seqs: Vec<CompiledSeq>,
@@ -120,12 +122,12 @@ impl Matcher {
             )
         };
         let fragment_chars = fragments.iter().map(|f| f.chars().count() as u32).collect();
-        Ok(Matcher { dfa, fragment_chars, seqs, final_of })
+        Ok(Matcher { dfa, fragments, fragment_chars, seqs, final_of })
     }
 
     /// The fragments (normalised literals) this matcher looks for.
-    pub fn fragment_count(&self) -> usize {
-        self.fragment_chars.len()
+    pub fn fragments(&self) -> &[String] {
+        &self.fragments
     }
 
     /// Finds every sequence in `text`. Hits are in order of their end.
