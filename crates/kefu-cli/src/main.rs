@@ -129,19 +129,19 @@ pub enum CalendarCommand {
 }
 
 #[derive(Args)]
-#[group(id = "duration", required = true, multiple = false)]
+#[command(group(clap::ArgGroup::new("duration").required(true).args(["minutes", "working_hours", "working_days"])))]
 pub struct DueArgs {
     /// Start (RFC 3339).
     #[arg(long)]
     pub from: String,
     /// Wall-clock minutes.
-    #[arg(long, group = "duration")]
+    #[arg(long)]
     pub minutes: Option<i64>,
     /// Working hours (may be fractional, e.g. 1.5).
-    #[arg(long = "working-hours", group = "duration")]
+    #[arg(long = "working-hours")]
     pub working_hours: Option<f64>,
     /// Working days after the day of receipt; ends at the close of the last one.
-    #[arg(long = "working-days", group = "duration")]
+    #[arg(long = "working-days")]
     pub working_days: Option<u32>,
     #[arg(long)]
     pub json: bool,

@@ -10,7 +10,7 @@ use crate::normalize::normalize_str;
 /// Default width of a `~` gap, in normalised characters.
 pub const DEFAULT_GAP: u8 = 4;
 /// A pattern may expand into at most this many sequences.
-pub const MAX_EXPANSIONS: usize = 512;
+pub const MAX_EXPANSIONS: usize = 2048;
 
 /// One way a pattern can match: segments in order, each a set of alternative
 /// literal fragments, `gaps[i]` being the most characters allowed between
