@@ -1,11 +1,9 @@
 //! The matcher: one pass over the original text that normalises each character
-//! and steps an Aho–Corasick DFA over the normalised bytes at the same time,
-//! recording where pattern fragments end. Sequences with gaps are stitched from
+//! and steps a character-wise Aho–Corasick automaton (daachorse) with it at the
+//! same time, recording where pattern fragments end. Sequences with gaps are stitched from
 //! those fragment hits afterwards, which only touches the (few) hits.
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind, StartKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 use crate::normalize::{normalize_char, Norm};
 use crate::pattern::Sequence;
@@ -61,9 +59,8 @@ pub struct Scratch {
 }
 
 /// A compiled set of sequences.
-#[derive(Debug)]
 pub struct Matcher {
-    dfa: Option<DFA>,
+    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     /// The literal fragments, by id (normalised text).
     fragments: Vec<String>,
     /// Fragment id → its length in normalised chars.
@@ -71,6 +68,12 @@ pub struct Matcher {
     seqs: Vec<CompiledSeq>,
     /// Fragment id → sequences that end with it.
     final_of: Vec<Vec<u32>>,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher").field("fragments", &self.fragments.len()).field("sequences", &self.seqs.len()).finish()
+    }
 }
 
 impl Matcher {
@@ -109,20 +112,14 @@ impl Matcher {
                 final_of[last as usize].push(i as u32);
             }
         }
-        let dfa = if fragments.is_empty() {
+        // Values are fragment ids: daachorse numbers patterns in the order given.
+        let automaton = if fragments.is_empty() {
             None
         } else {
-            Some(
-                DFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .start_kind(StartKind::Unanchored)
-                    .byte_classes(true)
-                    .build(&fragments)
-                    .map_err(|e| format!("无法编译匹配自动机: {e}"))?,
-            )
+            Some(CharwiseDoubleArrayAhoCorasick::new(&fragments).map_err(|e| format!("无法编译匹配自动机: {e}"))?)
         };
         let fragment_chars = fragments.iter().map(|f| f.chars().count() as u32).collect();
-        Ok(Matcher { dfa, fragments, fragment_chars, seqs, final_of })
+        Ok(Matcher { automaton, fragments, fragment_chars, seqs, final_of })
     }
 
     /// The fragments (normalised literals) this matcher looks for.
@@ -135,8 +132,8 @@ impl Matcher {
         scratch.chars.clear();
         scratch.frag_hits.clear();
         scratch.hits.clear();
-        let Some(dfa) = &self.dfa else { return &scratch.hits };
-        self.scan(dfa, text, scratch);
+        let Some(automaton) = &self.automaton else { return &scratch.hits };
+        self.scan(automaton, text, scratch);
         for i in 0..scratch.frag_hits.len() {
             let hit = scratch.frag_hits[i];
             for &seq_id in &self.final_of[hit.fragment as usize] {
@@ -153,11 +150,10 @@ impl Matcher {
     }
 
     /// Pass one: normalise and step the automaton, char by char.
-    fn scan(&self, dfa: &DFA, text: &str, scratch: &mut Scratch) {
-        let Ok(mut sid) = dfa.start_state(Anchored::No) else { return };
+    fn scan(&self, automaton: &CharwiseDoubleArrayAhoCorasick<u32>, text: &str, scratch: &mut Scratch) {
+        let mut stepper = automaton.find_overlapping_stepper();
         let mut last: Option<char> = None;
         let mut boundary = true;
-        let mut buf = [0u8; 4];
         for (idx, c) in text.chars().enumerate() {
             let idx = idx as u32;
             let k = match normalize_char(c) {
@@ -177,16 +173,12 @@ impl Matcher {
             last = Some(k);
             scratch.chars.push(NormChar { start: idx, end: idx + 1, boundary_before: boundary });
             boundary = false;
-            for &b in k.encode_utf8(&mut buf).as_bytes() {
-                sid = dfa.next_state(Anchored::No, sid, b);
-            }
-            if dfa.is_match(sid) {
-                let nend = scratch.chars.len() as u32;
-                for m in 0..dfa.match_len(sid) {
-                    let fragment = dfa.match_pattern(sid, m).as_u32();
-                    let len = self.fragment_chars[fragment as usize];
-                    scratch.frag_hits.push(FragHit { fragment, nstart: nend - len, nend });
-                }
+            stepper.consume(k);
+            let nend = scratch.chars.len() as u32;
+            for m in stepper.matches() {
+                let fragment = m.value();
+                let len = self.fragment_chars[fragment as usize];
+                scratch.frag_hits.push(FragHit { fragment, nstart: nend - len, nend });
             }
         }
     }
