@@ -15,24 +15,28 @@ fn main() {
 }
 
 fn write_t2s(dest: &Path) {
-    let mut code = String::new();
-    code.push_str(&format!("pub(crate) const T2S_START: u32 = {CJK_START:#x};\n"));
-    code.push_str(&format!("pub(crate) static T2S: [u32; {}] = [", CJK_END - CJK_START + 1));
-    let mut extra = Vec::new();
-    for cp in CJK_START..=CJK_END {
-        let mapped = char::from_u32(cp).and_then(|c| single_char(&fast2s::convert(&c.to_string()))).filter(|m| *m as u32 != cp);
-        code.push_str(&format!("{},", mapped.map(|m| m as u32).unwrap_or(0)));
-    }
-    code.push_str("];\n");
-    // Compatibility ideographs (F900–FAFF) are rare: a short sorted list is enough.
-    for cp in 0xF900u32..=0xFAFF {
+    // Most characters of real text have no traditional form to fold, so the
+    // hot path checks a 3.4 KB bitmap (it stays in L1) and only the rare
+    // traditional characters look up their simplified form.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for cp in (CJK_START..=CJK_END).chain(0xF900..=0xFAFF) {
         if let Some(c) = char::from_u32(cp) {
             if let Some(m) = single_char(&fast2s::convert(&c.to_string())).filter(|m| *m != c) {
-                extra.push((cp, m as u32));
+                pairs.push((cp, m as u32));
             }
         }
     }
-    code.push_str(&format!("pub(crate) static T2S_COMPAT: [(u32, u32); {}] = {:?};\n", extra.len(), extra));
+    let words = ((CJK_END - CJK_START) / 64 + 1) as usize;
+    let mut bitmap = vec![0u64; words];
+    for &(cp, _) in pairs.iter().filter(|(cp, _)| *cp <= CJK_END) {
+        let bit = (cp - CJK_START) as usize;
+        bitmap[bit / 64] |= 1 << (bit % 64);
+    }
+    let mut code = String::new();
+    code.push_str(&format!("pub(crate) const T2S_START: u32 = {CJK_START:#x};\n"));
+    code.push_str(&format!("pub(crate) const T2S_END: u32 = {CJK_END:#x};\n"));
+    code.push_str(&format!("pub(crate) static T2S_BITMAP: [u64; {words}] = {bitmap:?};\n"));
+    code.push_str(&format!("pub(crate) static T2S_PAIRS: [(u32, u32); {}] = {pairs:?};\n", pairs.len()));
     fs::write(dest, code).expect("write t2s table");
 }
 

@@ -11,12 +11,24 @@ use crate::pattern::Sequence;
 /// One normalised character and the original characters it stands for.
 #[derive(Debug, Clone, Copy)]
 struct NormChar {
-    /// First original char index (inclusive).
-    start: u32,
+    /// First original char index (inclusive), with `BOUNDARY_BIT` set when a
+    /// clause boundary (punctuation, space, start of text) precedes it.
+    start_and_boundary: u32,
     /// Last original char index (exclusive); > start + 1 for collapsed runs.
     end: u32,
-    /// A clause boundary (punctuation, space, start of text) precedes it.
-    boundary_before: bool,
+}
+
+const BOUNDARY_BIT: u32 = 1 << 31;
+
+
+impl NormChar {
+    fn start(self) -> u32 {
+        self.start_and_boundary & !BOUNDARY_BIT
+    }
+
+    fn boundary_before(self) -> bool {
+        self.start_and_boundary & BOUNDARY_BIT != 0
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +36,14 @@ struct FragHit {
     fragment: u32,
     /// Normalised char range, end exclusive.
     nstart: u32,
+    nend: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    seq: u32,
+    nstart: u32,
+    core_nstart: u32,
     nend: u32,
 }
 
@@ -54,7 +74,12 @@ struct CompiledSeq {
 #[derive(Debug, Default)]
 pub struct Scratch {
     chars: Vec<NormChar>,
-    frag_hits: Vec<FragHit>,
+    /// Hits of fragments that some sequence needs to look back at, by end.
+    lookback: Vec<FragHit>,
+    /// Hits of fragments that end some sequence, by end.
+    finals: Vec<FragHit>,
+    /// Sequences stitched together, before anchors and span mapping.
+    candidates: Vec<Candidate>,
     hits: Vec<PatternHit>,
 }
 
@@ -68,6 +93,10 @@ pub struct Matcher {
     seqs: Vec<CompiledSeq>,
     /// Fragment id → sequences that end with it.
     final_of: Vec<Vec<u32>>,
+    /// Fragment id → whether it stands in a non-final segment of some sequence.
+    needed_for_lookback: Vec<bool>,
+    /// The widest gap of any sequence (merged optional segments can exceed `~9`).
+    max_gap: u32,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -107,9 +136,19 @@ impl Matcher {
             });
         }
         let mut final_of = vec![Vec::new(); fragments.len()];
-        for (i, s) in seqs.iter().enumerate() {
-            for &last in s.segments.last().into_iter().flatten() {
-                final_of[last as usize].push(i as u32);
+        let mut needed_for_lookback = vec![false; fragments.len()];
+        for (i, s) in seqs.iter_mut().enumerate() {
+            for segment in &mut s.segments {
+                segment.sort_unstable();
+                segment.dedup();
+            }
+            if let Some((last, earlier)) = s.segments.split_last() {
+                for &f in last {
+                    final_of[f as usize].push(i as u32);
+                }
+                for &f in earlier.iter().flatten() {
+                    needed_for_lookback[f as usize] = true;
+                }
             }
         }
         // Values are fragment ids: daachorse numbers patterns in the order given.
@@ -119,7 +158,8 @@ impl Matcher {
             Some(CharwiseDoubleArrayAhoCorasick::new(&fragments).map_err(|e| format!("无法编译匹配自动机: {e}"))?)
         };
         let fragment_chars = fragments.iter().map(|f| f.chars().count() as u32).collect();
-        Ok(Matcher { automaton, fragments, fragment_chars, seqs, final_of })
+        let max_gap = seqs.iter().flat_map(|s| s.gaps.iter()).map(|&g| u32::from(g)).max().unwrap_or(0);
+        Ok(Matcher { automaton, fragments, fragment_chars, seqs, final_of, needed_for_lookback, max_gap })
     }
 
     /// The fragments (normalised literals) this matcher looks for.
@@ -130,32 +170,52 @@ impl Matcher {
     /// Finds every sequence in `text`. Hits are in order of their end.
     pub fn find<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [PatternHit] {
         scratch.chars.clear();
-        scratch.frag_hits.clear();
+        scratch.lookback.clear();
+        scratch.finals.clear();
+        scratch.candidates.clear();
         scratch.hits.clear();
         let Some(automaton) = &self.automaton else { return &scratch.hits };
         self.scan(automaton, text, scratch);
-        for i in 0..scratch.frag_hits.len() {
-            let hit = scratch.frag_hits[i];
+        for &hit in &scratch.finals {
+            // Lookback hits that could precede this one: ending at most
+            // `max_gap` chars before it starts. Usually none, and then only
+            // single-segment sequences can match here.
+            let upto = scratch.lookback.partition_point(|h| h.nend <= hit.nstart);
+            let nearby = upto > 0 && scratch.lookback[upto - 1].nend + self.max_gap >= hit.nstart;
             for &seq_id in &self.final_of[hit.fragment as usize] {
                 let seq = &self.seqs[seq_id as usize];
-                if let Some(nstart) = self.stitch(seq, seq.segments.len() - 1, hit, i, &scratch.frag_hits) {
-                    if let Some(found) = anchored_span(seq, nstart, hit.nend, &scratch.chars) {
-                        let core_start = scratch.chars[hit.nstart as usize].start as usize;
-                        scratch.hits.push(PatternHit { owner: seq.owner, start: found.0, end: found.1, core_start });
-                    }
+                if seq.segments.len() > 1 && !nearby {
+                    continue;
                 }
+                if let Some(nstart) = self.stitch(seq, seq.segments.len() - 1, hit, &scratch.lookback) {
+                    scratch.candidates.push(Candidate { seq: seq_id, nstart, core_nstart: hit.nstart, nend: hit.nend });
+                }
+            }
+        }
+        if scratch.candidates.is_empty() {
+            return &scratch.hits;
+        }
+        // Rare: something matched. Map normalised positions back to the
+        // original text and check the clause anchors.
+        map_chars(text, &mut scratch.chars);
+        for c in &scratch.candidates {
+            let seq = &self.seqs[c.seq as usize];
+            if let Some((start, end)) = anchored_span(seq, c.nstart, c.nend, &scratch.chars) {
+                let core_start = scratch.chars[c.core_nstart as usize].start() as usize;
+                scratch.hits.push(PatternHit { owner: seq.owner, start, end, core_start });
             }
         }
         &scratch.hits
     }
 
-    /// Pass one: normalise and step the automaton, char by char.
+    /// Pass one: normalise and step the automaton, char by char, recording
+    /// only where fragments end (in normalised chars).
     fn scan(&self, automaton: &CharwiseDoubleArrayAhoCorasick<u32>, text: &str, scratch: &mut Scratch) {
         let mut stepper = automaton.find_overlapping_stepper();
         let mut last: Option<char> = None;
         let mut boundary = true;
-        for (idx, c) in text.chars().enumerate() {
-            let idx = idx as u32;
+        let mut nend: u32 = 0;
+        for c in text.chars() {
             let k = match normalize_char(c) {
                 Norm::Skip { boundary: b } => {
                     boundary |= b;
@@ -163,43 +223,44 @@ impl Matcher {
                 }
                 Norm::Keep(k) => k,
             };
+            // A repeated character counts once (烦烦烦 = 烦).
             if last == Some(k) && !boundary {
-                // A repeated character extends the previous one.
-                if let Some(prev) = scratch.chars.last_mut() {
-                    prev.end = idx + 1;
-                }
                 continue;
             }
             last = Some(k);
-            scratch.chars.push(NormChar { start: idx, end: idx + 1, boundary_before: boundary });
             boundary = false;
+            nend += 1;
             stepper.consume(k);
-            let nend = scratch.chars.len() as u32;
             for m in stepper.matches() {
                 let fragment = m.value();
-                let len = self.fragment_chars[fragment as usize];
-                scratch.frag_hits.push(FragHit { fragment, nstart: nend - len, nend });
+                let hit = FragHit { fragment, nstart: nend - self.fragment_chars[fragment as usize], nend };
+                if self.needed_for_lookback[fragment as usize] {
+                    scratch.lookback.push(hit);
+                }
+                if !self.final_of[fragment as usize].is_empty() {
+                    scratch.finals.push(hit);
+                }
             }
         }
     }
 
     /// Finds segments `0..=k` of `seq` ending with `hit` (in segment k), returning
-    /// the normalised start of fragment 0. Earlier fragments must end within the
+    /// the normalised start of segment 0. Earlier segments must end within the
     /// gap before the next one starts; the closest candidate is tried first.
-    fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, hit_index: usize, hits: &[FragHit]) -> Option<u32> {
+    fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, lookback: &[FragHit]) -> Option<u32> {
         if k == 0 {
             return Some(hit.nstart);
         }
         let want = &seq.segments[k - 1];
-        let gap = u32::from(seq.gaps[k - 1]);
-        let lowest_end = hit.nstart.saturating_sub(gap);
-        for j in (0..hit_index).rev() {
-            let prev = hits[j];
+        let lowest_end = hit.nstart.saturating_sub(u32::from(seq.gaps[k - 1]));
+        // Lookback hits are ordered by end: skip those ending after `hit` starts.
+        let upto = lookback.partition_point(|h| h.nend <= hit.nstart);
+        for prev in lookback[..upto].iter().rev() {
             if prev.nend < lowest_end {
                 break;
             }
-            if prev.nend <= hit.nstart && want.contains(&prev.fragment) {
-                if let Some(start) = self.stitch(seq, k - 1, prev, j, hits) {
+            if want.binary_search(&prev.fragment).is_ok() {
+                if let Some(start) = self.stitch(seq, k - 1, *prev, lookback) {
                     return Some(start);
                 }
             }
@@ -208,17 +269,45 @@ impl Matcher {
     }
 }
 
+/// Pass two, only when something matched: the original char span and the
+/// clause boundary of every normalised char, by the same rules as `scan`.
+fn map_chars(text: &str, chars: &mut Vec<NormChar>) {
+    chars.clear();
+    let mut last: Option<char> = None;
+    let mut boundary = true;
+    for (idx, c) in text.chars().enumerate() {
+        let idx = idx as u32;
+        let k = match normalize_char(c) {
+            Norm::Skip { boundary: b } => {
+                boundary |= b;
+                continue;
+            }
+            Norm::Keep(k) => k,
+        };
+        if last == Some(k) && !boundary {
+            if let Some(prev) = chars.last_mut() {
+                prev.end = idx + 1;
+            }
+            continue;
+        }
+        last = Some(k);
+        let flag = if boundary { BOUNDARY_BIT } else { 0 };
+        chars.push(NormChar { start_and_boundary: idx | flag, end: idx + 1 });
+        boundary = false;
+    }
+}
+
 /// Applies the `^`/`$` anchors and maps a normalised span to original chars.
 fn anchored_span(seq: &CompiledSeq, nstart: u32, nend: u32, chars: &[NormChar]) -> Option<(usize, usize)> {
     let first = chars.get(nstart as usize)?;
     let last = chars.get(nend as usize - 1)?;
-    if seq.anchor_start && !first.boundary_before {
+    if seq.anchor_start && !first.boundary_before() {
         return None;
     }
-    if seq.anchor_end && chars.get(nend as usize).is_some_and(|next| !next.boundary_before) {
+    if seq.anchor_end && chars.get(nend as usize).is_some_and(|next| !next.boundary_before()) {
         return None;
     }
-    Some((first.start as usize, last.end as usize))
+    Some((first.start() as usize, last.end as usize))
 }
 
 #[cfg(test)]

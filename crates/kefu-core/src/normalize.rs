@@ -28,9 +28,12 @@ pub fn normalize_char(c: char) -> Norm {
     if cp < 0x80 {
         return ascii(c);
     }
-    if (T2S_START..T2S_START + T2S.len() as u32).contains(&cp) {
-        let mapped = T2S[(cp - T2S_START) as usize];
-        return Norm::Keep(if mapped == 0 { c } else { char::from_u32(mapped).unwrap_or(c) });
+    if (T2S_START..=T2S_END).contains(&cp) {
+        let bit = (cp - T2S_START) as usize;
+        if T2S_BITMAP[bit / 64] & (1 << (bit % 64)) == 0 {
+            return Norm::Keep(c);
+        }
+        return Norm::Keep(simplified(cp).unwrap_or(c));
     }
     match cp {
         // Full-width ASCII variants map onto ASCII, then follow its rules.
@@ -61,7 +64,7 @@ pub fn normalize_char(c: char) -> Norm {
         0x2100..=0x2BFF | 0x1F000..=0x1FAFF | 0x2E80..=0x2EFF => DECORATIVE,
         _ if c.is_whitespace() => BOUNDARY,
         _ if c.is_uppercase() => Norm::Keep(c.to_lowercase().next().unwrap_or(c)),
-        0xF900..=0xFAFF => Norm::Keep(compat(cp).unwrap_or(c)),
+        0xF900..=0xFAFF => Norm::Keep(simplified(cp).unwrap_or(c)),
         _ => Norm::Keep(c),
     }
 }
@@ -77,11 +80,12 @@ fn ascii(c: char) -> Norm {
     }
 }
 
-fn compat(cp: u32) -> Option<char> {
-    T2S_COMPAT
+/// The simplified form of a traditional (or compatibility) ideograph.
+fn simplified(cp: u32) -> Option<char> {
+    T2S_PAIRS
         .binary_search_by_key(&cp, |&(from, _)| from)
         .ok()
-        .and_then(|i| char::from_u32(T2S_COMPAT[i].1))
+        .and_then(|i| char::from_u32(T2S_PAIRS[i].1))
 }
 
 /// Normalises a whole string the way the matcher sees it (skipped characters
