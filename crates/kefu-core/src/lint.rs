@@ -59,17 +59,25 @@ impl Linter {
         self.matcher.fragments()
     }
 
-    /// Rule hits in `text`, exceptions applied, overlapping hits of one rule
-    /// merged, ordered by start.
+    /// Rule hits in `text`, exceptions applied, quoted words left out,
+    /// overlapping hits of one rule merged, ordered by start.
     pub fn hits(&self, text: &str, scratch: &mut Scratch) -> Vec<RuleHit> {
         let found = self.matcher.find(text, scratch);
-        resolve(found)
+        if found.is_empty() {
+            return Vec::new();
+        }
+        let quotes = quoted_spans(text);
+        resolve(found, &quotes)
     }
 
     /// True if `text` has at least one violation (the `--count` fast path).
     pub fn has_violation(&self, text: &str, scratch: &mut Scratch) -> bool {
         let found = self.matcher.find(text, scratch);
-        found.iter().any(|h| h.owner & 1 == 0 && !cancelled(h, found))
+        if found.is_empty() {
+            return false;
+        }
+        let quotes = quoted_spans(text);
+        found.iter().any(|h| h.owner & 1 == 0 && !cancelled(h, found) && !inside(h, &quotes))
     }
 
     /// Full violations with messages, for display.
@@ -107,10 +115,45 @@ fn cancelled(hit: &PatternHit, all: &[PatternHit]) -> bool {
     all.iter().any(|e| e.owner == exception && e.start <= hit.core_start && e.end >= hit.end)
 }
 
-fn resolve(found: &[PatternHit]) -> Vec<RuleHit> {
+/// Words inside quotation marks or a book title are someone else's: an agent
+/// reading back a message (1258 秘书台), quoting a complaint about a colleague
+/// (客服说“不关我的事”) or naming a product (《你到底想怎样》) is not saying them.
+/// Returns char ranges (end exclusive) strictly inside a closed pair.
+pub fn quoted_spans(text: &str) -> Vec<(usize, usize)> {
+    const PAIRS: [(char, char); 8] =
+        [('“', '”'), ('「', '」'), ('『', '』'), ('《', '》'), ('‘', '’'), ('〈', '〉'), ('﹃', '﹄'), ('＂', '＂')];
+    let mut spans = Vec::new();
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut ascii_open: Option<usize> = None;
+    for (i, c) in text.chars().enumerate() {
+        if c == '"' {
+            match ascii_open.take() {
+                Some(start) => spans.push((start + 1, i)),
+                None => ascii_open = Some(i),
+            }
+            continue;
+        }
+        if let Some(&(_, close)) = PAIRS.iter().find(|(o, cl)| *o == c && *cl != c) {
+            open.push((close, i));
+        } else if let Some(pos) = open.iter().rposition(|&(close, _)| close == c) {
+            let (_, start) = open[pos];
+            open.truncate(pos);
+            spans.push((start + 1, i));
+        } else if c == '＂' {
+            open.push(('＂', i));
+        }
+    }
+    spans
+}
+
+fn inside(hit: &PatternHit, quotes: &[(usize, usize)]) -> bool {
+    quotes.iter().any(|&(s, e)| s <= hit.start && hit.end <= e)
+}
+
+fn resolve(found: &[PatternHit], quotes: &[(usize, usize)]) -> Vec<RuleHit> {
     let mut hits: Vec<RuleHit> = found
         .iter()
-        .filter(|h| h.owner & 1 == 0 && !cancelled(h, found))
+        .filter(|h| h.owner & 1 == 0 && !cancelled(h, found) && !inside(h, quotes))
         .map(|h| RuleHit { rule: (h.owner >> 1) as usize, start: h.start, end: h.end })
         .collect();
     hits.sort_by_key(|h| (h.rule, h.start, std::cmp::Reverse(h.end)));
@@ -123,4 +166,17 @@ fn resolve(found: &[PatternHit]) -> Vec<RuleHit> {
     }
     merged.sort_by_key(|h| (h.start, h.rule));
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_spans;
+
+    #[test]
+    fn quotes_pair_up() {
+        assert_eq!(quoted_spans("他说“不知道”就挂了"), vec![(3, 6)]);
+        assert_eq!(quoted_spans("书名《你到底想怎样》"), vec![(3, 9)]);
+        assert_eq!(quoted_spans("say \"hi\" now"), vec![(5, 7)]);
+        assert!(quoted_spans("没有闭合的“引号").is_empty());
+    }
 }
