@@ -67,6 +67,7 @@ struct CompiledSeq {
     gaps: Vec<u8>,
     anchor_start: bool,
     anchor_end: bool,
+    one_clause: bool,
     owner: u32,
 }
 
@@ -131,6 +132,7 @@ impl Matcher {
                 segments: ids,
                 gaps: seq.gaps.clone(),
                 anchor_start: seq.anchor_start,
+                one_clause: seq.one_clause,
                 anchor_end: seq.anchor_end,
                 owner,
             });
@@ -307,6 +309,9 @@ fn anchored_span(seq: &CompiledSeq, nstart: u32, nend: u32, chars: &[NormChar]) 
     if seq.anchor_end && chars.get(nend as usize).is_some_and(|next| !next.boundary_before()) {
         return None;
     }
+    if seq.one_clause && chars[nstart as usize + 1..nend as usize].iter().any(|c| c.boundary_before()) {
+        return None;
+    }
     Some((first.start() as usize, last.end as usize))
 }
 
@@ -354,6 +359,13 @@ mod tests {
         assert_eq!(spans(&m, "好的，什么！"), vec![(0, 3, 5)]);
         assert!(spans(&m, "什么时候").is_empty());
         assert!(spans(&m, "为什么").is_empty());
+    }
+
+    #[test]
+    fn one_clause_patterns_do_not_cross_punctuation() {
+        let m = matcher(&["=不清楚你"]);
+        assert_eq!(spans(&m, "我不清楚你的情况"), vec![(0, 1, 5)]);
+        assert!(spans(&m, "我不清楚，你去问").is_empty());
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Sequence {
     pub gaps: Vec<u8>,
     pub anchor_start: bool,
     pub anchor_end: bool,
+    /// `=` prefix: the whole match lies inside one clause (no punctuation or
+    /// space within it).
+    pub one_clause: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +36,12 @@ enum Piece {
 /// Alternations multiply only within a segment (between two gaps); a segment
 /// that can be empty yields one sequence with it and one without.
 pub fn compile(pattern: &str) -> Result<Vec<Sequence>, String> {
-    let (body, anchor_start, anchor_end) = strip_anchors(pattern);
+    let trimmed = pattern.trim();
+    let (trimmed, one_clause) = match trimmed.strip_prefix('=') {
+        Some(rest) => (rest, true),
+        None => (trimmed, false),
+    };
+    let (body, anchor_start, anchor_end) = strip_anchors(trimmed);
     let pieces = parse(body)?;
     // Split into segments separated by gaps, expanding each segment's alternatives.
     let mut segments: Vec<Vec<String>> = vec![vec![String::new()]];
@@ -74,7 +82,7 @@ pub fn compile(pattern: &str) -> Result<Vec<Sequence>, String> {
     }
     let mut out: Vec<Sequence> = Vec::new();
     for mask in 0u32..(1 << optional_count) {
-        let mut seq = Sequence { segments: Vec::new(), gaps: Vec::new(), anchor_start, anchor_end };
+        let mut seq = Sequence { segments: Vec::new(), gaps: Vec::new(), anchor_start, anchor_end, one_clause };
         let mut pending_gap: u8 = 0;
         let mut bit = 0;
         for (i, (set, optional)) in normalised.iter().enumerate() {
@@ -201,7 +209,8 @@ mod tests {
         assert_eq!(seqs.len(), 1);
         assert_eq!(seqs[0].segments, vec![one("我"), one("不知道")]);
         assert_eq!(seqs[0].gaps, vec![DEFAULT_GAP]);
-        assert!(seqs[0].anchor_start && seqs[0].anchor_end);
+        assert!(seqs[0].anchor_start && seqs[0].anchor_end && !seqs[0].one_clause);
+        assert!(compile("=不知道[您|你]").expect("compiles")[0].one_clause);
         let seqs = compile("你~2[就|]不懂").expect("compiles");
         assert_eq!(seqs[0].gaps, vec![2]);
         // An empty optional between two gaps merges them.
