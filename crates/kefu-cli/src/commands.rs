@@ -302,7 +302,7 @@ fn due(cal: &calendar::HolidayCalendar, args: &DueArgs) -> Result<u8, String> {
         }
         calendar::due_after_minutes(from, m)
     } else if let Some(h) = args.working_hours {
-        if !h.is_finite() || h < 0.0 || h > 100_000.0 {
+        if !h.is_finite() || !(0.0..=100_000.0).contains(&h) {
             return Err(format!("--working-hours 应为 0 到 100000 之间的数（收到 {h}）"));
         }
         calendar::due_after_working_hours(cal, &hours, from, (h * 60.0).round() as i64).map_err(|e| e.to_string())?

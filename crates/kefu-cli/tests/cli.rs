@@ -96,6 +96,7 @@ fn lint_count_fast_path() {
     let out = kefu(&["lint", "--count", file.to_str().expect("path")], b"");
     assert_eq!(stdout(&out).trim(), "2");
     assert_eq!(out.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -256,6 +257,7 @@ fn rules_list_show_check() {
     // --rules DIR loads another rulebook.
     let out = kefu(&["--rules", dir.to_str().expect("path"), "lint"], "我不知道\n".as_bytes());
     assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -77,11 +77,22 @@ pub struct Scratch {
     chars: Vec<NormChar>,
     /// Hits of fragments that some sequence needs to look back at, by end.
     lookback: Vec<FragHit>,
-    /// Hits of fragments that end some sequence, by end.
-    finals: Vec<FragHit>,
     /// Sequences stitched together, before anchors and span mapping.
     candidates: Vec<Candidate>,
     hits: Vec<PatternHit>,
+}
+
+/// Per fragment: its length, whether later segments look back at it, and
+/// which sequences it ends (single-segment ones, then multi-segment ones, as
+/// ranges into `Matcher::seq_ids`).
+#[derive(Debug, Clone, Copy, Default)]
+struct FragInfo {
+    chars: u32,
+    /// The widest gap allowed before this fragment in the sequences it ends.
+    gap_before: u32,
+    needed_for_lookback: bool,
+    single: (u32, u32),
+    multi: (u32, u32),
 }
 
 /// A compiled set of sequences.
@@ -89,13 +100,14 @@ pub struct Matcher {
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     /// The literal fragments, by id (normalised text).
     fragments: Vec<String>,
-    /// Fragment id → its length in normalised chars.
-    fragment_chars: Vec<u32>,
     seqs: Vec<CompiledSeq>,
-    /// Fragment id → sequences that end with it.
-    final_of: Vec<Vec<u32>>,
-    /// Fragment id → whether it stands in a non-final segment of some sequence.
-    needed_for_lookback: Vec<bool>,
+    /// Fragment id → what a hit of it means, packed for the hot loop.
+    info: Vec<FragInfo>,
+    /// Sequence ids, indexed by the ranges in `FragInfo`.
+    seq_ids: Vec<u32>,
+    /// Fragment id → the fragments (sorted) that may stand in the segment just
+    /// before it in any sequence it ends: a cheap test that prunes most stitching.
+    predecessors: Vec<Vec<u32>>,
     /// The widest gap of any sequence (merged optional segments can exceed `~9`).
     max_gap: u32,
 }
@@ -159,9 +171,43 @@ impl Matcher {
         } else {
             Some(CharwiseDoubleArrayAhoCorasick::new(&fragments).map_err(|e| format!("无法编译匹配自动机: {e}"))?)
         };
-        let fragment_chars = fragments.iter().map(|f| f.chars().count() as u32).collect();
+        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); fragments.len()];
+        for (f, seq_ids) in final_of.iter().enumerate() {
+            for &q in seq_ids {
+                let segs = &seqs[q as usize].segments;
+                if segs.len() > 1 {
+                    predecessors[f].extend_from_slice(&segs[segs.len() - 2]);
+                }
+            }
+            predecessors[f].sort_unstable();
+            predecessors[f].dedup();
+        }
+        let mut seq_ids = Vec::new();
+        let mut info = vec![FragInfo::default(); fragments.len()];
+        for (f, ids) in final_of.iter().enumerate() {
+            let mut range = |single: bool| {
+                let start = seq_ids.len() as u32;
+                seq_ids.extend(ids.iter().copied().filter(|&q| (seqs[q as usize].segments.len() == 1) == single));
+                (start, seq_ids.len() as u32)
+            };
+            let single = range(true);
+            let multi = range(false);
+            let gap_before = seq_ids[multi.0 as usize..multi.1 as usize]
+                .iter()
+                .filter_map(|&q| seqs[q as usize].gaps.last())
+                .map(|&g| u32::from(g))
+                .max()
+                .unwrap_or(0);
+            info[f] = FragInfo {
+                chars: fragments[f].chars().count() as u32,
+                gap_before,
+                needed_for_lookback: needed_for_lookback[f],
+                single,
+                multi,
+            };
+        }
         let max_gap = seqs.iter().flat_map(|s| s.gaps.iter()).map(|&g| u32::from(g)).max().unwrap_or(0);
-        Ok(Matcher { automaton, fragments, fragment_chars, seqs, final_of, needed_for_lookback, max_gap })
+        Ok(Matcher { automaton, fragments, seqs, info, seq_ids, predecessors, max_gap })
     }
 
     /// The fragments (normalised literals) this matcher looks for.
@@ -173,27 +219,10 @@ impl Matcher {
     pub fn find<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [PatternHit] {
         scratch.chars.clear();
         scratch.lookback.clear();
-        scratch.finals.clear();
         scratch.candidates.clear();
         scratch.hits.clear();
         let Some(automaton) = &self.automaton else { return &scratch.hits };
         self.scan(automaton, text, scratch);
-        for &hit in &scratch.finals {
-            // Lookback hits that could precede this one: ending at most
-            // `max_gap` chars before it starts. Usually none, and then only
-            // single-segment sequences can match here.
-            let upto = scratch.lookback.partition_point(|h| h.nend <= hit.nstart);
-            let nearby = upto > 0 && scratch.lookback[upto - 1].nend + self.max_gap >= hit.nstart;
-            for &seq_id in &self.final_of[hit.fragment as usize] {
-                let seq = &self.seqs[seq_id as usize];
-                if seq.segments.len() > 1 && !nearby {
-                    continue;
-                }
-                if let Some(nstart) = self.stitch(seq, seq.segments.len() - 1, hit, &scratch.lookback) {
-                    scratch.candidates.push(Candidate { seq: seq_id, nstart, core_nstart: hit.nstart, nend: hit.nend });
-                }
-            }
-        }
         if scratch.candidates.is_empty() {
             return &scratch.hits;
         }
@@ -235,34 +264,78 @@ impl Matcher {
             stepper.consume(k);
             for m in stepper.matches() {
                 let fragment = m.value();
-                let hit = FragHit { fragment, nstart: nend - self.fragment_chars[fragment as usize], nend };
-                if self.needed_for_lookback[fragment as usize] {
-                    scratch.lookback.push(hit);
+                let info = self.info[fragment as usize];
+                let hit = FragHit { fragment, nstart: nend - info.chars, nend };
+                if info.single.0 != info.multi.1 {
+                    self.complete(hit, info, &scratch.lookback, &mut scratch.candidates);
                 }
-                if !self.final_of[fragment as usize].is_empty() {
-                    scratch.finals.push(hit);
+                if info.needed_for_lookback {
+                    scratch.lookback.push(hit);
                 }
             }
         }
     }
 
+    /// The sequences that `hit` (just found) completes, given the earlier hits.
+    #[inline]
+    fn complete(&self, hit: FragHit, info: FragInfo, lookback: &[FragHit], candidates: &mut Vec<Candidate>) {
+        let f = hit.fragment as usize;
+        for &seq in &self.seq_ids[info.single.0 as usize..info.single.1 as usize] {
+            candidates.push(Candidate { seq, nstart: hit.nstart, core_nstart: hit.nstart, nend: hit.nend });
+        }
+        let multi = &self.seq_ids[info.multi.0 as usize..info.multi.1 as usize];
+        // Earlier segments must end at most `max_gap` chars before this one
+        // starts; usually no lookback hit is that close and we are done.
+        if multi.is_empty() || lookback.last().is_none_or(|h| h.nend + info.gap_before < hit.nstart) {
+            return;
+        }
+        let window = self.window(lookback, hit.nstart, info.gap_before);
+        let before = &self.predecessors[f];
+        if !window.iter().any(|h| before.binary_search(&h.fragment).is_ok()) {
+            return;
+        }
+        for &seq_id in multi {
+            let seq = &self.seqs[seq_id as usize];
+            if let Some(nstart) = self.stitch(seq, seq.segments.len() - 1, hit, window, lookback) {
+                candidates.push(Candidate { seq: seq_id, nstart, core_nstart: hit.nstart, nend: hit.nend });
+            }
+        }
+    }
+
+    /// The lookback hits ending in `[nstart - gap, nstart]`. They sit at the
+    /// end of the list (it is ordered by end), so walk back from there.
+    #[inline]
+    fn window<'l>(&self, lookback: &'l [FragHit], nstart: u32, gap: u32) -> &'l [FragHit] {
+        let mut upto = lookback.len();
+        while upto > 0 && lookback[upto - 1].nend > nstart {
+            upto -= 1;
+        }
+        let mut from = upto;
+        while from > 0 && lookback[from - 1].nend + gap >= nstart {
+            from -= 1;
+        }
+        &lookback[from..upto]
+    }
+
     /// Finds segments `0..=k` of `seq` ending with `hit` (in segment k), returning
-    /// the normalised start of segment 0. Earlier segments must end within the
-    /// gap before the next one starts; the closest candidate is tried first.
-    fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, lookback: &[FragHit]) -> Option<u32> {
+    /// the normalised start of segment 0. `window` holds the lookback hits that
+    /// end within the widest gap before `hit`; earlier segments must end within
+    /// their own gap before the next one starts; the closest is tried first.
+    fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, window: &[FragHit], lookback: &[FragHit]) -> Option<u32> {
         if k == 0 {
             return Some(hit.nstart);
         }
         let want = &seq.segments[k - 1];
         let lowest_end = hit.nstart.saturating_sub(u32::from(seq.gaps[k - 1]));
-        // Lookback hits are ordered by end: skip those ending after `hit` starts.
-        let upto = lookback.partition_point(|h| h.nend <= hit.nstart);
-        for prev in lookback[..upto].iter().rev() {
+        for prev in window.iter().rev() {
+            if prev.nend > hit.nstart {
+                continue;
+            }
             if prev.nend < lowest_end {
                 break;
             }
             if want.binary_search(&prev.fragment).is_ok() {
-                if let Some(start) = self.stitch(seq, k - 1, *prev, lookback) {
+                if let Some(start) = self.stitch(seq, k - 1, *prev, self.window(lookback, prev.nstart, self.max_gap), lookback) {
                     return Some(start);
                 }
             }

@@ -22,7 +22,7 @@ const BOUNDARY: Norm = Norm::Skip { boundary: true };
 
 /// Normalises one character: traditional→simplified, full-width→half-width,
 /// lower case; punctuation, spaces, invisible and decorative marks skipped.
-#[inline]
+#[inline(always)]
 pub fn normalize_char(c: char) -> Norm {
     let cp = c as u32;
     if cp < 0x80 {
@@ -69,7 +69,7 @@ pub fn normalize_char(c: char) -> Norm {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn ascii(c: char) -> Norm {
     match c {
         'A'..='Z' => Norm::Keep(c.to_ascii_lowercase()),
