@@ -29,6 +29,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Calendar { command } => calendar_cmd(cli, command),
         Command::Rules { command } => rules(cli, command),
         Command::Eval(args) => evaluate(cli, args),
+        Command::Inspect(args) => crate::inspect_cmd::run(cli, args),
     };
     match result {
         Ok(code) => code,
@@ -442,16 +443,19 @@ fn rules_check(dir: &Path) -> Result<u8, String> {
     let book = &engine.rulebook;
     let examples: usize = book.rules.iter().map(|r| r.bad.len() + r.good.len()).sum::<usize>()
         + book.scenarios.iter().map(|s| s.examples.len()).sum::<usize>()
-        + book.phrases.iter().map(|p| 1 + p.variants.len()).sum::<usize>();
+        + book.phrases.iter().map(|p| 1 + p.variants.len()).sum::<usize>()
+        + book.cues.iter().map(|c| c.examples.len() + c.non_examples.len()).sum::<usize>();
     if failures.is_empty() {
         println!(
-            "规则库有效（版本 {}）：{} 条忌语规则，{} 个场景，{} 条标准用语，{} 个流程，{} 个数值；{} 个示例全部通过。",
+            "规则库有效（版本 {}）：{} 条忌语规则，{} 个场景，{} 条标准用语，{} 个流程，{} 个数值，{} 个质检项，{} 个质检话语特征；{} 个示例全部通过。",
             book.header.version,
             book.rules.len(),
             book.scenarios.len(),
             book.phrases.len(),
             book.procedures.len(),
             book.numbers.len(),
+            book.checks.len(),
+            book.cues.len(),
             examples
         );
         Ok(OK)

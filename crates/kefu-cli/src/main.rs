@@ -3,7 +3,9 @@
 mod commands;
 mod diagnostic;
 mod input;
+mod inspect_cmd;
 mod load;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +45,27 @@ pub enum Command {
     },
     /// Measure lint precision/recall and scenario accuracy on labelled JSONL files.
     Eval(EvalArgs),
+    /// Inspect call and chat transcripts (质检): one scorecard per conversation.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// One JSON object (scorecard) per conversation, error records for bad input.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Write the report's tables as an Excel workbook.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub xlsx: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Files (JSON or JSON Lines), directories, or `-` for standard input.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Args)]

@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod eval;
+pub mod inspect;
 pub mod lint;
 pub mod matcher;
 pub mod normalize;
@@ -14,6 +15,7 @@ pub mod rulebook;
 pub mod scenario;
 
 use calendar::HolidayCalendar;
+use inspect::Inspector;
 use lint::{Linter, Violation};
 use matcher::Scratch;
 use reply::{ReplyContext, ReplyError, Rendered};
@@ -27,6 +29,7 @@ pub struct Engine {
     pub calendar: HolidayCalendar,
     linter: Linter,
     classifier: Classifier,
+    inspector: Inspector,
 }
 
 impl Engine {
@@ -37,7 +40,8 @@ impl Engine {
         };
         let linter = Linter::new(&rulebook).map_err(compile_error)?;
         let classifier = Classifier::new(&rulebook).map_err(compile_error)?;
-        Ok(Engine { rulebook, calendar, linter, classifier })
+        let inspector = Inspector::new(&rulebook).map_err(compile_error)?;
+        Ok(Engine { rulebook, calendar, linter, classifier, inspector })
     }
 
     /// The default rulebook and calendar embedded in the binary.
@@ -131,6 +135,19 @@ impl Engine {
                         id: s.id.clone(),
                         message: format!("示例被识别为 {}: {example}", got.scenario),
                     });
+                }
+            }
+        }
+        for (cue, origin) in book.cues.iter().zip(&book.cue_origins) {
+            let fail = |message: String| ExampleFailure { file: origin.file.clone(), line: origin.line, id: cue.id.clone(), message };
+            for example in &cue.examples {
+                if !self.inspector.finds(&cue.id, example) {
+                    failures.push(fail(format!("examples 中的句子没有被命中: {example}")));
+                }
+            }
+            for example in &cue.non_examples {
+                if self.inspector.finds(&cue.id, example) {
+                    failures.push(fail(format!("non_examples 中的句子被命中: {example}")));
                 }
             }
         }

@@ -237,6 +237,107 @@ pub struct Number {
     pub doc: String,
 }
 
+/// The fixed ids of the inspection checks (issue 3).
+pub const CHECK_IDS: [&str; 17] = [
+    "opening.greeting",
+    "opening.late_answer_apology",
+    "opening.time_of_day",
+    "language.forbidden",
+    "listen.no_interrupt",
+    "confirm.restate",
+    "wait.ask_before_hold",
+    "wait.thanks_after_hold",
+    "wait.long_hold_callback",
+    "complaint.handling",
+    "closing.anything_else",
+    "closing.farewell",
+    "closing.rating_invite",
+    "closing.customer_hangs_up_first",
+    "voice.speech_rate",
+    "privacy.agent_name",
+    "silent_call.procedure",
+];
+
+/// The cues the inspection checks look for in agent turns.
+pub const CUE_IDS: [&str; 20] = [
+    "greeting",
+    "work_number",
+    "service_name",
+    "late_apology",
+    "time_greeting_morning",
+    "time_greeting_noon",
+    "time_greeting_afternoon",
+    "time_greeting_evening",
+    "interrupt_politely",
+    "confirm",
+    "wait_request",
+    "thanks_for_waiting",
+    "apology",
+    "record",
+    "promise_time",
+    "anything_else",
+    "thanks",
+    "goodbye",
+    "rating_invite",
+    "redial_request",
+];
+
+/// An inspection check: its points on the scorecard and its parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub id: String,
+    pub name: String,
+    pub points: u32,
+    /// 一票否决: failing it zeroes the score.
+    #[serde(default)]
+    pub veto: bool,
+    /// Disabled checks are reported as n/a.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub source: String,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Check {
+    /// A numeric parameter, or `default`.
+    pub fn param(&self, key: &str, default: f64) -> f64 {
+        match self.params.get(key) {
+            Some(toml::Value::Integer(i)) => *i as f64,
+            Some(toml::Value::Float(f)) => *f,
+            _ => default,
+        }
+    }
+}
+
+/// Something the inspection looks for in what the agent says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cue {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    pub patterns: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub non_examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scorecard {
+    pub id: String,
+    pub name: String,
+}
+
 pub const ACTIONS: [&str; 8] = ["wait", "hangup", "transfer", "record", "callback", "confirm", "listen", "say"];
 pub const VARIABLES: [&str; 7] =
     ["company", "work_no", "addressee", "hours", "time_greeting", "festival_greeting", "farewell_wish"];
@@ -258,6 +359,11 @@ struct FileDoc {
     procedure: Vec<Spanned<Procedure>>,
     #[serde(default)]
     numbers: BTreeMap<String, Spanned<Number>>,
+    #[serde(default)]
+    check: Vec<Spanned<Check>>,
+    #[serde(default)]
+    cue: Vec<Spanned<Cue>>,
+    scorecard: Option<Scorecard>,
 }
 
 /// Where an item was defined, for error messages.
@@ -277,7 +383,12 @@ pub struct Rulebook {
     pub phrases: Vec<Phrase>,
     pub procedures: Vec<Procedure>,
     pub numbers: BTreeMap<String, Number>,
-    /// Parallel to `rules`, `scenarios`, `phrases`.
+    pub checks: Vec<Check>,
+    pub cues: Vec<Cue>,
+    pub scorecard: Scorecard,
+    /// Parallel to `rules`, `scenarios`, `phrases`, `checks`, `cues`.
+    pub check_origins: Vec<Origin>,
+    pub cue_origins: Vec<Origin>,
     pub rule_origins: Vec<Origin>,
     pub scenario_origins: Vec<Origin>,
     pub phrase_origins: Vec<Origin>,
@@ -311,6 +422,11 @@ impl Rulebook {
             phrases: Vec::new(),
             procedures: Vec::new(),
             numbers: BTreeMap::new(),
+            checks: Vec::new(),
+            cues: Vec::new(),
+            scorecard: Scorecard::default(),
+            check_origins: Vec::new(),
+            cue_origins: Vec::new(),
             rule_origins: Vec::new(),
             scenario_origins: Vec::new(),
             phrase_origins: Vec::new(),
@@ -366,6 +482,17 @@ impl Rulebook {
             }
             for (id, n) in doc.numbers {
                 book.numbers.insert(id, n.into_inner());
+            }
+            for c in doc.check {
+                book.check_origins.push(origin(c.span()));
+                book.checks.push(c.into_inner());
+            }
+            for c in doc.cue {
+                book.cue_origins.push(origin(c.span()));
+                book.cues.push(c.into_inner());
+            }
+            if let Some(card) = doc.scorecard {
+                book.scorecard = card;
             }
         }
         match header {
@@ -513,6 +640,50 @@ impl Rulebook {
                 });
             }
         }
+        // Inspection: the fixed checks and cues, each once, patterns that compile.
+        let mut check_ids = HashSet::new();
+        for (c, o) in self.checks.iter().zip(&self.check_origins) {
+            if !CHECK_IDS.contains(&c.id.as_str()) {
+                errors.push(err(o, &c.id, format!("未知的检查项 id（固定为 {}）", CHECK_IDS.join(", "))));
+            }
+            if !check_ids.insert(c.id.as_str()) {
+                errors.push(err(o, &c.id, "检查项 id 重复".into()));
+            }
+        }
+        for id in CHECK_IDS {
+            if !check_ids.contains(id) {
+                errors.push(RuleError {
+                    file: "inspection/checks.toml".into(),
+                    line: 1,
+                    rule: Some(id.into()),
+                    message: "缺少固定检查项的 [[check]] 定义".into(),
+                });
+            }
+        }
+        let mut cue_ids = HashSet::new();
+        for (c, o) in self.cues.iter().zip(&self.cue_origins) {
+            if !CUE_IDS.contains(&c.id.as_str()) {
+                errors.push(err(o, &c.id, format!("未知的 cue id（固定为 {}）", CUE_IDS.join(", "))));
+            }
+            if !cue_ids.insert(c.id.as_str()) {
+                errors.push(err(o, &c.id, "cue id 重复".into()));
+            }
+            for p in &c.patterns {
+                if let Err(e) = pattern::compile(p) {
+                    errors.push(err(o, &c.id, format!("模式错误: {e}")));
+                }
+            }
+        }
+        for id in CUE_IDS {
+            if !cue_ids.contains(id) {
+                errors.push(RuleError {
+                    file: "inspection/cues.toml".into(),
+                    line: 1,
+                    rule: Some(id.into()),
+                    message: "缺少 [[cue]] 定义".into(),
+                });
+            }
+        }
         // Procedures.
         for (p, o) in self.procedures.iter().zip(procedure_origins) {
             if p.steps.is_empty() {
@@ -551,6 +722,10 @@ impl Rulebook {
 
     pub fn scenario(&self, id: &str) -> Option<&Scenario> {
         self.scenarios.iter().find(|s| s.id == id)
+    }
+
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
     }
 
     pub fn category(&self, id: &str) -> Option<&Category> {

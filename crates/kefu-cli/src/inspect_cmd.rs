@@ -1,0 +1,319 @@
+//! `kefu inspect`: transcripts in, scorecards out. Inputs stream through a
+//! bounded pipeline (reader → worker threads → ordered writer), so memory stays
+//! flat however many conversations there are, and every record read becomes a
+//! scorecard or an error record naming its file and line.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use kefu_core::inspect::{Conversation, Outcome, Scorecard};
+use kefu_core::Engine;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::input::io_reason;
+use crate::report::Reports;
+use crate::{load, Cli, InspectArgs};
+
+/// One record as read: where it came from and its JSON text (or why it could not be read).
+struct Record {
+    file: Arc<str>,
+    line: usize,
+    text: Result<String, String>,
+}
+
+enum Inspected {
+    Card { file: Arc<str>, line: usize, conv: Box<Conversation>, card: Box<Scorecard> },
+    Error { file: Arc<str>, line: usize, message: String },
+}
+
+#[derive(Serialize)]
+struct ErrorRecord<'a> {
+    file: &'a str,
+    line: usize,
+    error: &'a str,
+}
+
+pub fn run(cli: &Cli, args: &InspectArgs) -> Result<u8, String> {
+    let engine = load::engine(cli)?;
+    let mut reports = Reports::new(args.report.clone(), args.xlsx.clone(), &engine.rulebook)?;
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let progress = (!args.json && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} 已质检 {pos} 个会话（{per_sec}）{msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    let (record_tx, record_rx) = sync_channel::<(u64, Record)>(4 * 1024);
+    let (result_tx, result_rx) = sync_channel::<(u64, Inspected)>(4 * 1024);
+    let record_rx = Arc::new(Mutex::new(record_rx));
+    let mut stats = Stats::default();
+    let out = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, out.lock());
+    std::thread::scope(|scope| -> Result<(), String> {
+        let paths = args.paths.clone();
+        scope.spawn(move || read_all(&paths, &record_tx));
+        for _ in 0..jobs {
+            let rx = Arc::clone(&record_rx);
+            let tx = result_tx.clone();
+            let engine = &engine;
+            scope.spawn(move || work(engine, &rx, &tx));
+        }
+        drop(result_tx);
+        write_in_order(&result_rx, |item| {
+            stats.record(&item);
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            emit(&mut out, args.json, &item, &mut reports)
+        })
+    })?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if !args.json {
+        let _ = writeln!(
+            out,
+            "质检了 {} 个会话：{} 个全部通过，{} 个有不通过项，平均分 {:.1}；{} 条记录无法读取。",
+            stats.conversations,
+            stats.conversations - stats.failing,
+            stats.failing,
+            if stats.conversations == 0 { 0.0 } else { stats.score_sum as f64 / stats.conversations as f64 },
+            stats.errors
+        );
+    }
+    let _ = out.flush();
+    reports.finish()?;
+    Ok(if stats.errors > 0 {
+        2
+    } else if stats.failing > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+#[derive(Default)]
+struct Stats {
+    conversations: u64,
+    failing: u64,
+    errors: u64,
+    score_sum: u64,
+}
+
+impl Stats {
+    fn record(&mut self, item: &Inspected) {
+        match item {
+            Inspected::Card { card, .. } => {
+                self.conversations += 1;
+                self.score_sum += u64::from(card.score);
+                if card.checks.iter().any(|c| c.result == Outcome::Fail) {
+                    self.failing += 1;
+                }
+            }
+            Inspected::Error { .. } => self.errors += 1,
+        }
+    }
+}
+
+fn emit(out: &mut impl Write, json: bool, item: &Inspected, reports: &mut Reports) -> io::Result<()> {
+    match item {
+        Inspected::Card { file, line, conv, card } => {
+            reports.add(file, *line, conv, card);
+            if json {
+                serde_json::to_writer(&mut *out, card.as_ref())?;
+                out.write_all(b"\n")
+            } else {
+                let failed: Vec<&str> = card.failed().map(|c| c.id.as_str()).collect();
+                let verdict = if failed.is_empty() { "全部通过".to_string() } else { format!("不通过: {}", failed.join(", ")) };
+                let veto = if card.vetoed { "（一票否决）" } else { "" };
+                writeln!(out, "{}\t{} 分{veto}\t{verdict}", card.id, card.score)
+            }
+        }
+        Inspected::Error { file, line, message } => {
+            reports.add_error(file, *line, message);
+            eprintln!("kefu: {file}:{line}: {message}");
+            if json {
+                serde_json::to_writer(&mut *out, &ErrorRecord { file, line: *line, error: message })?;
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Passes results to `each` in input order; a bounded reorder buffer absorbs
+/// workers finishing out of turn.
+fn write_in_order(rx: &Receiver<(u64, Inspected)>, mut each: impl FnMut(Inspected) -> io::Result<()>) -> Result<(), String> {
+    let mut pending: BTreeMap<u64, Inspected> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut broken = false;
+    for (seq, item) in rx {
+        pending.insert(seq, item);
+        while let Some(item) = pending.remove(&next) {
+            next += 1;
+            if broken {
+                continue;
+            }
+            if let Err(e) = each(item) {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    // The reader of our output went away: keep draining so the
+                    // workers finish, but stop writing.
+                    broken = true;
+                } else {
+                    return Err(format!("写出结果时出错: {e}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn work(engine: &Engine, rx: &Mutex<Receiver<(u64, Record)>>, tx: &SyncSender<(u64, Inspected)>) {
+    loop {
+        let next = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => return,
+        };
+        let Ok((seq, record)) = next else { return };
+        let Record { file, line, text } = record;
+        let inspected = match text.and_then(|t| parse(&t)) {
+            Ok(conv) => {
+                let card = engine.inspect(&conv);
+                Inspected::Card { file, line, conv: Box::new(conv), card: Box::new(card) }
+            }
+            Err(message) => Inspected::Error { file, line, message },
+        };
+        if tx.send((seq, inspected)).is_err() {
+            return;
+        }
+    }
+}
+
+/// A transcript from JSON text: the contract format, or wrapped as
+/// `{"conversation": {…}, …}` as in the labelled evaluation files.
+pub fn parse(text: &str) -> Result<Conversation, String> {
+    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON: {e}"))?;
+    if value.get("turns").is_none() {
+        if let Some(inner) = value.get_mut("conversation").filter(|c| c.get("turns").is_some()) {
+            value = inner.take();
+        }
+    }
+    if !value.is_object() {
+        return Err("应为一个 JSON 对象（一个会话）".into());
+    }
+    let conv: Conversation = serde_json::from_value(value).map_err(|e| format!("不符合会话格式: {e}"))?;
+    conv.validate()?;
+    Ok(conv)
+}
+
+/// Reads every path in order and sends its records; errors become records too.
+fn read_all(paths: &[PathBuf], tx: &SyncSender<(u64, Record)>) {
+    let mut seq = 0u64;
+    let mut send = |file: &Arc<str>, line: usize, text: Result<String, String>| {
+        let ok = tx.send((seq, Record { file: Arc::clone(file), line, text })).is_ok();
+        seq += 1;
+        ok
+    };
+    let mut files = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            files.push(p.clone());
+        } else if p.is_dir() {
+            let mut found = Vec::new();
+            collect_dir(p, &mut found);
+            found.sort();
+            if found.is_empty() {
+                let name: Arc<str> = Arc::from(p.display().to_string());
+                send(&name, 0, Err("目录中没有 .json 或 .jsonl 文件".into()));
+            }
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    for path in files {
+        let name: Arc<str> = Arc::from(if path.as_os_str() == "-" { "<stdin>".to_string() } else { path.display().to_string() });
+        let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+            Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+        } else {
+            match File::open(&path) {
+                Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
+                Err(e) => {
+                    if !send(&name, 0, Err(format!("无法打开: {}", io_reason(&e)))) {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        if !read_source(reader, &name, &mut send) {
+            return;
+        }
+    }
+}
+
+fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_dir(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json" || e == "jsonl") {
+            out.push(path);
+        }
+    }
+}
+
+/// JSON Lines, one conversation per line; or, when the first non-empty line
+/// opens a pretty-printed document (`{` or `[` alone, or a `[` array), the
+/// whole input as one JSON object or array of objects.
+fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl FnMut(&Arc<str>, usize, Result<String, String>) -> bool) -> bool {
+    let mut buf = Vec::new();
+    let mut line = 0usize;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) => return send(name, line + 1, Err(format!("读取出错: {}", io_reason(&e)))),
+        }
+        line += 1;
+        let text = match String::from_utf8(std::mem::take(&mut buf)) {
+            Ok(t) => t,
+            Err(e) => {
+                if !send(name, line, Err(format!("不是有效的 UTF-8 文本（该行第 {} 字节起）", e.utf8_error().valid_up_to() + 1))) {
+                    return false;
+                }
+                continue;
+            }
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if trimmed == "{" || trimmed.starts_with('[') {
+            // A whole JSON document starting here.
+            let mut rest = String::new();
+            if let Err(e) = reader.read_to_string(&mut rest) {
+                return send(name, line, Err(format!("读取出错: {}", io_reason(&e))));
+            }
+            let document = format!("{text}{rest}");
+            return match serde_json::from_str::<Value>(&document) {
+                Ok(Value::Array(items)) => items.into_iter().all(|item| send(name, line, Ok(item.to_string()))),
+                Ok(other) => send(name, line, Ok(other.to_string())),
+                Err(e) => send(name, line + e.line().saturating_sub(1), Err(format!("不是有效的 JSON: {e}"))),
+            };
+        }
+        if !send(name, line, Ok(text)) {
+            return false;
+        }
+    }
+}
