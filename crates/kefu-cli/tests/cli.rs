@@ -272,3 +272,47 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn inspect_contract() {
+    let qa = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/qa_dev.jsonl");
+    let out = kefu(&["inspect", "--json", qa.to_str().expect("path")], b"");
+    assert_eq!(out.status.code(), Some(1), "some checks fail → exit 1");
+    let cards = json_lines(&out);
+    assert_eq!(cards.len(), 8);
+    assert_eq!(cards[0]["id"], "dev-ok-1");
+    assert!(cards[0]["score"].as_u64().is_some());
+    let checks = cards[0]["checks"].as_array().expect("checks");
+    assert_eq!(checks.len(), 17);
+    for c in checks {
+        assert!(["pass", "fail", "n/a"].contains(&c["result"].as_str().expect("result")));
+        assert!(c["evidence"].is_array());
+    }
+    let late = &cards[1]["checks"].as_array().expect("checks").iter().find(|c| c["id"] == "opening.late_answer_apology").expect("check")["evidence"][0];
+    for field in ["turn", "start", "end", "text", "note"] {
+        assert!(!late[field].is_null(), "evidence field {field}");
+    }
+
+    // Malformed input: an error record naming file and line; the rest still inspected; exit 2.
+    let dir = temp_dir("inspect");
+    let good = std::fs::read_to_string(&qa).expect("qa").lines().next().expect("line").to_string();
+    std::fs::write(dir.join("a.jsonl"), format!("{good}\n{{\"id\":\"bad\",\"channel\":\"phone\"}}\nnot json\n{good}\n")).expect("write");
+    // A pretty-printed single conversation in a .json file, found by walking the directory.
+    let value: Value = serde_json::from_str(&good).expect("json");
+    std::fs::write(dir.join("b.json"), serde_json::to_string_pretty(&value["conversation"]).expect("pretty")).expect("write");
+    let out = kefu(&["inspect", "--json", dir.to_str().expect("path")], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let recs = json_lines(&out);
+    assert_eq!(recs.len(), 5, "every record read gets a scorecard or an error record");
+    assert_eq!(recs[1]["line"], 2);
+    assert!(recs[1]["file"].as_str().is_some_and(|f| f.ends_with("a.jsonl")));
+    assert!(recs[1]["error"].as_str().is_some_and(|e| e.contains("turns")), "{:?}", recs[1]);
+    assert_eq!(recs[2]["line"], 3);
+    assert_eq!(recs[4]["id"], "dev-ok-1");
+
+    // Standard input, one worker: same verdicts.
+    let out = kefu(&["inspect", "--json", "--jobs", "1", "-"], format!("{good}\n").as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_lines(&out)[0]["score"], 100);
+    let _ = std::fs::remove_dir_all(&dir);
+}
