@@ -173,7 +173,15 @@ fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<u8, String> {
             } else {
                 let name = engine.rulebook.scenario(c.scenario).map_or("", |s| s.name.as_str());
                 let shown = reply.or(reply_error).unwrap_or_default();
-                writeln!(out, "{n}\t{}（{name}）\t{:.2}\t{text}\n\t标准回复: {shown}", c.scenario, c.confidence)
+                writeln!(out, "{n}\t{}（{name}）\t{:.2}\t{text}\n\t标准回复: {shown}", c.scenario, c.confidence)?;
+                if args.explain {
+                    let chars: Vec<char> = text.chars().collect();
+                    for (id, score, spans) in engine.explain_classification(&text) {
+                        let matched: Vec<String> = spans.iter().map(|&(s, e)| chars[s.min(chars.len())..e.min(chars.len())].iter().collect()).collect();
+                        writeln!(out, "\t  {id:<16} {score:>6.1}  {}", matched.join(" / "))?;
+                    }
+                }
+                Ok(())
             }
         }
         Line::NotUtf8 { valid_up_to } => {

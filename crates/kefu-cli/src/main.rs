@@ -84,6 +84,9 @@ pub struct LintArgs {
 pub struct ClassifyArgs {
     #[arg(long)]
     pub json: bool,
+    /// Also show which cues of which scenarios matched (for rulebook authors).
+    #[arg(long)]
+    pub explain: bool,
     /// Time the replies are rendered for (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,

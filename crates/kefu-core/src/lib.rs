@@ -73,6 +73,11 @@ impl Engine {
         self.classifier.classify(&self.rulebook, text, scratch)
     }
 
+    /// Which scenarios' cues matched, with scores (for rulebook authors).
+    pub fn explain_classification(&self, text: &str) -> Vec<(&str, f64, Vec<(usize, usize)>)> {
+        self.classifier.explain(&self.rulebook, text, &mut Scratch::default())
+    }
+
     /// Renders a standard reply (`opening`, `closing`, a scenario id or a phrase id).
     pub fn reply(&self, id: &str, ctx: &ReplyContext) -> Result<Rendered, ReplyError> {
         reply::render(&self.rulebook, &self.calendar, id, ctx)

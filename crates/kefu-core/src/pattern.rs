@@ -167,6 +167,9 @@ fn parse(body: &str) -> Result<Vec<Piece>, String> {
                 let gap = match chars.peek().and_then(|d| d.to_digit(10)) {
                     Some(d) if d > 0 => {
                         chars.next();
+                        if chars.peek().is_some_and(char::is_ascii_digit) {
+                            return Err(format!("'~' 后只能跟一位数字（最多 ~9）: {body}"));
+                        }
                         d as u8
                     }
                     Some(_) => return Err(format!("'~0' 没有意义: {body}")),
@@ -235,5 +238,6 @@ mod tests {
         assert!(compile("a|b").is_err());
         assert!(compile("[|]").is_err());
         assert!(compile("a^b").is_err());
+        assert!(compile("a~10b").is_err());
     }
 }

@@ -62,6 +62,35 @@ impl Classifier {
         })
     }
 
+    /// Every scenario that scored, with its score and the cue spans that
+    /// counted (negative cues marked with a negative score), for rulebook authors.
+    pub fn explain<'r>(&self, book: &'r Rulebook, text: &str, scratch: &mut Scratch) -> Vec<(&'r str, f64, Vec<(usize, usize)>)> {
+        let mut out: Vec<(&'r str, f64, Vec<(usize, usize)>)> = Vec::new();
+        let mut seen: Vec<(u32, usize, usize)> = Vec::new();
+        for h in self.matcher.find(text, scratch) {
+            if seen.contains(&(h.owner, h.start, h.end)) {
+                continue;
+            }
+            seen.push((h.owner, h.start, h.end));
+            let s = (h.owner / 3) as usize;
+            let Some(scenario) = book.scenarios.get(s) else { continue };
+            let weight = match h.owner % 3 {
+                0 => WEIGHT_CUE,
+                1 => WEIGHT_STRONG,
+                _ => -100.0,
+            };
+            match out.iter_mut().find(|(id, _, _)| *id == scenario.id) {
+                Some(entry) => {
+                    entry.1 += weight;
+                    entry.2.push((h.start, h.end));
+                }
+                None => out.push((&scenario.id, weight, vec![(h.start, h.end)])),
+            }
+        }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        out
+    }
+
     pub fn classify<'r>(&self, book: &'r Rulebook, text: &str, scratch: &mut Scratch) -> Classification<'r> {
         let n = book.scenarios.len();
         let mut score = vec![0.0f64; n];
