@@ -30,6 +30,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Rules { command } => rules(cli, command),
         Command::Eval(args) => evaluate(cli, args),
         Command::Inspect(args) => crate::inspect_cmd::run(cli, args),
+        Command::Serve(args) => crate::serve_cmd::run(cli, args),
     };
     match result {
         Ok(code) => code,

@@ -197,21 +197,10 @@ fn work(engine: &Engine, rx: &Mutex<Receiver<(u64, Record)>>, tx: &SyncSender<(u
     }
 }
 
-/// A transcript from JSON text: the contract format, or wrapped as
-/// `{"conversation": {…}, …}` as in the labelled evaluation files.
+/// A transcript from JSON text (see [`Conversation::from_json`]).
 pub fn parse(text: &str) -> Result<Conversation, String> {
-    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON: {e}"))?;
-    if value.get("turns").is_none() {
-        if let Some(inner) = value.get_mut("conversation").filter(|c| c.get("turns").is_some()) {
-            value = inner.take();
-        }
-    }
-    if !value.is_object() {
-        return Err("应为一个 JSON 对象（一个会话）".into());
-    }
-    let conv: Conversation = serde_json::from_value(value).map_err(|e| format!("不符合会话格式: {e}"))?;
-    conv.validate()?;
-    Ok(conv)
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON: {e}"))?;
+    Conversation::from_json(value)
 }
 
 /// Reads every path in order and sends its records; errors become records too.

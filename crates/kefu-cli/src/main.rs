@@ -6,6 +6,7 @@ mod input;
 mod inspect_cmd;
 mod load;
 mod report;
+mod serve_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,18 @@ pub enum Command {
     Eval(EvalArgs),
     /// Inspect call and chat transcripts (质检): one scorecard per conversation.
     Inspect(InspectArgs),
+    /// Run the server: HTTP API, live-assist WebSocket and the web console.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Data directory (the SQLite database lives here; created on first run).
+    #[arg(long, value_name = "DIR", default_value = "kefu-data")]
+    pub data: PathBuf,
 }
 
 #[derive(Args)]

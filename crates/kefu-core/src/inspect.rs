@@ -78,6 +78,22 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// A transcript from JSON: the contract format, or wrapped as
+    /// `{"conversation": {…}, …}` as in the labelled evaluation files; validated.
+    pub fn from_json(mut value: serde_json::Value) -> Result<Conversation, String> {
+        if value.get("turns").is_none() {
+            if let Some(inner) = value.get_mut("conversation").filter(|c| c.get("turns").is_some()) {
+                value = inner.take();
+            }
+        }
+        if !value.is_object() {
+            return Err("应为一个 JSON 对象（一个会话）".into());
+        }
+        let conv: Conversation = serde_json::from_value(value).map_err(|e| format!("不符合会话格式: {e}"))?;
+        conv.validate()?;
+        Ok(conv)
+    }
+
     /// What is wrong with a transcript that parsed but cannot be inspected.
     pub fn validate(&self) -> Result<(), String> {
         if self.id.trim().is_empty() {
@@ -115,7 +131,7 @@ impl Conversation {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     #[serde(rename = "pass")]
     Pass,
@@ -126,7 +142,7 @@ pub enum Outcome {
 }
 
 /// Where in the transcript a check failed. Offsets are chars of the turn's text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     pub turn: usize,
     pub start: usize,
@@ -135,24 +151,24 @@ pub struct Evidence {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub id: String,
     pub result: Outcome,
     pub points: u32,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub veto: bool,
     pub evidence: Vec<Evidence>,
 }
 
 /// The scorecard of one conversation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scorecard {
     pub id: String,
     pub score: u32,
     pub channel: Channel,
     pub agent: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// A veto check (一票否决) failed: the score is 0.
     pub vetoed: bool,
@@ -163,6 +179,27 @@ impl Scorecard {
     pub fn failed(&self) -> impl Iterator<Item = &CheckResult> {
         self.checks.iter().filter(|c| c.result == Outcome::Fail)
     }
+
+    /// Recomputes score and veto after results changed (an appeal overturned a check).
+    pub fn rescore(&mut self) {
+        (self.score, self.vetoed) = score(&self.checks);
+    }
+}
+
+/// Score = 100 × points of passed checks / points of applicable checks
+/// (100 when nothing applies), and 0 when a veto check (一票否决) failed.
+pub fn score(checks: &[CheckResult]) -> (u32, bool) {
+    let applicable: u32 = checks.iter().filter(|c| c.result != Outcome::NotApplicable).map(|c| c.points).sum();
+    let earned: u32 = checks.iter().filter(|c| c.result == Outcome::Pass).map(|c| c.points).sum();
+    let vetoed = checks.iter().any(|c| c.veto && c.result == Outcome::Fail);
+    let score = if vetoed {
+        0
+    } else if applicable == 0 {
+        100
+    } else {
+        ((f64::from(earned) * 100.0) / f64::from(applicable)).round() as u32
+    };
+    (score, vetoed)
 }
 
 /// The cues compiled into one matcher.
@@ -294,16 +331,7 @@ impl Engine {
             let (result, evidence) = if check.enabled { self.run_check(check, &p, &mut scratch) } else { (Outcome::NotApplicable, Vec::new()) };
             checks.push(CheckResult { id: check.id.clone(), result, points: check.points, veto: check.veto, evidence });
         }
-        let applicable: u32 = checks.iter().filter(|c| c.result != Outcome::NotApplicable).map(|c| c.points).sum();
-        let earned: u32 = checks.iter().filter(|c| c.result == Outcome::Pass).map(|c| c.points).sum();
-        let vetoed = checks.iter().any(|c| c.veto && c.result == Outcome::Fail);
-        let score = if vetoed {
-            0
-        } else if applicable == 0 {
-            100
-        } else {
-            ((f64::from(earned) * 100.0) / f64::from(applicable)).round() as u32
-        };
+        let (score, vetoed) = score(&checks);
         Scorecard {
             id: conv.id.clone(),
             score,

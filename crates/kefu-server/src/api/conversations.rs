@@ -1,0 +1,288 @@
+//! Stored conversations and scorecards: inspect-and-store, search, view, and
+//! the appeal flow (an agent disputes a failed check; a supervisor upholds or
+//! overturns it, and the score follows).
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use kefu_core::inspect::{Conversation, Scorecard};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::engine::{batch, OneOrMany};
+use crate::auth::{Auth, Role};
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::store::{Appeal, ConversationRow, Search};
+use crate::AppState;
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StoreParams {
+    /// Re-inspect and replace a conversation already stored under the same id.
+    pub replace: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Stored {
+    /// For each input, in order: the stored row, or why it was not stored.
+    pub results: Vec<StoredItem>,
+    pub stored: usize,
+    pub errors: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum StoredItem {
+    Ok { index: usize, conversation: ConversationRow },
+    Error { index: usize, error: String, code: String },
+}
+
+/// Inspects and stores conversations: one (→ 201 with the row) or a batch (→ per-item results).
+pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany, source: &str, replace: bool) -> Result<(bool, Stored), ApiError> {
+    let (many, items) = batch(body)?;
+    let current = state.current();
+    let store = state.store.clone();
+    let metrics = state.metrics.clone();
+    let source = source.to_string();
+    let username = auth.map(|a| a.user.username.clone());
+    let results = tokio::task::spawn_blocking(move || {
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, v)| {
+                let conv = match Conversation::from_json(v) {
+                    Ok(c) => c,
+                    Err(error) => return StoredItem::Error { index, error, code: "invalid_conversation".into() },
+                };
+                let card = current.engine.inspect(&conv);
+                metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
+                match store.put_conversation(&conv, &card, &source, current.version, replace) {
+                    Ok(row) => StoredItem::Ok { index, conversation: row },
+                    Err(e) => {
+                        let e = ApiError::from(e);
+                        StoredItem::Error { index, error: e.message, code: e.code.into() }
+                    }
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let stored = results.iter().filter(|r| matches!(r, StoredItem::Ok { .. })).count();
+    tracing::info!(target: "kefu::audit", user = username.as_deref().unwrap_or("webhook"), stored, total = results.len(), "conversations stored");
+    Ok((many, Stored { errors: results.len() - stored, stored, results }))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = OneOrMany, params(StoreParams),
+    responses((status = 201, description = "one conversation stored", body = ConversationRow), (status = 200, description = "a batch: per-item results", body = Stored),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+/// Inspects and stores conversations (supervisors, admins and integration tokens).
+pub async fn create(auth: Auth, State(state): State<AppState>, ApiQuery(params): ApiQuery<StoreParams>, ApiJson(body): ApiJson<OneOrMany>) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    auth.require(Role::Supervisor)?;
+    let (many, stored) = store_batch(&state, Some(&auth), body, "api", params.replace.unwrap_or(false)).await?;
+    if many {
+        return Ok((StatusCode::OK, Json(to_value(&stored)?)));
+    }
+    match stored.results.into_iter().next() {
+        Some(StoredItem::Ok { conversation, .. }) => Ok((StatusCode::CREATED, Json(to_value(&conversation)?))),
+        Some(StoredItem::Error { error, code, .. }) => Err(match code.as_str() {
+            "conflict" => ApiError::conflict(error),
+            "invalid_conversation" => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_conversation", error),
+            _ => ApiError::internal(error),
+        }),
+        None => Err(ApiError::bad_request("bad_request", "没有会话")),
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Agent id (as in transcripts).
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    /// First day, YYYY-MM-DD (Asia/Shanghai).
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    pub to: Option<String>,
+    /// Only conversations where this check failed.
+    pub check: Option<String>,
+    pub min_score: Option<u32>,
+    pub max_score: Option<u32>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    pub total: u64,
+    pub items: Vec<ConversationRow>,
+}
+
+fn check_day(name: &str, v: &Option<String>) -> Result<(), ApiError> {
+    if let Some(d) = v {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_query", format!("{name} 应为 YYYY-MM-DD 日期")))?;
+    }
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(SearchParams),
+    responses((status = 200, body = SearchResult), (status = 400, body = crate::error::ErrorBody)))]
+/// Searches scorecards. Agents see their own, supervisors their team's, admins all.
+pub async fn search(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<SearchResult>, ApiError> {
+    check_day("from", &p.from)?;
+    check_day("to", &p.to)?;
+    let mut s = Search {
+        agent: p.agent,
+        team: p.team,
+        from: p.from,
+        to: p.to,
+        failed_check: p.check,
+        min_score: p.min_score,
+        max_score: p.max_score,
+        limit: p.limit.unwrap_or(50).clamp(1, 500),
+        offset: p.offset.unwrap_or(0),
+    };
+    match auth.user.role {
+        Role::Admin => {}
+        Role::Supervisor => s.team = Some(auth.user.team.clone()),
+        Role::Agent => {
+            if auth.user.agent_id.is_empty() {
+                return Ok(Json(SearchResult { total: 0, items: Vec::new() }));
+            }
+            s.agent = Some(auth.user.agent_id.clone());
+        }
+    }
+    let store = state.store.clone();
+    let (total, items) = tokio::task::spawn_blocking(move || store.search(&s)).await??;
+    Ok(Json(SearchResult { total, items }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationView {
+    pub conversation: ConversationRow,
+    #[schema(value_type = Object)]
+    pub transcript: Conversation,
+    /// The current scorecard: overturned checks count as passed.
+    #[schema(value_type = Object)]
+    pub scorecard: Scorecard,
+    pub appeals: Vec<Appeal>,
+}
+
+async fn visible(state: &AppState, auth: &Auth, id: String) -> Result<(ConversationRow, Conversation, Scorecard), ApiError> {
+    let store = state.store.clone();
+    let found = tokio::task::spawn_blocking(move || store.conversation(&id)).await??;
+    match found {
+        Some((row, conv, card)) if auth.may_see(&row.agent, &row.team) => Ok((row, conv, card)),
+        // Not revealing whether a conversation the caller may not see exists.
+        _ => Err(ApiError::not_found("会话不存在或无权查看")),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
+    responses((status = 200, body = ConversationView), (status = 404, body = crate::error::ErrorBody)))]
+/// A stored conversation with its transcript, scorecard and appeals.
+pub async fn view(auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ConversationView>, ApiError> {
+    let (row, transcript, scorecard) = visible(&state, &auth, id.clone()).await?;
+    let store = state.store.clone();
+    let appeals = tokio::task::spawn_blocking(move || store.appeals(None, None, None, Some(&id))).await??;
+    Ok(Json(ConversationView { conversation: row, transcript, scorecard, appeals }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealRequest {
+    /// The failed check disputed, e.g. `closing.farewell`.
+    pub check: String,
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/appeals", tag = "appeals", params(("id" = String, Path)), request_body = AppealRequest,
+    responses((status = 201, body = Appeal), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+/// An agent disputes a failed check of one of their own conversations.
+pub async fn file_appeal(auth: Auth, State(state): State<AppState>, Path(id): Path<String>, ApiJson(req): ApiJson<AppealRequest>) -> Result<(StatusCode, Json<Appeal>), ApiError> {
+    let reason = req.reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(ApiError::bad_request("invalid_field", "请填写申诉理由"));
+    }
+    if reason.chars().count() > 2_000 {
+        return Err(ApiError::bad_request("invalid_field", "申诉理由最多 2000 字"));
+    }
+    let (row, _, _) = visible(&state, &auth, id.clone()).await?;
+    // Appeals are the agent's own: a supervisor decides, not files.
+    if auth.user.role == Role::Agent && auth.user.agent_id != row.agent {
+        return Err(ApiError::forbidden("只能对自己的会话提出申诉"));
+    }
+    let store = state.store.clone();
+    let user_id = auth.user.id;
+    let appeal = tokio::task::spawn_blocking(move || store.file_appeal(&id, &req.check, user_id, &reason)).await??;
+    Ok((StatusCode::CREATED, Json(appeal)))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AppealFilter {
+    /// pending | upheld | overturned
+    pub status: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/appeals", tag = "appeals", params(AppealFilter), responses((status = 200, body = Vec<Appeal>)))]
+/// Appeals: an agent's own, a supervisor's team's, all for admins.
+pub async fn list_appeals(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<AppealFilter>) -> Result<Json<Vec<Appeal>>, ApiError> {
+    if let Some(s) = &f.status {
+        if !["pending", "upheld", "overturned"].contains(&s.as_str()) {
+            return Err(ApiError::bad_request("invalid_query", "status 应为 pending、upheld 或 overturned"));
+        }
+    }
+    let (team, filed_by) = match auth.user.role {
+        Role::Admin => (None, None),
+        Role::Supervisor => (Some(auth.user.team.clone()), None),
+        Role::Agent => (None, Some(auth.user.id)),
+    };
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || store.appeals(f.status.as_deref(), team.as_deref(), filed_by, None)).await??;
+    Ok(Json(list))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// upheld (the check stays failed) | overturned (the check counts as passed)
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionResponse {
+    pub appeal: Appeal,
+    pub conversation: ConversationRow,
+}
+
+#[utoipa::path(post, path = "/api/v1/appeals/{id}/decision", tag = "appeals", params(("id" = i64, Path)), request_body = DecisionRequest,
+    responses((status = 200, body = DecisionResponse), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+/// A supervisor upholds or overturns an appeal; the score follows.
+pub async fn decide(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>, ApiJson(req): ApiJson<DecisionRequest>) -> Result<Json<DecisionResponse>, ApiError> {
+    auth.require(Role::Supervisor)?;
+    let overturn = match req.decision.as_str() {
+        "overturned" => true,
+        "upheld" => false,
+        other => return Err(ApiError::bad_request("invalid_field", format!("decision 应为 upheld 或 overturned，而不是 {other}"))),
+    };
+    let store = state.store.clone();
+    let appeal = tokio::task::spawn_blocking(move || store.appeal(id)).await??.ok_or_else(|| ApiError::not_found(format!("申诉 {id} 不存在")))?;
+    visible(&state, &auth, appeal.conversation_id.clone()).await.map_err(|_| ApiError::not_found(format!("申诉 {id} 不存在")))?;
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    let (appeal, conversation) = tokio::task::spawn_blocking(move || {
+        let decided = store.decide_appeal(id, overturn, user.id, &req.comment)?;
+        store.audit(Some(&user), if overturn { "appeal.overturn" } else { "appeal.uphold" }, &format!("appeal {id}"), &format!("{} {}", decided.0.conversation_id, decided.0.check_id))?;
+        Ok::<_, crate::store::StoreError>(decided)
+    })
+    .await??;
+    Ok(Json(DecisionResponse { appeal, conversation }))
+}

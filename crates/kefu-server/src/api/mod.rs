@@ -1,0 +1,87 @@
+//! The HTTP API under `/api/v1`. Every route takes an [`crate::auth::Auth`]
+//! (401 without one) and checks its role; only log-in, `/healthz` and the
+//! OpenAPI document are public.
+
+pub mod conversations;
+pub mod engine;
+pub mod rulebook;
+pub mod users;
+
+use axum::routing::{get, patch, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/login", post(users::login))
+        .route("/api/v1/auth/logout", post(users::logout))
+        .route("/api/v1/me", get(users::me))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{id}", patch(users::update))
+        .route("/api/v1/tokens", post(users::create_token))
+        .route("/api/v1/lint", post(engine::lint))
+        .route("/api/v1/classify", post(engine::classify))
+        .route("/api/v1/reply", post(engine::reply))
+        .route("/api/v1/inspect", post(engine::inspect))
+        .route("/api/v1/conversations", get(conversations::search).post(conversations::create))
+        .route("/api/v1/conversations/{id}", get(conversations::view))
+        .route("/api/v1/conversations/{id}/appeals", post(conversations::file_appeal))
+        .route("/api/v1/appeals", get(conversations::list_appeals))
+        .route("/api/v1/appeals/{id}/decision", post(conversations::decide))
+        .route("/api/v1/rulebook", get(rulebook::overview))
+        .route("/api/v1/rulebook/rules/{id}", get(rulebook::rule))
+        .route("/api/v1/rulebook/file", get(rulebook::file).put(rulebook::edit))
+        .route("/api/v1/rulebook/versions", get(rulebook::versions))
+        .route("/api/v1/rulebook/try", post(rulebook::try_sentence))
+        .route("/api/v1/audit", get(rulebook::audit))
+        .route("/api/v1/webhooks/transcript", post(webhook_transcript))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("没有这个地址")
+}
+
+#[utoipa::path(post, path = "/api/v1/webhooks/transcript", tag = "integrations", request_body = engine::OneOrMany,
+    responses((status = 200, description = "per-item results with scorecards", body = conversations::Stored)))]
+/// The generic webhook: POST a conversation (or a batch) in the transcript
+/// format with an integration token → it is inspected and stored, and the
+/// scorecards come back.
+pub async fn webhook_transcript(
+    auth: crate::auth::Auth,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    crate::error::ApiJson(body): crate::error::ApiJson<engine::OneOrMany>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    auth.require(crate::auth::Role::Supervisor)?;
+    let (_, stored) = conversations::store_batch(&state, Some(&auth), body, "webhook", true).await?;
+    // The caller gets the scorecards too, not only the stored rows.
+    let store = state.store.clone();
+    let ids: Vec<Option<String>> = stored
+        .results
+        .iter()
+        .map(|r| match r {
+            conversations::StoredItem::Ok { conversation, .. } => Some(conversation.id.clone()),
+            conversations::StoredItem::Error { .. } => None,
+        })
+        .collect();
+    let cards = tokio::task::spawn_blocking(move || {
+        ids.into_iter()
+            .map(|id| id.and_then(|id| store.conversation(&id).ok().flatten()).map(|(_, _, card)| card))
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let results: Vec<serde_json::Value> = stored
+        .results
+        .iter()
+        .zip(cards)
+        .map(|(r, card)| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            if let (Some(obj), Some(card)) = (v.as_object_mut(), card) {
+                obj.insert("scorecard".into(), serde_json::to_value(card).unwrap_or_default());
+            }
+            v
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({"results": results, "stored": stored.stored, "errors": stored.errors})))
+}

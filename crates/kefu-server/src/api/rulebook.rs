@@ -1,0 +1,247 @@
+//! The rulebook over HTTP: browse rules, view and edit rulebook files with
+//! validation (the whole rulebook must compile and every example pass before
+//! a change is accepted), versions, and the audit log.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use kefu_core::rulebook::Rule;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Auth, Role};
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::store::{AuditEntry, RulebookVersion};
+use crate::{build_engine, AppState, Current};
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleSummary {
+    pub id: String,
+    pub category: String,
+    pub category_name: String,
+    pub severity: String,
+    pub message: String,
+    pub suggestion: String,
+    pub source: String,
+    pub file: String,
+    pub line: usize,
+    pub bad: Vec<String>,
+    pub good: Vec<String>,
+    pub patterns: Vec<String>,
+    pub exceptions: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RulebookSummary {
+    pub version: i64,
+    pub name: String,
+    pub rulebook_version: String,
+    pub categories: Vec<CategoryOut>,
+    pub rules: Vec<RuleSummary>,
+    pub scenarios: usize,
+    pub phrases: usize,
+    pub procedures: usize,
+    pub checks: usize,
+    pub files: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryOut {
+    pub id: String,
+    pub name: String,
+    pub rules: usize,
+}
+
+fn summary(rule: &Rule, category_name: &str, file: &str, line: usize) -> RuleSummary {
+    RuleSummary {
+        id: rule.id.clone(),
+        category: rule.category.clone(),
+        category_name: category_name.to_string(),
+        severity: rule.severity.as_str().to_string(),
+        message: rule.message.clone(),
+        suggestion: rule.suggestion.clone(),
+        source: rule.source.clone(),
+        file: file.to_string(),
+        line,
+        bad: rule.bad.clone(),
+        good: rule.good.clone(),
+        patterns: rule.patterns.clone(),
+        exceptions: rule.exceptions.clone(),
+    }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFilter {
+    /// Only this category (command, blame, shirk, …).
+    pub category: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/rulebook", tag = "rulebook", params(RuleFilter), responses((status = 200, body = RulebookSummary)))]
+/// The rulebook in use: categories and forbidden-phrase rules with their sources and examples.
+pub async fn overview(_auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<RuleFilter>) -> Json<RulebookSummary> {
+    let current = state.current();
+    let book = &current.engine.rulebook;
+    let name_of = |id: &str| book.category(id).map_or(String::new(), |c| c.name.clone());
+    let rules = book
+        .rules
+        .iter()
+        .zip(&book.rule_origins)
+        .filter(|(r, _)| f.category.as_deref().is_none_or(|c| r.category == c))
+        .map(|(r, o)| summary(r, &name_of(&r.category), &o.file, o.line))
+        .collect();
+    Json(RulebookSummary {
+        version: current.version,
+        name: book.header.name.clone(),
+        rulebook_version: book.header.version.clone(),
+        categories: book.categories.iter().map(|c| CategoryOut { id: c.id.clone(), name: c.name.clone(), rules: book.rules.iter().filter(|r| r.category == c.id).count() }).collect(),
+        rules,
+        scenarios: book.scenarios.len(),
+        phrases: book.phrases.len(),
+        procedures: book.procedures.len(),
+        checks: book.checks.len(),
+        files: current.files.iter().map(|(p, _)| p.clone()).collect(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/rulebook/rules/{id}", tag = "rulebook", params(("id" = String, Path)),
+    responses((status = 200, body = RuleSummary), (status = 404, body = crate::error::ErrorBody)))]
+/// One rule.
+pub async fn rule(_auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<RuleSummary>, ApiError> {
+    let current = state.current();
+    let book = &current.engine.rulebook;
+    let (r, o) = book.rules.iter().zip(&book.rule_origins).find(|(r, _)| r.id == id).ok_or_else(|| ApiError::not_found(format!("规则 {id} 不存在")))?;
+    let name = book.category(&r.category).map_or(String::new(), |c| c.name.clone());
+    Ok(Json(summary(r, &name, &o.file, o.line)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RulebookFile {
+    pub version: i64,
+    pub path: String,
+    pub text: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    /// The file's path in the rulebook, e.g. `forbidden/shirk.toml`.
+    pub path: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/rulebook/file", tag = "rulebook", params(FileQuery),
+    responses((status = 200, body = RulebookFile), (status = 404, body = crate::error::ErrorBody)))]
+/// The TOML text of one rulebook file (supervisors and admins).
+pub async fn file(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<FileQuery>) -> Result<Json<RulebookFile>, ApiError> {
+    auth.require(Role::Supervisor)?;
+    let current = state.current();
+    let (path, text) = current.files.iter().find(|(p, _)| *p == q.path).ok_or_else(|| ApiError::not_found(format!("规则库中没有文件 {}", q.path)))?;
+    Ok(Json(RulebookFile { version: current.version, path: path.clone(), text: text.clone() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileEdit {
+    pub path: String,
+    /// The new TOML text of the file.
+    pub text: String,
+    /// The version this edit was made against; a stale edit is refused (409).
+    pub base_version: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EditResult {
+    pub version: i64,
+}
+
+#[utoipa::path(put, path = "/api/v1/rulebook/file", tag = "rulebook", request_body = FileEdit,
+    responses((status = 200, body = EditResult), (status = 409, body = crate::error::ErrorBody), (status = 422, description = "the rulebook would be invalid: file:line, rule id and what is wrong", body = crate::error::ErrorBody)))]
+/// Replaces one rulebook file (admins). The whole rulebook is validated and
+/// every example run; only then is it saved as a new version, put in use and
+/// written to the audit log.
+pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<FileEdit>) -> Result<Json<EditResult>, ApiError> {
+    auth.require(Role::Admin)?;
+    if !kefu_core::rulebook::is_rulebook_file(&req.path) || req.path.contains("..") {
+        return Err(ApiError::bad_request("invalid_field", format!("{} 不是规则库文件（应为 .toml，不在 calendar/ 下）", req.path)));
+    }
+    let current = state.current();
+    if req.base_version != current.version {
+        return Err(ApiError::conflict(format!("规则库已更新到 v{}，请在最新版本上修改", current.version)));
+    }
+    let mut files: Vec<(String, String)> = current.files.as_ref().clone();
+    let old = match files.iter_mut().find(|(p, _)| *p == req.path) {
+        Some(slot) => std::mem::replace(&mut slot.1, req.text.clone()),
+        None => {
+            files.push((req.path.clone(), req.text.clone()));
+            files.sort();
+            String::new()
+        }
+    };
+    if old == req.text {
+        return Ok(Json(EditResult { version: current.version }));
+    }
+    let calendar = state.calendar.clone();
+    let built = {
+        let files = files.clone();
+        tokio::task::spawn_blocking(move || build_engine(&files, &calendar, true)).await?
+    };
+    let engine = built.map_err(|errors| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rulebook", errors.join("\n")))?;
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    let detail = format!("{}: {} → {} 字节{}", req.path, old.len(), req.text.len(), if req.comment.is_empty() { String::new() } else { format!("；{}", req.comment) });
+    let comment = if req.comment.is_empty() { format!("修改 {}", req.path) } else { req.comment.clone() };
+    let saved_files = files.clone();
+    let version = tokio::task::spawn_blocking(move || store.save_rulebook(&saved_files, Some(&user), &comment, &detail)).await??;
+    state.install(Current { engine: std::sync::Arc::new(engine), version, files: std::sync::Arc::new(files) });
+    tracing::info!(target: "kefu::audit", user = %auth.user.username, version, path = %req.path, "rulebook updated");
+    Ok(Json(EditResult { version }))
+}
+
+#[utoipa::path(get, path = "/api/v1/rulebook/versions", tag = "rulebook", responses((status = 200, body = Vec<RulebookVersion>)))]
+/// Every saved version of the rulebook (supervisors and admins).
+pub async fn versions(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<RulebookVersion>>, ApiError> {
+    auth.require(Role::Supervisor)?;
+    let store = state.store.clone();
+    Ok(Json(tokio::task::spawn_blocking(move || store.rulebook_versions()).await??))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "rulebook", params(AuditQuery), responses((status = 200, body = Vec<AuditEntry>)))]
+/// The audit log: who changed what, when (admins).
+pub async fn audit(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    auth.require(Role::Admin)?;
+    let store = state.store.clone();
+    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
+    Ok(Json(tokio::task::spawn_blocking(move || store.audit_log(limit)).await??))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TryRequest {
+    pub text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/rulebook/try", tag = "rulebook", request_body = TryRequest, responses((status = 200, body = TryResponse)))]
+/// Tries a sentence against the live rulebook: as an agent's words (lint) and as a customer's (scenario).
+pub async fn try_sentence(_auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<TryRequest>) -> Result<Json<TryResponse>, ApiError> {
+    super::engine::check_text(&req.text)?;
+    let engine = state.engine();
+    let violations = super::engine::lint_text(&engine, &req.text);
+    let classified = super::engine::classify_text(&engine, &req.text, &kefu_core::reply::ReplyContext::new(super::engine::now_shanghai()));
+    Ok(Json(TryResponse { violations, scenario: classified.scenario, confidence: classified.confidence, reply: classified.reply }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TryResponse {
+    pub violations: Vec<super::engine::ViolationOut>,
+    pub scenario: String,
+    pub confidence: f64,
+    pub reply: Option<String>,
+}

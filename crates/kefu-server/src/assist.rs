@@ -1,0 +1,237 @@
+//! `GET /api/v1/assist`: the live-assist WebSocket of the agent workspace.
+//!
+//! Client → server (JSON text frames, `type` first):
+//! - `{"type":"draft","id":7,"text":"…"}` on every keystroke → `{"type":"lint","id":7,"violations":[…],"micros":…}`
+//! - `{"type":"customer","text":"…"}` → `{"type":"scenario","scenario":"…","confidence":…,"reply":"…"}`
+//! - `{"type":"hold","state":"start"|"end"}`: a hold starts the standards' timer;
+//!   past the limit (2 minutes) → `{"type":"prompt","procedure":"hold","reason":"long_hold",…}`
+//!   with the call-back offer; its end → the thanks for waiting.
+//! - `{"type":"silence","state":"start"|"end"}`: a silent call walks the procedure
+//!   step by step with its pauses → one `{"type":"prompt","procedure":"silent_call","step":N,…}` per step.
+//! - `{"type":"procedure","id":"…"}` → the procedure's steps with their phrases rendered.
+//!
+//! A malformed message gets `{"type":"error","message":"…"}` and the socket stays open.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use kefu_core::reply::ReplyContext;
+use kefu_core::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::api::engine::{classify_text, lint_text, now_shanghai, MAX_TEXT_CHARS};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum ClientMessage {
+    Draft {
+        #[serde(default)]
+        id: Option<u64>,
+        text: String,
+    },
+    Customer {
+        text: String,
+    },
+    Hold {
+        state: Toggle,
+    },
+    Silence {
+        state: Toggle,
+    },
+    Procedure {
+        id: String,
+    },
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Toggle {
+    Start,
+    End,
+}
+
+/// Refuses a cross-site WebSocket (a browser always sends Origin; it must be this host).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).is_some_and(|o| o == host)
+}
+
+pub async fn upgrade(auth: Auth, State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<Response, ApiError> {
+    if !same_origin(&headers) {
+        return Err(ApiError::forbidden("跨站 WebSocket 请求被拒绝"));
+    }
+    tracing::info!(target: "kefu::audit", user = %auth.user.username, "assist connected");
+    Ok(ws.max_message_size(1 << 20).on_upgrade(move |socket| session(socket, state, auth)))
+}
+
+/// Pending timers of one connection.
+#[derive(Default)]
+struct Timers {
+    hold: Option<JoinHandle<()>>,
+    silence: Option<JoinHandle<()>>,
+}
+
+impl Timers {
+    fn cancel(slot: &mut Option<JoinHandle<()>>) {
+        if let Some(t) = slot.take() {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for Timers {
+    fn drop(&mut self) {
+        Self::cancel(&mut self.hold);
+        Self::cancel(&mut self.silence);
+    }
+}
+
+async fn session(mut socket: WebSocket, state: AppState, auth: Auth) {
+    state.metrics.assist_connections.fetch_add(1, Ordering::Relaxed);
+    let (tx, mut rx) = mpsc::channel::<Value>(64);
+    let mut timers = Timers::default();
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(msg)) = incoming else { break };
+                let text = match msg {
+                    Message::Text(t) => t.to_string(),
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Message::Binary(_) => {
+                        if send(&mut socket, json!({"type": "error", "message": "只接受 JSON 文本消息"})).await.is_err() { break }
+                        continue;
+                    }
+                };
+                state.metrics.assist_messages.fetch_add(1, Ordering::Relaxed);
+                let reply = handle(&state, &text, &mut timers, &tx);
+                if let Some(reply) = reply {
+                    if send(&mut socket, reply).await.is_err() { break }
+                }
+            }
+            Some(prompt) = rx.recv() => {
+                if send(&mut socket, prompt).await.is_err() { break }
+            }
+        }
+    }
+    drop(timers);
+    state.metrics.assist_connections.fetch_sub(1, Ordering::Relaxed);
+    tracing::info!(target: "kefu::audit", user = %auth.user.username, "assist disconnected");
+}
+
+async fn send(socket: &mut WebSocket, v: Value) -> Result<(), axum::Error> {
+    socket.send(Message::Text(v.to_string().into())).await
+}
+
+fn error(message: impl Into<String>) -> Value {
+    json!({"type": "error", "message": message.into()})
+}
+
+fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<Value>) -> Option<Value> {
+    let msg: ClientMessage = match serde_json::from_str(text) {
+        Ok(m) => m,
+        Err(e) => return Some(error(format!("无法识别的消息: {e}"))),
+    };
+    let engine = state.engine();
+    match msg {
+        ClientMessage::Draft { id, text } => {
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Some(error(format!("草稿过长（最多 {MAX_TEXT_CHARS} 个字符）")));
+            }
+            let started = Instant::now();
+            let violations = lint_text(&engine, &text);
+            let micros = started.elapsed().as_secs_f64() * 1e6;
+            state.metrics.lint_checks.fetch_add(1, Ordering::Relaxed);
+            Some(json!({"type": "lint", "id": id, "violations": violations, "micros": (micros * 10.0).round() / 10.0}))
+        }
+        ClientMessage::Customer { text } => {
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Some(error(format!("消息过长（最多 {MAX_TEXT_CHARS} 个字符）")));
+            }
+            let c = classify_text(&engine, &text, &ReplyContext::new(now_shanghai()));
+            Some(json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply}))
+        }
+        ClientMessage::Hold { state: Toggle::Start } => {
+            Timers::cancel(&mut timers.hold);
+            let limit = engine.rulebook.number("hold_max_seconds").unwrap_or(120.0);
+            let tx = tx.clone();
+            let scale = state.timer_scale;
+            let offer = phrase(&engine, "hold.callback_offer");
+            timers.hold = Some(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs_f64(limit * scale)).await;
+                let _ = tx
+                    .send(json!({"type": "prompt", "procedure": "hold", "reason": "long_hold", "after_seconds": limit,
+                        "text": offer, "note": "等待已超过2分钟：建议客户留下联系电话，处理后回电（03 §处理过程中需要客户等待时）"}))
+                    .await;
+            }));
+            Some(json!({"type": "prompt", "procedure": "hold", "reason": "hold_started", "limit_seconds": limit, "text": phrase(&engine, "hold.ask_with_reason")}))
+        }
+        ClientMessage::Hold { state: Toggle::End } => {
+            let was = timers.hold.as_ref().is_some_and(|t| !t.is_finished());
+            Timers::cancel(&mut timers.hold);
+            let id = if was { "hold.thanks_patience" } else { "hold.sorry_long_wait" };
+            Some(json!({"type": "prompt", "procedure": "hold", "reason": "hold_ended", "text": phrase(&engine, id)}))
+        }
+        ClientMessage::Silence { state: Toggle::Start } => {
+            Timers::cancel(&mut timers.silence);
+            let Some(procedure) = engine.rulebook.procedures.iter().find(|p| p.id == "silent_call").cloned() else {
+                return Some(error("规则库中没有无声电话流程（silent_call）"));
+            };
+            let tx = tx.clone();
+            let scale = state.timer_scale;
+            let steps: Vec<Value> = procedure.steps.iter().enumerate().map(|(n, s)| step_json(&engine, "silent_call", n, s)).collect();
+            let waits: Vec<f64> = procedure.steps.iter().map(|s| s.wait_seconds.map_or(0.0, |w| w[0])).collect();
+            timers.silence = Some(tokio::spawn(async move {
+                for (step, wait) in steps.into_iter().zip(waits) {
+                    if wait > 0.0 {
+                        tokio::time::sleep(Duration::from_secs_f64(wait * scale)).await;
+                    }
+                    if tx.send(step).await.is_err() {
+                        return;
+                    }
+                }
+            }));
+            None
+        }
+        ClientMessage::Silence { state: Toggle::End } => {
+            Timers::cancel(&mut timers.silence);
+            Some(json!({"type": "prompt", "procedure": "silent_call", "reason": "customer_spoke", "text": "客户已回应，流程结束。"}))
+        }
+        ClientMessage::Procedure { id } => match engine.rulebook.procedures.iter().find(|p| p.id == id) {
+            Some(p) => {
+                let steps: Vec<Value> = p.steps.iter().enumerate().map(|(n, s)| step_json(&engine, &p.id, n, s)).collect();
+                Some(json!({"type": "procedure", "id": p.id, "name": p.name, "source": p.source, "steps": steps}))
+            }
+            None => Some(error(format!("没有流程 {id}"))),
+        },
+    }
+}
+
+/// A phrase rendered for now, or its id when it cannot be rendered.
+fn phrase(engine: &Engine, id: &str) -> String {
+    engine.reply(id, &ReplyContext::new(now_shanghai())).map_or_else(|_| id.to_string(), |r| r.text)
+}
+
+fn step_json(engine: &Engine, procedure: &str, n: usize, s: &kefu_core::rulebook::Step) -> Value {
+    json!({
+        "type": "prompt",
+        "procedure": procedure,
+        "step": n,
+        "say": s.say,
+        "action": s.action,
+        "wait_seconds": s.wait_seconds,
+        "text": s.say.as_deref().map(|id| phrase(engine, id)),
+        "note": s.note,
+    })
+}

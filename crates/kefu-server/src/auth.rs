@@ -1,0 +1,218 @@
+//! Accounts, roles, sessions and API tokens.
+//!
+//! Passwords are hashed with Argon2id (memory-hard). Session cookies and API
+//! tokens are 256-bit random strings; only their SHA-256 is stored, so a copy
+//! of the database does not let anyone in. Every handler takes an [`Auth`]
+//! (the extractor rejects anonymous requests with 401) and states the role it
+//! needs with [`Auth::require`] (403 otherwise).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::store::User;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "kefu_session";
+/// Sessions last a working day and a bit.
+pub const SESSION_HOURS: i64 = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// 坐席: own workspace and own scorecards.
+    Agent,
+    /// 班长/质检: the scorecards of their team, appeals, reports.
+    Supervisor,
+    /// 管理员: rulebook, users, settings (and everything else).
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "agent" => Some(Role::Agent),
+            "supervisor" => Some(Role::Supervisor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "坐席",
+            Role::Supervisor => "班长/质检",
+            Role::Admin => "管理员",
+        }
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| ApiError::internal(format!("系统随机数不可用: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("密码哈希失败: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A new random secret (64 hex characters) with a prefix that says what it is.
+pub fn new_secret(prefix: &str) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| ApiError::internal(format!("系统随机数不可用: {e}")))?;
+    Ok(format!("{prefix}{}", hex::encode(bytes)))
+}
+
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A password that a person can type once: 16 characters of an unambiguous alphabet.
+pub fn generated_password() -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|e| ApiError::internal(format!("系统随机数不可用: {e}")))?;
+    Ok(bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
+}
+
+pub fn validate_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < 8 {
+        return Err(ApiError::bad_request("weak_password", "密码至少 8 个字符"));
+    }
+    if password.len() > 1024 {
+        return Err(ApiError::bad_request("weak_password", "密码过长（最多 1024 字节）"));
+    }
+    Ok(())
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    Token,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: User,
+    pub via: Via,
+}
+
+impl Auth {
+    /// At least `role` (admin ≥ supervisor ≥ agent).
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.user.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("需要{}权限", role.name())))
+        }
+    }
+
+    /// Whether the caller may see the scorecards of this agent in this team.
+    pub fn may_see(&self, agent: &str, team: &str) -> bool {
+        match self.user.role {
+            Role::Admin => true,
+            Role::Supervisor => !self.user.team.is_empty() && self.user.team == team,
+            Role::Agent => !self.user.agent_id.is_empty() && self.user.agent_id == agent,
+        }
+    }
+}
+
+/// The value of one cookie in the Cookie headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// A Set-Cookie value that removes the session cookie.
+pub fn cookie_header_clear() -> HeaderValue {
+    HeaderValue::from_static("kefu_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+}
+
+/// A valid Argon2 hash to verify against when the user does not exist, so
+/// that the time of a failed log-in does not tell which names exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("kefu dummy password").unwrap_or_default())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| (secret_hash(t.trim()), Via::Token));
+        let session = cookie(&parts.headers, SESSION_COOKIE).map(|t| (secret_hash(t), Via::Session));
+        let Some((hash, via)) = bearer.or(session) else {
+            return Err(ApiError::unauthorized("请先登录"));
+        };
+        let store = state.store.clone();
+        let user = tokio::task::spawn_blocking(move || match via {
+            Via::Token => store.token_user(&hash),
+            Via::Session => store.session_user(&hash),
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+        match user {
+            Some(user) => Ok(Auth { user, via }),
+            None => Err(ApiError::unauthorized(if via == Via::Token { "API 令牌无效或已撤销" } else { "登录已过期，请重新登录" })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("正确的密码 horse").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("正确的密码 horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin > Role::Supervisor && Role::Supervisor > Role::Agent);
+        assert_eq!(Role::parse("supervisor"), Some(Role::Supervisor));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let a = new_secret("kefu_").expect("secret");
+        let b = new_secret("kefu_").expect("secret");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 5 + 64);
+        assert_eq!(secret_hash(&a).len(), 64);
+        assert_eq!(generated_password().expect("password").len(), 16);
+    }
+}

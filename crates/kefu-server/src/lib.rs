@@ -1,0 +1,210 @@
+//! `kefu serve`: one process with an embedded SQLite database, an HTTP API
+//! under `/api/v1`, a WebSocket for live assist and a web console in Chinese.
+//! The engine comes from kefu-core; this crate is the shell around it (HTTP,
+//! SQL, sessions), and the core never knows about any of that.
+
+pub mod api;
+pub mod assist;
+pub mod auth;
+pub mod console;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use kefu_core::calendar::HolidayCalendar;
+use kefu_core::rulebook::Rulebook;
+use kefu_core::Engine;
+
+use crate::auth::Role;
+use crate::store::{NewUser, Store};
+
+/// Request bodies above this are refused with 413 (a batch of transcripts fits).
+pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The data directory (created if missing); `None` keeps everything in memory.
+    pub data: Option<PathBuf>,
+    /// Rulebook files to start from on first run (default: the embedded rulebook).
+    pub rulebook_files: Option<Vec<(String, String)>>,
+    pub calendar: Option<HolidayCalendar>,
+    /// Password of the first admin (else one is generated and shown once).
+    pub admin_password: Option<String>,
+    /// Real time per rulebook second for live-assist timers (1.0 in production;
+    /// tests shorten the standards' two minutes).
+    pub timer_scale: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: Some(PathBuf::from("kefu-data")),
+            rulebook_files: None,
+            calendar: None,
+            admin_password: None,
+            timer_scale: 1.0,
+        }
+    }
+}
+
+/// The engine in use and the rulebook version it was built from.
+pub struct Current {
+    pub engine: Arc<Engine>,
+    pub version: i64,
+    pub files: Arc<Vec<(String, String)>>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub current: Arc<RwLock<Arc<Current>>>,
+    pub calendar: Arc<HolidayCalendar>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub timer_scale: f64,
+}
+
+impl AppState {
+    pub fn current(&self) -> Arc<Current> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn engine(&self) -> Arc<Engine> {
+        self.current().engine.clone()
+    }
+
+    /// Swaps in a new engine (readers in flight keep the old one).
+    pub fn install(&self, current: Current) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(current);
+    }
+}
+
+/// Builds an engine from rulebook files, with errors as `file:line: [id] message`
+/// lines. `strict` also requires every example of the rulebook to pass (as an
+/// edit must); at start-up a stored version only has to compile, and failing
+/// examples are logged.
+pub fn build_engine(files: &[(String, String)], calendar: &HolidayCalendar, strict: bool) -> Result<Engine, Vec<String>> {
+    let book = Rulebook::from_files(files).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let engine = Engine::new(book, calendar.clone()).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let failures: Vec<String> = engine.run_examples().iter().map(ToString::to_string).collect();
+    if failures.is_empty() {
+        Ok(engine)
+    } else if strict {
+        Err(failures)
+    } else {
+        for f in &failures {
+            tracing::warn!(failure = %f, "rulebook example fails");
+        }
+        Ok(engine)
+    }
+}
+
+/// What `serve` tells the person who started it.
+pub struct Started {
+    pub state: AppState,
+    /// Set on the first run: the admin account and, when generated, its password.
+    pub first_admin: Option<(String, Option<String>)>,
+}
+
+/// Opens (or creates) the database, loads the rulebook and makes sure an admin exists.
+pub fn start(config: &Config) -> Result<Started, String> {
+    let store = match &config.data {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("无法创建数据目录 {}: {e}", dir.display()))?;
+            Store::open(&dir.join("kefu.sqlite3")).map_err(|e| format!("无法打开数据库: {e:?}"))?
+        }
+        None => Store::in_memory().map_err(|e| format!("无法创建内存数据库: {e:?}"))?,
+    };
+    let calendar = match &config.calendar {
+        Some(c) => c.clone(),
+        None => HolidayCalendar::try_embedded_default().map_err(|e| e.to_string())?,
+    };
+    let (version, files) = match store.latest_rulebook().map_err(|e| format!("无法读取规则库版本: {e:?}"))? {
+        Some(v) => v,
+        None => {
+            let files = config.rulebook_files.clone().unwrap_or_else(kefu_core::rulebook::embedded_files);
+            let version = store.save_rulebook(&files, None, "初始规则库", "首次启动时载入").map_err(|e| format!("无法保存规则库: {e:?}"))?;
+            (version, files)
+        }
+    };
+    let engine = build_engine(&files, &calendar, false).map_err(|e| format!("规则库 v{version} 无效:\n{}", e.join("\n")))?;
+
+    let mut first_admin = None;
+    if store.user_count().map_err(|e| format!("{e:?}"))? == 0 {
+        let (password, shown) = match &config.admin_password {
+            Some(p) => (p.clone(), None),
+            None => {
+                let p = auth::generated_password().map_err(|e| e.message)?;
+                (p.clone(), Some(p))
+            }
+        };
+        auth::validate_password(&password).map_err(|e| format!("KEFU_ADMIN_PASSWORD: {}", e.message))?;
+        let hash = auth::hash_password(&password).map_err(|e| e.message)?;
+        store
+            .create_user(&NewUser { username: "admin", display_name: "管理员", role: Role::Admin, team: "", agent_id: "", password_hash: &hash })
+            .map_err(|e| format!("无法创建管理员: {e:?}"))?;
+        first_admin = Some(("admin".to_string(), shown));
+    }
+    let state = AppState {
+        store: Arc::new(store),
+        current: Arc::new(RwLock::new(Arc::new(Current { engine: Arc::new(engine), version, files: Arc::new(files) }))),
+        calendar: Arc::new(calendar),
+        metrics: Arc::new(metrics::Metrics::default()),
+        timer_scale: if config.timer_scale > 0.0 { config.timer_scale } else { 1.0 },
+    };
+    Ok(Started { state, first_admin })
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(console::routes())
+        .route("/api/v1/assist", axum::routing::get(assist::upgrade))
+        .route("/api/v1/openapi.json", axum::routing::get(openapi::document))
+        .route("/healthz", axum::routing::get(metrics::healthz))
+        .route("/metrics", axum::routing::get(metrics::prometheus))
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+    // Give in-flight requests a moment; axum's graceful shutdown waits for them.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}

@@ -1,0 +1,111 @@
+//! Observability: `/healthz`, `/metrics` in Prometheus text format, and one
+//! structured log line per request (method, route, status, duration; never
+//! bodies, cookies or tokens).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Upper bounds (seconds) of the request-duration histogram.
+const BUCKETS: [f64; 12] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5];
+
+#[derive(Default)]
+pub struct Metrics {
+    requests_2xx: AtomicU64,
+    requests_3xx: AtomicU64,
+    requests_4xx: AtomicU64,
+    requests_5xx: AtomicU64,
+    /// Cumulative counts per bucket, then +Inf.
+    duration_buckets: [AtomicU64; 13],
+    /// Total request time in microseconds.
+    duration_micros: AtomicU64,
+    pub lint_checks: AtomicU64,
+    pub lint_violations: AtomicU64,
+    pub conversations_inspected: AtomicU64,
+    pub assist_connections: AtomicU64,
+    pub assist_messages: AtomicU64,
+    pub logins_failed: AtomicU64,
+}
+
+impl Metrics {
+    fn observe(&self, status: u16, seconds: f64) {
+        let counter = match status {
+            200..=299 => &self.requests_2xx,
+            300..=399 => &self.requests_3xx,
+            400..=499 => &self.requests_4xx,
+            _ => &self.requests_5xx,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let slot = BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(BUCKETS.len());
+        self.duration_buckets[slot].fetch_add(1, Ordering::Relaxed);
+        self.duration_micros.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+}
+
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    // The route template (/api/v1/conversations/{id}), never the concrete path with its ids.
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "(unmatched)".to_string(), |p| p.as_str().to_string());
+    let response = next.run(req).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    state.metrics.observe(status, seconds);
+    tracing::info!(target: "kefu::http", %method, %route, status, micros = (seconds * 1e6) as u64, "request");
+    response
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.counts()).await {
+        Ok(Ok(_)) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "rulebook_version": state.current().version}))).into_response(),
+        _ => (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"}))).into_response(),
+    }
+}
+
+/// Admins only (Prometheus scrapes with an admin's API token).
+pub async fn prometheus(auth: crate::auth::Auth, State(state): State<AppState>) -> Result<Response, crate::error::ApiError> {
+    use std::fmt::Write;
+    auth.require(crate::auth::Role::Admin)?;
+    let m = &state.metrics;
+    let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP kefu_http_requests_total HTTP requests by status class.\n# TYPE kefu_http_requests_total counter");
+    for (class, counter) in [("2xx", &m.requests_2xx), ("3xx", &m.requests_3xx), ("4xx", &m.requests_4xx), ("5xx", &m.requests_5xx)] {
+        let _ = writeln!(out, "kefu_http_requests_total{{status=\"{class}\"}} {}", get(counter));
+    }
+    let _ = writeln!(out, "# HELP kefu_http_request_duration_seconds Time to answer a request.\n# TYPE kefu_http_request_duration_seconds histogram");
+    let mut cumulative = 0;
+    for (i, bound) in BUCKETS.iter().enumerate() {
+        cumulative += get(&m.duration_buckets[i]);
+        let _ = writeln!(out, "kefu_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
+    }
+    cumulative += get(&m.duration_buckets[BUCKETS.len()]);
+    let _ = writeln!(out, "kefu_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}");
+    let _ = writeln!(out, "kefu_http_request_duration_seconds_sum {}", get(&m.duration_micros) as f64 / 1e6);
+    let _ = writeln!(out, "kefu_http_request_duration_seconds_count {cumulative}");
+    for (name, help, counter) in [
+        ("kefu_lint_checks_total", "Utterances and drafts checked against the forbidden phrases.", &m.lint_checks),
+        ("kefu_lint_violations_total", "Forbidden phrases found.", &m.lint_violations),
+        ("kefu_conversations_inspected_total", "Conversations scored.", &m.conversations_inspected),
+        ("kefu_assist_messages_total", "Live-assist WebSocket messages handled.", &m.assist_messages),
+        ("kefu_logins_failed_total", "Failed log-ins.", &m.logins_failed),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", get(counter));
+    }
+    let _ = writeln!(out, "# HELP kefu_assist_connections Open live-assist WebSockets.\n# TYPE kefu_assist_connections gauge\nkefu_assist_connections {}", get(&m.assist_connections));
+    let store = state.store.clone();
+    if let Ok(Ok((conversations, appeals, users))) = tokio::task::spawn_blocking(move || store.counts()).await {
+        let _ = writeln!(out, "# HELP kefu_stored_conversations Conversations in the database.\n# TYPE kefu_stored_conversations gauge\nkefu_stored_conversations {conversations}");
+        let _ = writeln!(out, "# HELP kefu_pending_appeals Appeals awaiting a decision.\n# TYPE kefu_pending_appeals gauge\nkefu_pending_appeals {appeals}");
+        let _ = writeln!(out, "# HELP kefu_users Accounts.\n# TYPE kefu_users gauge\nkefu_users {users}");
+    }
+    let _ = writeln!(out, "# HELP kefu_rulebook_version Rulebook version in use.\n# TYPE kefu_rulebook_version gauge\nkefu_rulebook_version {}", state.current().version);
+    Ok(([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
+}

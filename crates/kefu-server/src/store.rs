@@ -1,0 +1,740 @@
+//! The embedded database (SQLite, WAL, synchronous=FULL: an acknowledged
+//! write survives a crash). One connection behind a mutex: writes are
+//! serialised, so concurrent writers never lose a scorecard or an appeal.
+//! Every call is blocking; handlers run them on tokio's blocking pool.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use kefu_core::inspect::{Conversation, Outcome, Scorecard};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::auth::Role;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+    team TEXT NOT NULL DEFAULT '',
+    agent_id TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    team TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    started_at TEXT,
+    day TEXT,
+    score INTEGER NOT NULL,
+    original_score INTEGER NOT NULL,
+    vetoed INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    rulebook_version INTEGER NOT NULL,
+    transcript TEXT NOT NULL,
+    scorecard TEXT NOT NULL,
+    original_scorecard TEXT NOT NULL,
+    inspected_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_agent ON conversations(agent, started_at);
+CREATE INDEX IF NOT EXISTS conversations_team ON conversations(team, started_at);
+CREATE INDEX IF NOT EXISTS conversations_day ON conversations(day);
+CREATE TABLE IF NOT EXISTS check_results (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, check_id)
+);
+CREATE INDEX IF NOT EXISTS check_results_check ON check_results(check_id, result);
+CREATE TABLE IF NOT EXISTS appeals (
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL,
+    filed_by INTEGER NOT NULL REFERENCES users(id),
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'upheld', 'overturned')),
+    decided_by INTEGER REFERENCES users(id),
+    comment TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    decided_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS appeals_one_open ON appeals(conversation_id, check_id) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS rulebook_versions (
+    version INTEGER PRIMARY KEY,
+    created_by INTEGER REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    files TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id INTEGER,
+    username TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"#;
+
+#[derive(Debug)]
+pub enum StoreError {
+    NotFound(String),
+    Conflict(String),
+    Invalid(String),
+    Db(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Invalid(format!("stored JSON is unreadable: {e}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub fn now() -> String {
+    chrono::Utc::now().with_timezone(&kefu_core::calendar::SHANGHAI).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team: String,
+    /// The agent id used in transcripts (`agent.id`), for agents.
+    pub agent_id: String,
+    pub active: bool,
+    pub created_at: String,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub team: &'a str,
+    pub agent_id: &'a str,
+    pub password_hash: &'a str,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub team: Option<String>,
+    pub agent_id: Option<String>,
+    pub password_hash: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// A stored conversation's summary row.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConversationRow {
+    pub id: String,
+    pub agent: String,
+    pub team: String,
+    pub channel: String,
+    pub started_at: Option<String>,
+    pub score: u32,
+    pub original_score: u32,
+    pub vetoed: bool,
+    pub failed: Vec<String>,
+    pub source: String,
+    pub rulebook_version: i64,
+    pub inspected_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Appeal {
+    pub id: i64,
+    pub conversation_id: String,
+    pub check_id: String,
+    pub filed_by: i64,
+    pub filed_by_name: String,
+    pub reason: String,
+    /// pending | upheld | overturned
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub comment: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RulebookVersion {
+    pub version: i64,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+    pub comment: String,
+}
+
+/// Filters of the scorecard search.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub failed_check: Option<String>,
+    pub min_score: Option<u32>,
+    pub max_score: Option<u32>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn role_of(s: &str) -> Role {
+    Role::parse(s).unwrap_or(Role::Agent)
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(3)?;
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        role: role_of(&role),
+        team: r.get(4)?,
+        agent_id: r.get(5)?,
+        active: r.get::<_, i64>(6)? != 0,
+        created_at: r.get(7)?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, team, agent_id, active, created_at";
+
+fn appeal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Appeal> {
+    Ok(Appeal {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        check_id: r.get(2)?,
+        filed_by: r.get(3)?,
+        filed_by_name: r.get(4)?,
+        reason: r.get(5)?,
+        status: r.get(6)?,
+        decided_by: r.get(7)?,
+        comment: r.get(8)?,
+        created_at: r.get(9)?,
+        decided_at: r.get(10)?,
+    })
+}
+
+const APPEAL_SELECT: &str = "SELECT a.id, a.conversation_id, a.check_id, a.filed_by, u.display_name, a.reason, a.status, a.decided_by, a.comment, a.created_at, a.decided_at FROM appeals a JOIN users u ON u.id = a.filed_by";
+
+/// The Shanghai calendar day of an RFC 3339 time, for day filters.
+fn day_of(started_at: Option<&str>) -> Option<String> {
+    started_at
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&kefu_core::calendar::SHANGHAI).format("%Y-%m-%d").to_string())
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent
+        // (each call is its own transaction), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // ——— users, sessions, tokens ———
+
+    pub fn user_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+    }
+
+    pub fn create_user(&self, u: &NewUser<'_>) -> Result<User> {
+        let conn = self.conn();
+        let at = now();
+        let inserted = conn.execute(
+            "INSERT INTO users (username, display_name, role, team, agent_id, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![u.username, u.display_name, u.role.as_str(), u.team, u.agent_id, u.password_hash, at],
+        );
+        match inserted {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                return Err(StoreError::Conflict(format!("用户名 {} 已存在", u.username)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let id = conn.last_insert_rowid();
+        Ok(conn.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_from_row)?)
+    }
+
+    pub fn update_user(&self, id: i64, p: &UserPatch) -> Result<User> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let exists: Option<i64> = tx.query_row("SELECT id FROM users WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("用户 {id} 不存在")));
+        }
+        if let Some(v) = &p.display_name {
+            tx.execute("UPDATE users SET display_name = ?1 WHERE id = ?2", params![v, id])?;
+        }
+        if let Some(v) = p.role {
+            tx.execute("UPDATE users SET role = ?1 WHERE id = ?2", params![v.as_str(), id])?;
+        }
+        if let Some(v) = &p.team {
+            tx.execute("UPDATE users SET team = ?1 WHERE id = ?2", params![v, id])?;
+        }
+        if let Some(v) = &p.agent_id {
+            tx.execute("UPDATE users SET agent_id = ?1 WHERE id = ?2", params![v, id])?;
+        }
+        if let Some(v) = &p.password_hash {
+            tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![v, id])?;
+            // A new password ends every session of that user.
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+        }
+        if let Some(v) = p.active {
+            tx.execute("UPDATE users SET active = ?1 WHERE id = ?2", params![i64::from(v), id])?;
+            if !v {
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+            }
+        }
+        let user = tx.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_from_row)?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    pub fn users(&self) -> Result<Vec<User>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))?;
+        let rows = st.query_map([], user_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The user and password hash of an active account.
+    pub fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1 AND active = 1"),
+                [username],
+                |r| Ok((user_from_row(r)?, r.get::<_, String>(8)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn create_session(&self, token_hash: &str, user_id: i64, expires_at: &str) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user_id, now(), expires_at],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    /// The active user of a live session.
+    pub fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let conn = self.conn();
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now()])?;
+        Ok(conn
+            .query_row(
+                &format!("SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND u.active = 1", USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")),
+                [token_hash],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn create_token(&self, token_hash: &str, user_id: i64, name: &str) -> Result<i64> {
+        let conn = self.conn();
+        conn.execute("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)", params![token_hash, user_id, name, now()])?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND t.revoked = 0 AND u.active = 1", USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")),
+                [token_hash],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    /// The team of the user whose agent id this is ('' when none).
+    fn team_of_agent(conn: &Connection, agent: &str) -> Result<String> {
+        Ok(conn
+            .query_row("SELECT team FROM users WHERE agent_id = ?1 AND agent_id != '' ORDER BY id LIMIT 1", [agent], |r| r.get(0))
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    // ——— conversations and scorecards ———
+
+    /// Stores an inspected conversation; `replace` re-inspects an existing id
+    /// (its appeals are kept only if their checks still fail).
+    pub fn put_conversation(&self, conv: &Conversation, card: &Scorecard, source: &str, rulebook_version: i64, replace: bool) -> Result<ConversationRow> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let exists: Option<String> = tx.query_row("SELECT id FROM conversations WHERE id = ?1", [&conv.id], |r| r.get(0)).optional()?;
+        if exists.is_some() {
+            if !replace {
+                return Err(StoreError::Conflict(format!("会话 {} 已存在（如需重新质检请加 replace=true）", conv.id)));
+            }
+            tx.execute("DELETE FROM check_results WHERE conversation_id = ?1", [&conv.id])?;
+            tx.execute("DELETE FROM appeals WHERE conversation_id = ?1", [&conv.id])?;
+            tx.execute("DELETE FROM conversations WHERE id = ?1", [&conv.id])?;
+        }
+        let team = Self::team_of_agent(&tx, &card.agent)?;
+        let card_json = serde_json::to_string(card)?;
+        tx.execute(
+            "INSERT INTO conversations (id, agent, team, channel, started_at, day, score, original_score, vetoed, source, rulebook_version, transcript, scorecard, original_scorecard, inspected_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+            params![
+                conv.id,
+                card.agent,
+                team,
+                channel_id(card),
+                card.started_at,
+                day_of(card.started_at.as_deref()),
+                card.score,
+                i64::from(card.vetoed),
+                source,
+                rulebook_version,
+                serde_json::to_string(conv)?,
+                card_json,
+                now()
+            ],
+        )?;
+        Self::put_check_results(&tx, &conv.id, card)?;
+        tx.commit()?;
+        drop(conn);
+        self.conversation_row(&conv.id)?.ok_or_else(|| StoreError::NotFound(conv.id.clone()))
+    }
+
+    fn put_check_results(tx: &Connection, id: &str, card: &Scorecard) -> Result<()> {
+        let mut st = tx.prepare_cached("INSERT OR REPLACE INTO check_results (conversation_id, check_id, result) VALUES (?1, ?2, ?3)")?;
+        for c in &card.checks {
+            st.execute(params![id, c.id, outcome_id(c.result)])?;
+        }
+        Ok(())
+    }
+
+    pub fn conversation_row(&self, id: &str) -> Result<Option<ConversationRow>> {
+        let conn = self.conn();
+        let row = conn.query_row(&format!("{ROW_SELECT} WHERE c.id = ?1"), [id], row_from).optional()?;
+        Ok(row)
+    }
+
+    /// The transcript and the current scorecard (with overturned checks) of a conversation.
+    pub fn conversation(&self, id: &str) -> Result<Option<(ConversationRow, Conversation, Scorecard)>> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(&format!("{FULL_SELECT} WHERE c.id = ?1"), [id], |r| Ok((row_from(r)?, r.get::<_, String>(12)?, r.get::<_, String>(13)?)))
+            .optional()?;
+        match found {
+            None => Ok(None),
+            Some((row, conv, card)) => Ok(Some((row, serde_json::from_str(&conv)?, serde_json::from_str(&card)?))),
+        }
+    }
+
+    pub fn search(&self, s: &Search) -> Result<(u64, Vec<ConversationRow>)> {
+        let mut clauses = Vec::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut push = |clause: &str, v: rusqlite::types::Value| {
+            values.push(v);
+            clauses.push(clause.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(a) = &s.agent {
+            push("c.agent = ?", a.clone().into());
+        }
+        if let Some(t) = &s.team {
+            push("c.team = ?", t.clone().into());
+        }
+        if let Some(f) = &s.from {
+            push("c.day >= ?", f.clone().into());
+        }
+        if let Some(t) = &s.to {
+            push("c.day <= ?", t.clone().into());
+        }
+        if let Some(c) = &s.failed_check {
+            push("EXISTS (SELECT 1 FROM check_results r WHERE r.conversation_id = c.id AND r.check_id = ? AND r.result = 'fail')", c.clone().into());
+        }
+        if let Some(m) = s.min_score {
+            push("c.score >= ?", i64::from(m).into());
+        }
+        if let Some(m) = s.max_score {
+            push("c.score <= ?", i64::from(m).into());
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        let conn = self.conn();
+        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM conversations c{filter}"), rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+        let mut st = conn.prepare(&format!(
+            "{ROW_SELECT}{filter} ORDER BY c.started_at DESC, c.id LIMIT {} OFFSET {}",
+            s.limit, s.offset
+        ))?;
+        let rows = st.query_map(rusqlite::params_from_iter(values.iter()), row_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((total.max(0) as u64, rows))
+    }
+
+    // ——— appeals ———
+
+    pub fn file_appeal(&self, conversation_id: &str, check_id: &str, user_id: i64, reason: &str) -> Result<Appeal> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let result: Option<String> = tx
+            .query_row("SELECT result FROM check_results WHERE conversation_id = ?1 AND check_id = ?2", [conversation_id, check_id], |r| r.get(0))
+            .optional()?;
+        match result.as_deref() {
+            None => return Err(StoreError::NotFound(format!("会话 {conversation_id} 没有检查项 {check_id}"))),
+            Some("fail") => {}
+            Some(_) => return Err(StoreError::Invalid(format!("检查项 {check_id} 未判为不通过，无需申诉"))),
+        }
+        let inserted = tx.execute(
+            "INSERT INTO appeals (conversation_id, check_id, filed_by, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![conversation_id, check_id, user_id, reason, now()],
+        );
+        match inserted {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                return Err(StoreError::Conflict(format!("检查项 {check_id} 已有待处理的申诉")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let id = tx.last_insert_rowid();
+        let appeal = tx.query_row(&format!("{APPEAL_SELECT} WHERE a.id = ?1"), [id], appeal_from_row)?;
+        tx.commit()?;
+        Ok(appeal)
+    }
+
+    pub fn appeal(&self, id: i64) -> Result<Option<Appeal>> {
+        Ok(self.conn().query_row(&format!("{APPEAL_SELECT} WHERE a.id = ?1"), [id], appeal_from_row).optional()?)
+    }
+
+    /// Appeals, newest first; `team`/`filed_by` restrict to what the caller may see.
+    pub fn appeals(&self, status: Option<&str>, team: Option<&str>, filed_by: Option<i64>, conversation: Option<&str>) -> Result<Vec<Appeal>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{APPEAL_SELECT} JOIN conversations c ON c.id = a.conversation_id
+             WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR c.team = ?2) AND (?3 IS NULL OR a.filed_by = ?3) AND (?4 IS NULL OR a.conversation_id = ?4)
+             ORDER BY a.id DESC LIMIT 1000"
+        ))?;
+        let rows = st.query_map(params![status, team, filed_by, conversation], appeal_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Decides a pending appeal. Overturning turns the check into a pass and
+    /// the score follows (recomputed from the scorecard's points and vetoes).
+    pub fn decide_appeal(&self, id: i64, overturn: bool, user_id: i64, comment: &str) -> Result<(Appeal, ConversationRow)> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let appeal = tx
+            .query_row(&format!("{APPEAL_SELECT} WHERE a.id = ?1"), [id], appeal_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("申诉 {id} 不存在")))?;
+        if appeal.status != "pending" {
+            return Err(StoreError::Conflict(format!("申诉 {id} 已处理（{}）", appeal.status)));
+        }
+        let status = if overturn { "overturned" } else { "upheld" };
+        tx.execute(
+            "UPDATE appeals SET status = ?1, decided_by = ?2, comment = ?3, decided_at = ?4 WHERE id = ?5",
+            params![status, user_id, comment, now(), id],
+        )?;
+        if overturn {
+            let text: String = tx.query_row("SELECT scorecard FROM conversations WHERE id = ?1", [&appeal.conversation_id], |r| r.get(0))?;
+            let mut card: Scorecard = serde_json::from_str(&text)?;
+            for c in card.checks.iter_mut().filter(|c| c.id == appeal.check_id) {
+                c.result = Outcome::Pass;
+            }
+            card.rescore();
+            tx.execute(
+                "UPDATE conversations SET scorecard = ?1, score = ?2, vetoed = ?3 WHERE id = ?4",
+                params![serde_json::to_string(&card)?, card.score, i64::from(card.vetoed), appeal.conversation_id],
+            )?;
+            tx.execute(
+                "UPDATE check_results SET result = 'pass' WHERE conversation_id = ?1 AND check_id = ?2",
+                params![appeal.conversation_id, appeal.check_id],
+            )?;
+        }
+        let appeal = tx.query_row(&format!("{APPEAL_SELECT} WHERE a.id = ?1"), [id], appeal_from_row)?;
+        let row = tx.query_row(&format!("{ROW_SELECT} WHERE c.id = ?1"), [&appeal.conversation_id], row_from)?;
+        tx.commit()?;
+        Ok((appeal, row))
+    }
+
+    // ——— rulebook versions and audit ———
+
+    pub fn latest_rulebook(&self) -> Result<Option<(i64, Vec<(String, String)>)>> {
+        let conn = self.conn();
+        let found: Option<(i64, String)> =
+            conn.query_row("SELECT version, files FROM rulebook_versions ORDER BY version DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        match found {
+            None => Ok(None),
+            Some((v, files)) => Ok(Some((v, serde_json::from_str(&files)?))),
+        }
+    }
+
+    pub fn rulebook_version_files(&self, version: i64) -> Result<Option<Vec<(String, String)>>> {
+        let conn = self.conn();
+        let found: Option<String> = conn.query_row("SELECT files FROM rulebook_versions WHERE version = ?1", [version], |r| r.get(0)).optional()?;
+        Ok(match found {
+            None => None,
+            Some(files) => Some(serde_json::from_str(&files)?),
+        })
+    }
+
+    /// Saves a new rulebook version (and its audit entry) in one transaction.
+    pub fn save_rulebook(&self, files: &[(String, String)], user: Option<&User>, comment: &str, detail: &str) -> Result<i64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO rulebook_versions (created_by, created_at, comment, files) VALUES (?1, ?2, ?3, ?4)",
+            params![user.map(|u| u.id), now(), comment, serde_json::to_string(files)?],
+        )?;
+        let version = tx.last_insert_rowid();
+        Self::audit_in(&tx, user, "rulebook.update", &format!("rulebook v{version}"), detail)?;
+        tx.commit()?;
+        Ok(version)
+    }
+
+    pub fn rulebook_versions(&self) -> Result<Vec<RulebookVersion>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT version, created_by, created_at, comment FROM rulebook_versions ORDER BY version DESC")?;
+        let rows = st
+            .query_map([], |r| Ok(RulebookVersion { version: r.get(0)?, created_by: r.get(1)?, created_at: r.get(2)?, comment: r.get(3)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn audit_in(conn: &Connection, user: Option<&User>, action: &str, target: &str, detail: &str) -> Result<()> {
+        conn.execute(
+            "INSERT INTO audit (at, user_id, username, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![now(), user.map(|u| u.id), user.map_or("system", |u| u.username.as_str()), action, target, detail],
+        )?;
+        Ok(())
+    }
+
+    pub fn audit(&self, user: Option<&User>, action: &str, target: &str, detail: &str) -> Result<()> {
+        Self::audit_in(&self.conn(), user, action, target, detail)
+    }
+
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id, at, user_id, username, action, target, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
+        let rows = st
+            .query_map([limit], |r| {
+                Ok(AuditEntry { id: r.get(0)?, at: r.get(1)?, user_id: r.get(2)?, username: r.get(3)?, action: r.get(4)?, target: r.get(5)?, detail: r.get(6)? })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Counts for /metrics.
+    pub fn counts(&self) -> Result<(i64, i64, i64)> {
+        let conn = self.conn();
+        let conversations = conn.query_row("SELECT COUNT(*) FROM conversations", [], |r| r.get(0))?;
+        let appeals = conn.query_row("SELECT COUNT(*) FROM appeals WHERE status = 'pending'", [], |r| r.get(0))?;
+        let users = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+        Ok((conversations, appeals, users))
+    }
+}
+
+fn channel_id(card: &Scorecard) -> &'static str {
+    match card.channel {
+        kefu_core::inspect::Channel::Phone => "phone",
+        kefu_core::inspect::Channel::Chat => "chat",
+    }
+}
+
+fn outcome_id(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::NotApplicable => "n/a",
+    }
+}
+
+macro_rules! row_fields {
+    () => {
+        "c.id, c.agent, c.team, c.channel, c.started_at, c.score, c.original_score, c.vetoed,
+        (SELECT group_concat(r.check_id, ',') FROM check_results r WHERE r.conversation_id = c.id AND r.result = 'fail'),
+        c.source, c.rulebook_version, c.inspected_at"
+    };
+}
+/// The summary row (without the transcript and scorecard texts).
+const ROW_SELECT: &str = concat!("SELECT ", row_fields!(), " FROM conversations c");
+/// The summary row, then the transcript (12) and the scorecard (13).
+const FULL_SELECT: &str = concat!("SELECT ", row_fields!(), ", c.transcript, c.scorecard FROM conversations c");
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
+    let failed: Option<String> = r.get(8)?;
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        agent: r.get(1)?,
+        team: r.get(2)?,
+        channel: r.get(3)?,
+        started_at: r.get(4)?,
+        score: r.get(5)?,
+        original_score: r.get(6)?,
+        vetoed: r.get::<_, i64>(7)? != 0,
+        failed: failed.map(|f| f.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        source: r.get(9)?,
+        rulebook_version: r.get(10)?,
+        inspected_at: r.get(11)?,
+    })
+}
