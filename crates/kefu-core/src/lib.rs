@@ -3,6 +3,7 @@
 //! Pure library: no I/O, no async. The CLI, the server and batch inspection
 //! all go through [`Engine`].
 
+pub mod bayes;
 pub mod calendar;
 pub mod eval;
 pub mod inspect;

@@ -149,6 +149,9 @@ pub struct Scenario {
     pub name: String,
     #[serde(default)]
     pub priority: i32,
+    /// A hit of one of its strong cues decides, whatever else scored (abusive).
+    #[serde(default)]
+    pub dominant: bool,
     pub reply: String,
     pub source: String,
     #[serde(default)]
