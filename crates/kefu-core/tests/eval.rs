@@ -78,3 +78,11 @@ fn scenarios_on_extra_set() {
     assert!(r.examples >= 200);
     assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
 }
+
+#[test]
+fn scenarios_on_extra2_set() {
+    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(&repo().join("eval/scenario_extra2.jsonl")));
+    eprintln!("scenario_extra2: accuracy {:.4}", r.accuracy);
+    assert!(r.examples >= 400);
+    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+}
