@@ -147,12 +147,19 @@ pub async fn search(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQ
         limit: p.limit.unwrap_or(50).clamp(1, 500),
         offset: p.offset.unwrap_or(0),
     };
+    // The caller's scope narrows the filters; asking for more than it finds nothing.
+    let nothing = || Ok(Json(SearchResult { total: 0, items: Vec::new() }));
     match auth.user.role {
         Role::Admin => {}
-        Role::Supervisor => s.team = Some(auth.user.team.clone()),
+        Role::Supervisor => {
+            if auth.user.team.is_empty() || s.team.as_ref().is_some_and(|t| *t != auth.user.team) {
+                return nothing();
+            }
+            s.team = Some(auth.user.team.clone());
+        }
         Role::Agent => {
-            if auth.user.agent_id.is_empty() {
-                return Ok(Json(SearchResult { total: 0, items: Vec::new() }));
+            if auth.user.agent_id.is_empty() || s.agent.as_ref().is_some_and(|a| *a != auth.user.agent_id) {
+                return nothing();
             }
             s.agent = Some(auth.user.agent_id.clone());
         }

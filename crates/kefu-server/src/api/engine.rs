@@ -187,10 +187,11 @@ pub async fn reply(_auth: Auth, State(state): State<AppState>, ApiJson(req): Api
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
-    #[schema(value_type = Object)]
-    One(Box<serde_json::Value>),
+    // An array first: a bare `Value` would take arrays too.
     #[schema(value_type = Vec<Object>)]
     Many(Vec<serde_json::Value>),
+    #[schema(value_type = Object)]
+    One(Box<serde_json::Value>),
 }
 
 /// A scorecard, or why the conversation could not be inspected.

@@ -1,0 +1,142 @@
+//! The live-assist WebSocket against a real server on loopback.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Credential, TestServer};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(server: &TestServer, cookie: Option<&str>, origin: Option<&str>) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut req = format!("ws://{}/api/v1/assist", server.addr).into_client_request().expect("request");
+    if let Some(c) = cookie {
+        req.headers_mut().insert("cookie", c.parse().expect("header"));
+    }
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().expect("header"));
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(s, _)| s)
+}
+
+async fn send(ws: &mut Socket, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.expect("send");
+}
+
+async fn next(ws: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(20), ws.next()).await.expect("a message in time").expect("open").expect("frame");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).expect("JSON message");
+        }
+    }
+}
+
+fn cookie_of(s: &common::Session) -> String {
+    match &s.auth {
+        Credential::Cookie(c) => c.clone(),
+        _ => panic!("a cookie session"),
+    }
+}
+
+#[tokio::test]
+async fn drafts_are_checked_on_every_keystroke() {
+    let server = TestServer::start("ws-draft").await;
+    let admin = server.admin().await;
+    let cookie = cookie_of(&admin);
+    assert!(connect(&server, None, None).await.is_err(), "no session, no socket");
+    assert!(connect(&server, Some(&cookie), Some("http://evil.example")).await.is_err(), "cross-site socket refused");
+    let mut ws = connect(&server, Some(&cookie), Some(&format!("http://{}", server.addr))).await.expect("connect");
+
+    // Typing 这事儿不归我管 one character at a time: a result for every keystroke, in order.
+    let sentence: Vec<char> = "这事儿不归我管，您找别的部门吧".chars().collect();
+    let mut flagged_at = None;
+    for n in 1..=sentence.len() {
+        let draft: String = sentence[..n].iter().collect();
+        send(&mut ws, json!({"type": "draft", "id": n, "text": draft})).await;
+        let r = next(&mut ws).await;
+        assert_eq!(r["type"], "lint");
+        assert_eq!(r["id"], n);
+        assert!(r["micros"].as_f64().is_some());
+        if flagged_at.is_none() && !r["violations"].as_array().expect("violations").is_empty() {
+            flagged_at = Some(n);
+            let v = &r["violations"][0];
+            assert_eq!(v["category"], "shirk");
+            assert_eq!((v["start"].as_u64(), v["end"].as_u64()), (Some(3), Some(7)));
+            assert!(v["suggestion"].as_str().is_some_and(|s| !s.is_empty()));
+        }
+    }
+    assert_eq!(flagged_at, Some(7), "underlined as soon as 不归我管 is complete");
+
+    send(&mut ws, json!({"type": "customer", "text": "你们的服务太好了，谢谢你"})).await;
+    let r = next(&mut ws).await;
+    assert_eq!(r["type"], "scenario");
+    assert_eq!(r["scenario"], "praise");
+    assert!(r["reply"].as_str().is_some_and(|t| !t.is_empty()));
+
+    send(&mut ws, json!({"type": "procedure", "id": "hold"})).await;
+    let r = next(&mut ws).await;
+    assert_eq!(r["type"], "procedure");
+    assert!(r["steps"].as_array().is_some_and(|s| s.len() >= 3));
+
+    for bad in ["not json", "{\"type\":\"draft\"}", "{\"type\":\"teleport\"}", "{\"type\":\"hold\",\"state\":\"sideways\"}"] {
+        ws.send(Message::Text(bad.into())).await.expect("send");
+        let r = next(&mut ws).await;
+        assert_eq!(r["type"], "error", "{bad}");
+    }
+    // Still open after the errors.
+    send(&mut ws, json!({"type": "draft", "text": "好的"})).await;
+    assert_eq!(next(&mut ws).await["type"], "lint");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn holds_and_silent_calls_start_the_standards_timers() {
+    // 1 ms of real time per second of the standards: the 2-minute hold limit passes in 0.12 s.
+    let server = TestServer::start_with("ws-timers", |c| c.timer_scale = 0.001).await;
+    let admin = server.admin().await;
+    let mut ws = connect(&server, Some(&cookie_of(&admin)), None).await.expect("connect");
+
+    send(&mut ws, json!({"type": "hold", "state": "start"})).await;
+    let started = next(&mut ws).await;
+    assert_eq!(started["reason"], "hold_started");
+    assert_eq!(started["limit_seconds"], 120.0);
+    let long = next(&mut ws).await;
+    assert_eq!(long["reason"], "long_hold", "{long}");
+    assert!(long["text"].as_str().is_some_and(|t| t.contains("电话") || t.contains("回")), "the call-back offer: {long}");
+    send(&mut ws, json!({"type": "hold", "state": "end"})).await;
+    assert_eq!(next(&mut ws).await["reason"], "hold_ended");
+
+    // A short hold: ended before the limit, no call-back prompt.
+    let slow = TestServer::start_with("ws-timers-slow", |c| c.timer_scale = 1.0).await;
+    let admin2 = slow.admin().await;
+    let mut ws2 = connect(&slow, Some(&cookie_of(&admin2)), None).await.expect("connect");
+    send(&mut ws2, json!({"type": "hold", "state": "start"})).await;
+    assert_eq!(next(&mut ws2).await["reason"], "hold_started");
+    send(&mut ws2, json!({"type": "hold", "state": "end"})).await;
+    let ended = next(&mut ws2).await;
+    assert_eq!(ended["reason"], "hold_ended");
+    assert!(ended["text"].as_str().is_some_and(|t| t.contains("等")), "thanks for waiting: {ended}");
+    slow.stop().await;
+
+    // Silent call: every step of the procedure, in order, with its pauses.
+    send(&mut ws, json!({"type": "silence", "state": "start"})).await;
+    let mut steps = Vec::new();
+    loop {
+        let p = next(&mut ws).await;
+        assert_eq!(p["procedure"], "silent_call");
+        let hangup = p["action"] == "hangup";
+        steps.push(p);
+        if hangup {
+            break;
+        }
+    }
+    let said: Vec<&str> = steps.iter().filter_map(|s| s["say"].as_str()).collect();
+    assert_eq!(said, ["silent_call.step1", "silent_call.step2", "silent_call.step3"]);
+    assert!(steps.iter().all(|s| s["say"].is_null() || s["text"].as_str().is_some_and(|t| !t.is_empty())));
+    server.stop().await;
+}
