@@ -1,0 +1,440 @@
+// kefu console: a small single-page app over the API. Every piece of text
+// that comes from the server (transcripts, names, rules) is put into the page
+// as text nodes, never as HTML, so nothing a customer or agent typed can run.
+'use strict';
+
+const $main = () => document.getElementById('main');
+let me = null;
+
+// ——— DOM helpers ———
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+const svg = (tag, attrs, ...children) => {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+};
+function toast(msg) {
+  const t = document.getElementById('toast');
+  t.textContent = msg;
+  t.classList.add('show');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => t.classList.remove('show'), 2600);
+}
+function scoreEl(score) {
+  return h('span', { class: 'score ' + (score < 60 ? 'bad' : score < 80 ? 'warn' : '') }, score);
+}
+const ROLE = { agent: '坐席', supervisor: '班长/质检', admin: '管理员' };
+const RESULT = { pass: '通过', fail: '不通过', 'n/a': '不适用' };
+const STATUS = { pending: '待处理', upheld: '维持原判', overturned: '已改判' };
+
+// ——— API ———
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: 'same-origin' };
+  if (body !== undefined) { opts.headers['content-type'] = 'application/json'; opts.body = JSON.stringify(body); }
+  const r = await fetch(path, opts);
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (r.status === 401 && path !== '/api/v1/auth/login') { me = null; route('#/login'); throw new Error('请先登录'); }
+  if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+  return data;
+}
+
+// ——— routing ———
+const views = {};
+function route(hash) { if (location.hash !== hash) location.hash = hash; else render(); }
+async function render() {
+  const [, name, arg] = (location.hash || '#/').split('/');
+  if (!me && name !== 'login') {
+    try { me = await api('GET', '/api/v1/me'); } catch { return; }
+  }
+  drawBar(name);
+  const view = views[name] || views[me ? defaultView() : 'login'];
+  $main().replaceChildren();
+  try { await view(arg ? decodeURIComponent(arg) : undefined); } catch (e) { $main().append(h('pre', { class: 'err' }, e.message)); }
+}
+function defaultView() { return me.role === 'agent' ? 'workspace' : 'scorecards'; }
+function drawBar(current) {
+  const nav = document.getElementById('nav');
+  const who = document.getElementById('who');
+  nav.replaceChildren();
+  who.replaceChildren();
+  if (!me) return;
+  const links = [['workspace', '坐席工作台'], ['scorecards', '质检评分'], ['appeals', '申诉'], ['rulebook', '规则库']];
+  if (me.role === 'admin') links.push(['users', '账号']);
+  for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
+  who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
+    h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; route('#/login'); } }, '退出'));
+}
+window.addEventListener('hashchange', render);
+window.addEventListener('DOMContentLoaded', render);
+
+// ——— log-in ———
+views.login = async () => {
+  const user = h('input', { id: 'username', autocomplete: 'username', required: true });
+  const pass = h('input', { id: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const err = h('p', { class: 'check-fail' });
+  const form = h('form', { class: 'panel login', onsubmit: async (e) => {
+    e.preventDefault();
+    err.textContent = '';
+    try {
+      me = await api('POST', '/api/v1/auth/login', { username: user.value, password: pass.value });
+      route(`#/${defaultView()}`);
+    } catch (x) { err.textContent = x.message; }
+  } },
+  h('h1', {}, '登录 kefu'), h('label', { for: 'username' }, '用户名'), user, h('label', { for: 'password' }, '密码'), pass,
+  h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'login' }, '登录')), err);
+  $main().append(form);
+  user.focus();
+};
+
+// ——— agent workspace ———
+let socket = null;
+function assistSocket(onMessage) {
+  if (socket && socket.readyState <= 1) { socket.onmessage = (e) => onMessage(JSON.parse(e.data)); return socket; }
+  socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/assist`);
+  socket.onmessage = (e) => onMessage(JSON.parse(e.data));
+  return socket;
+}
+function sendWhenOpen(ws, msg) {
+  const data = JSON.stringify(msg);
+  if (ws.readyState === 1) ws.send(data); else ws.addEventListener('open', () => ws.send(data), { once: true });
+}
+
+views.workspace = async () => {
+  const chat = h('div', { class: 'chat', id: 'chat' });
+  const mirror = h('div', { class: 'mirror', 'aria-hidden': 'true' });
+  const draft = h('textarea', { id: 'draft', placeholder: '输入回复，忌语会被实时标出…', spellcheck: 'false' });
+  const found = h('div', { id: 'violations' });
+  const replyBox = h('div', { id: 'standard-reply' });
+  const prompts = h('div', { id: 'prompts' });
+  const steps = h('div', {});
+  const customer = h('input', { id: 'customer', placeholder: '客户说的话（来自电话/在线渠道）', class: 'grow' });
+  let seq = 0;
+  let lastViolations = [];
+
+  function drawMirror(text, violations) {
+    const chars = Array.from(text);
+    mirror.replaceChildren();
+    let at = 0;
+    for (const v of [...violations].sort((a, b) => a.start - b.start)) {
+      if (v.start < at) continue;
+      mirror.append(chars.slice(at, v.start).join(''));
+      mirror.append(h('mark', { title: v.message }, chars.slice(v.start, v.end).join('')));
+      at = v.end;
+    }
+    mirror.append(chars.slice(at).join('') + '\n');
+  }
+  function drawViolations(violations) {
+    found.replaceChildren();
+    if (!violations.length) { found.append(h('p', { class: 'muted small' }, draft.value ? '未发现服务忌语。' : '')); return; }
+    for (const v of violations) {
+      found.append(h('div', { class: 'violation' },
+        h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad' }, v.category), ' ', v.message),
+        h('div', { class: 'sugg' }, '建议：', v.suggestion),
+        h('div', { class: 'small muted' }, '依据：', v.source)));
+    }
+  }
+  const ws = assistSocket((m) => {
+    if (m.type === 'lint') {
+      if (m.id !== seq) return; // an older keystroke
+      lastViolations = m.violations;
+      drawMirror(draft.value, m.violations);
+      drawViolations(m.violations);
+      draft.dataset.violations = String(m.violations.length);
+    } else if (m.type === 'scenario') {
+      replyBox.replaceChildren(h('div', { class: 'reply' },
+        h('div', { class: 'small muted' }, `识别场景：${m.scenario}（置信度 ${m.confidence}）`),
+        h('div', { id: 'reply-text' }, m.reply || '（该场景没有标准回复）'),
+        m.reply ? h('button', { class: 'ghost', id: 'use-reply', onclick: () => { draft.value = m.reply; onInput(); draft.focus(); } }, '使用标准回复') : null));
+    } else if (m.type === 'prompt') {
+      prompts.prepend(h('div', { class: 'prompt' },
+        h('div', { class: 'small muted' }, `${m.procedure}${m.step !== undefined ? ' · 第 ' + (m.step + 1) + ' 步' : ''}${m.action ? ' · ' + m.action : ''}`),
+        m.text ? h('div', {}, m.text) : null, m.note ? h('div', { class: 'small muted' }, m.note) : null));
+    } else if (m.type === 'procedure') {
+      steps.replaceChildren(h('h3', {}, m.name), h('ol', { class: 'steps' }, m.steps.map((s) =>
+        h('li', {}, s.text || ({ wait: '等待', hangup: '挂机', record: '记录', callback: '回电', confirm: '确认', transfer: '转接', listen: '倾听' }[s.action] || s.action || ''),
+          s.wait_seconds ? h('span', { class: 'muted small' }, `（${s.wait_seconds[0]}–${s.wait_seconds[1]} 秒）`) : null,
+          s.note ? h('div', { class: 'muted small' }, s.note) : null))),
+      h('div', { class: 'small muted' }, '出处：', m.source));
+    } else if (m.type === 'error') toast(m.message);
+  });
+  function onInput() {
+    seq += 1;
+    drawMirror(draft.value, lastViolations.filter((v) => v.end <= Array.from(draft.value).length));
+    sendWhenOpen(ws, { type: 'draft', id: seq, text: draft.value });
+  }
+  draft.addEventListener('input', onInput);
+  draft.addEventListener('scroll', () => { mirror.scrollTop = draft.scrollTop; });
+  function say(who, text) {
+    chat.append(h('div', { class: `bubble ${who}` }, h('span', { class: 'meta' }, who === 'agent' ? '我' : '客户'), text));
+    chat.scrollTop = chat.scrollHeight;
+  }
+  const sendCustomer = () => {
+    if (!customer.value.trim()) return;
+    say('customer', customer.value);
+    sendWhenOpen(ws, { type: 'customer', text: customer.value });
+    customer.value = '';
+  };
+  customer.addEventListener('keydown', (e) => { if (e.key === 'Enter') sendCustomer(); });
+  const sendDraft = () => {
+    if (!draft.value.trim()) return;
+    if (lastViolations.length && !confirm('草稿中仍有服务忌语，确定发送吗？')) return;
+    say('agent', draft.value);
+    draft.value = '';
+    onInput();
+  };
+  let holding = false;
+  const holdBtn = h('button', { class: 'ghost', id: 'hold', onclick: () => {
+    holding = !holding;
+    sendWhenOpen(ws, { type: 'hold', state: holding ? 'start' : 'end' });
+    holdBtn.textContent = holding ? '结束等待' : '开始等待（示忙）';
+  } }, '开始等待（示忙）');
+  const procSelect = h('select', { id: 'procedure' });
+  api('GET', '/api/v1/rulebook').then((book) => {
+    for (const p of book.procedure_list) procSelect.append(h('option', { value: p.id }, `${p.name}（${p.id}）`));
+    procSelect.value = 'hold';
+  }).catch((e) => toast(e.message));
+
+  $main().append(h('h1', {}, '坐席工作台'), h('div', { class: 'grid' },
+    h('div', {},
+      h('section', { class: 'panel' }, h('h2', {}, '对话'), chat,
+        h('div', { class: 'row gap-top' }, customer, h('button', { class: 'ghost', onclick: sendCustomer }, '客户消息'))),
+      h('section', { class: 'panel' }, h('h2', {}, '回复'), h('div', { class: 'composer' }, mirror, draft),
+        h('div', { class: 'row gap-top' }, h('button', { id: 'send', onclick: sendDraft }, '发送')), found)),
+    h('div', {},
+      h('section', { class: 'panel' }, h('h2', {}, '标准回复'), replyBox, h('p', { class: 'muted small' }, '收到客户消息后，这里显示识别到的场景和标准回复。')),
+      h('section', { class: 'panel' }, h('h2', {}, '流程'),
+        h('div', { class: 'row' }, holdBtn,
+          h('button', { class: 'ghost', id: 'silence', onclick: () => sendWhenOpen(ws, { type: 'silence', state: 'start' }) }, '无声电话')),
+        h('div', { class: 'row gap-top' }, procSelect, h('button', { class: 'ghost', onclick: () => sendWhenOpen(ws, { type: 'procedure', id: procSelect.value }) }, '查看步骤')),
+        steps, prompts),
+      h('section', { class: 'panel', id: 'my-scores' }, h('h2', {}, '我最近的质检得分'), h('p', { class: 'muted small' }, '加载中…')))));
+  drawViolations([]);
+  loadMyScores();
+};
+async function loadMyScores() {
+  const box = document.getElementById('my-scores');
+  if (!box) return;
+  const r = await api('GET', '/api/v1/conversations?limit=8');
+  box.replaceChildren(h('h2', {}, me.role === 'agent' ? '我最近的质检得分' : '最近的质检得分'));
+  if (!r.items.length) { box.append(h('p', { class: 'muted small' }, '暂无评分。')); return; }
+  box.append(h('table', {}, h('tbody', {}, r.items.map((c) => h('tr', { class: 'click', onclick: () => route(`#/conversation/${encodeURIComponent(c.id)}`) },
+    h('td', {}, c.id), h('td', { class: 'small muted' }, (c.started_at || '').slice(0, 16).replace('T', ' ')), h('td', { class: 'num' }, scoreEl(c.score)))))));
+}
+
+// ——— QA: scorecards with filters and charts ———
+views.scorecards = async () => {
+  const q = new URLSearchParams((location.hash.split('?')[1]) || '');
+  const field = (id, label, attrs) => h('div', {}, h('label', { for: id }, label), h('input', { id, value: q.get(id) || '', ...attrs }));
+  const form = h('form', { class: 'filters', onsubmit: (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    for (const el of form.querySelectorAll('input')) if (el.value) p.set(el.id, el.value);
+    location.hash = `#/scorecards?${p}`;
+  } },
+  field('agent', '坐席', { size: 8 }), field('from', '起始日', { type: 'date' }), field('to', '截止日', { type: 'date' }),
+  field('check', '不通过的检查项', { size: 20, placeholder: 'language.forbidden' }), field('min_score', '最低分', { type: 'number', min: 0, max: 100, class: 'narrow' }),
+  field('max_score', '最高分', { type: 'number', min: 0, max: 100, class: 'narrow' }), h('button', { type: 'submit' }, '筛选'));
+  const params = new URLSearchParams();
+  for (const k of ['agent', 'from', 'to', 'check', 'min_score', 'max_score']) if (q.get(k)) params.set(k, q.get(k));
+  const [list, report] = await Promise.all([api('GET', `/api/v1/conversations?limit=200&${params}`), api('GET', `/api/v1/reports/summary?${params}`)]);
+  const table = h('table', { id: 'scorecards' }, h('thead', {}, h('tr', {}, ['会话', '坐席', '班组', '渠道', '开始时间', '得分', '不通过项'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, list.items.map((c) => h('tr', { class: 'click', 'data-id': c.id, onclick: () => route(`#/conversation/${encodeURIComponent(c.id)}`) },
+      h('td', {}, c.id), h('td', {}, c.agent), h('td', {}, c.team), h('td', {}, c.channel === 'phone' ? '电话' : '在线'),
+      h('td', { class: 'small' }, (c.started_at || '').slice(0, 16).replace('T', ' ')),
+      h('td', { class: 'num' }, scoreEl(c.score), c.score !== c.original_score ? h('span', { class: 'small muted' }, ` 原 ${c.original_score}`) : null),
+      h('td', { class: 'small' }, c.failed.join('、'))))));
+  $main().append(h('h1', {}, '质检评分'), h('section', { class: 'panel' }, form),
+    h('div', { class: 'grid3' },
+      h('section', { class: 'panel' }, h('h2', {}, '最常不通过的检查项'), barChart(report.by_check.filter((c) => c.failed > 0).slice(0, 10).map((c) => [c.check, c.failed]), '#dc2626')),
+      h('section', { class: 'panel' }, h('h2', {}, '坐席平均分'), barChart(report.by_agent.slice(0, 12).map((a) => [a.agent, Math.round(a.mean_score * 10) / 10]), '#2563eb', 100)),
+      h('section', { class: 'panel' }, h('h2', {}, '忌语类别（按日）'), categoryChart(report.by_category_day))),
+    h('section', { class: 'panel' }, h('h2', {}, `评分卡（共 ${list.total} 个，平均分 ${report.mean_score === null ? '—' : report.mean_score.toFixed(1)}）`),
+      list.items.length ? table : h('p', { class: 'muted' }, '没有符合条件的会话。')));
+};
+
+function barChart(rows, color, max) {
+  if (!rows.length) return h('p', { class: 'muted small' }, '暂无数据。');
+  const top = max || Math.max(...rows.map((r) => r[1]), 1);
+  const row = 24, labelW = 150, width = 420;
+  const s = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${rows.length * row + 6}`, role: 'img' });
+  rows.forEach(([label, value], i) => {
+    const y = 4 + i * row;
+    const w = Math.max(2, (width - labelW - 50) * value / top);
+    s.append(svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, label.length > 22 ? label.slice(0, 21) + '…' : label),
+      svg('rect', { x: labelW, y: y + 4, width: w, height: 14, rx: 3, fill: color }, svg('title', {}, `${label}：${value}`)),
+      svg('text', { x: labelW + w + 5, y: y + 15 }, value));
+  });
+  return s;
+}
+
+function categoryChart(days) {
+  if (!days.length) return h('p', { class: 'muted small' }, '暂无忌语。');
+  const dates = [...new Set(days.map((d) => d.day || '—'))].sort();
+  const cats = [...new Set(days.map((d) => d.category))].sort();
+  const palette = ['#dc2626', '#d97706', '#2563eb', '#7c3aed', '#059669', '#db2777', '#0891b2', '#65a30d', '#9333ea', '#475569'];
+  const totals = dates.map((d) => days.filter((x) => (x.day || '—') === d).reduce((a, x) => a + x.violations, 0));
+  const top = Math.max(...totals, 1);
+  const width = 420, height = 180, left = 30, bottom = 36;
+  const slot = (width - left) / dates.length;
+  const s = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height + 20 + Math.ceil(cats.length / 4) * 14}`, role: 'img' });
+  dates.forEach((d, i) => {
+    let y = height - bottom;
+    for (const [ci, c] of cats.entries()) {
+      const n = days.filter((x) => (x.day || '—') === d && x.category === c).reduce((a, x) => a + x.violations, 0);
+      if (!n) continue;
+      const bh = (height - bottom - 10) * n / top;
+      y -= bh;
+      s.append(svg('rect', { x: left + i * slot + slot * 0.15, y, width: slot * 0.7, height: bh, fill: palette[ci % palette.length] }, svg('title', {}, `${d} ${c}：${n}`)));
+    }
+    s.append(svg('text', { x: left + i * slot + slot / 2, y: height - bottom + 14, 'text-anchor': 'middle' }, d.slice(5)));
+  });
+  cats.forEach((c, i) => {
+    const x = left + (i % 4) * 100, y = height + (Math.floor(i / 4)) * 14;
+    s.append(svg('rect', { x, y: y - 9, width: 10, height: 10, fill: palette[i % palette.length] }), svg('text', { x: x + 14, y }, c));
+  });
+  return s;
+}
+
+// ——— one conversation: transcript with evidence, appeals ———
+views.conversation = async (id) => {
+  const v = await api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
+  const failed = v.scorecard.checks.filter((c) => c.result === 'fail');
+  const marks = new Map();
+  for (const c of failed) for (const e of c.evidence) {
+    if (!marks.has(e.turn)) marks.set(e.turn, []);
+    marks.get(e.turn).push({ ...e, check: c.id });
+  }
+  const transcript = h('ol', { class: 'transcript', id: 'transcript' }, v.transcript.turns.map((t, i) => {
+    const ms = (marks.get(i) || []).filter((m) => m.end > m.start).sort((a, b) => a.start - b.start);
+    const chars = Array.from(t.text);
+    const text = h('div', { class: 't' });
+    let at = 0;
+    for (const m of ms) {
+      if (m.start < at) continue;
+      text.append(chars.slice(at, m.start).join(''), h('mark', { title: `${m.check}：${m.note}` }, chars.slice(m.start, m.end).join('')));
+      at = m.end;
+    }
+    text.append(chars.slice(at).join(''));
+    return h('li', { class: `${t.speaker}${marks.has(i) ? ' flagged' : ''}` }, h('span', { class: 'who' }, t.speaker === 'agent' ? '坐席' : '客户'),
+      h('div', {}, h('div', { class: 'small muted' }, `第 ${i + 1} 轮 · ${t.start}s`), text,
+        (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail' }, `${m.check}：${m.note}`))));
+  }));
+  const checks = h('table', {}, h('thead', {}, h('tr', {}, ['检查项', '结果', '分值', ''].map((t) => h('th', {}, t)))),
+    h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
+      const open = v.appeals.find((a) => a.check_id === c.id && a.status === 'pending');
+      const mine = me.role === 'agent' || me.role === 'admin';
+      return h('tr', {}, h('td', {}, h('code', {}, c.id), c.veto ? h('span', { class: 'pill bad' }, '一票否决') : null),
+        h('td', { class: c.result === 'fail' ? 'check-fail' : '' }, RESULT[c.result], v.appeals.some((a) => a.check_id === c.id && a.status === 'overturned') ? h('span', { class: 'pill good' }, '申诉改判') : null), h('td', { class: 'num' }, c.points),
+        h('td', {}, c.result === 'fail' && !open && mine ? h('button', { class: 'ghost appeal', 'data-check': c.id, onclick: () => appealForm(v, c.id) }, '申诉') : open ? h('span', { class: 'pill warn' }, '申诉中') : null));
+    })));
+  const appeals = h('div', { id: 'appeals' }, v.appeals.length ? v.appeals.map((a) => appealCard(a, () => views.conversation(id).then(() => {}))) : h('p', { class: 'muted small' }, '暂无申诉。'));
+  $main().replaceChildren(h('h1', {}, '会话 ', v.conversation.id, ' ', scoreEl(v.scorecard.score), v.scorecard.vetoed ? h('span', { class: 'pill bad' }, '一票否决') : null),
+    h('p', { class: 'muted' }, `坐席 ${v.conversation.agent} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${v.conversation.started_at || ''}`),
+    h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '对话记录（标黄为证据）'), transcript),
+      h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '检查项'), checks), h('section', { class: 'panel', id: 'appeal-form' }),
+        h('section', { class: 'panel' }, h('h2', {}, '申诉'), appeals))));
+};
+function appealForm(v, check) {
+  const box = document.getElementById('appeal-form');
+  const reason = h('textarea', { id: 'reason', rows: 3, class: 'wide', placeholder: '说明理由，例如：录音中已致歉' });
+  box.replaceChildren(h('h2', {}, '对 ', h('code', {}, check), ' 提出申诉'), reason,
+    h('div', { class: 'row gap-top' }, h('button', { id: 'submit-appeal', onclick: async () => {
+      try {
+        await api('POST', `/api/v1/conversations/${encodeURIComponent(v.conversation.id)}/appeals`, { check, reason: reason.value });
+        toast('申诉已提交');
+        views.conversation(v.conversation.id);
+      } catch (e) { toast(e.message); }
+    } }, '提交申诉')));
+  reason.focus();
+}
+function appealCard(a, after) {
+  const comment = h('input', { placeholder: '处理意见', class: 'grow' });
+  const decide = async (decision) => {
+    try { await api('POST', `/api/v1/appeals/${a.id}/decision`, { decision, comment: comment.value }); toast(decision === 'overturned' ? '已改判，得分已更新' : '已维持原判'); after(); } catch (e) { toast(e.message); }
+  };
+  return h('div', { class: 'panel tight' },
+    h('div', {}, h('code', {}, a.check_id), ' ', h('span', { class: 'pill ' + (a.status === 'overturned' ? 'good' : a.status === 'upheld' ? 'bad' : 'warn') }, STATUS[a.status]),
+      h('span', { class: 'small muted' }, ` ${a.filed_by_name} · ${a.created_at.slice(0, 16).replace('T', ' ')} · 会话 ${a.conversation_id}`)),
+    h('div', {}, '理由：', a.reason), a.comment ? h('div', {}, '意见：', a.comment) : null,
+    a.status === 'pending' && me.role !== 'agent' ? h('div', { class: 'row gap-top' }, comment,
+      h('button', { class: 'overturn', onclick: () => decide('overturned') }, '改判（计为通过）'), h('button', { class: 'ghost uphold', onclick: () => decide('upheld') }, '维持')) : null);
+}
+views.appeals = async () => {
+  const list = await api('GET', '/api/v1/appeals');
+  $main().append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? list.map((a) => appealCard(a, () => render())) : h('p', { class: 'muted' }, '暂无申诉。')));
+};
+
+// ——— rulebook ———
+views.rulebook = async (category) => {
+  const book = await api('GET', `/api/v1/rulebook${category ? '?category=' + encodeURIComponent(category) : ''}`);
+  const tryText = h('input', { id: 'try', placeholder: '输入一句话，用当前规则库试一试', class: 'grow' });
+  const tryOut = h('div', { id: 'try-result' });
+  const runTry = async () => {
+    const r = await api('POST', '/api/v1/rulebook/try', { text: tryText.value });
+    tryOut.replaceChildren(h('p', {}, r.violations.length ? `坐席说：命中 ${r.violations.length} 条忌语` : '坐席说：未命中忌语', ' · ', `客户说：${r.scenario}（${r.confidence}）`),
+      ...r.violations.map((v) => h('div', { class: 'violation' }, h('b', {}, v.matched), ' ', h('code', {}, v.rule), ' ', v.message, h('div', { class: 'sugg' }, '建议：', v.suggestion))));
+  };
+  tryText.addEventListener('keydown', (e) => { if (e.key === 'Enter') runTry(); });
+  const cats = h('div', { class: 'row' }, h('a', { href: '#/rulebook', class: 'pill' + (category ? '' : ' good') }, `全部（${book.rules.length}）`),
+    book.categories.map((c) => h('a', { href: `#/rulebook/${c.id}`, class: 'pill' + (c.id === category ? ' good' : '') }, `${c.name} ${c.id}（${c.rules}）`)));
+  const rules = h('table', { id: 'rules' }, h('thead', {}, h('tr', {}, ['规则', '类别', '说明与建议', '示例', '出处'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, book.rules.map((r) => h('tr', {}, h('td', {}, h('code', {}, r.id)), h('td', {}, r.category_name),
+      h('td', {}, r.message, h('div', { class: 'small sugg' }, '建议：', r.suggestion)),
+      h('td', { class: 'small' }, r.bad.slice(0, 3).map((b) => h('div', { class: 'check-fail' }, '✗ ', b)), r.good.slice(0, 2).map((g) => h('div', {}, '✓ ', g))),
+      h('td', { class: 'small' }, r.source, me.role === 'admin' ? h('div', {}, h('a', { href: `#/edit/${encodeURIComponent(r.file)}` }, `编辑 ${r.file}`)) : null)))));
+  $main().append(h('h1', {}, `规则库 v${book.version}`), h('p', { class: 'muted' }, `${book.name} ${book.rulebook_version} · ${book.rules.length} 条忌语规则 · ${book.scenarios} 个场景 · ${book.phrases} 条标准用语 · ${book.procedures} 个流程 · ${book.checks} 个质检项`),
+    h('section', { class: 'panel' }, h('h2', {}, '试一试'), h('div', { class: 'row' }, tryText, h('button', { onclick: runTry }, '检查')), tryOut),
+    h('section', { class: 'panel' }, cats), h('section', { class: 'panel' }, rules));
+};
+views.edit = async (path) => {
+  const f = await api('GET', `/api/v1/rulebook/file?path=${encodeURIComponent(path)}`);
+  const text = h('textarea', { class: 'code', id: 'rulebook-text', spellcheck: 'false' });
+  text.value = f.text;
+  const comment = h('input', { id: 'edit-comment', placeholder: '修改说明', class: 'grow' });
+  const out = h('div', { id: 'edit-result' });
+  $main().append(h('h1', {}, '编辑 ', h('code', {}, f.path), ` （基于 v${f.version}）`),
+    h('section', { class: 'panel' }, text, h('div', { class: 'row gap-top' }, comment, h('button', { id: 'save-rulebook', onclick: async () => {
+      out.replaceChildren();
+      try {
+        const r = await api('PUT', '/api/v1/rulebook/file', { path: f.path, text: text.value, base_version: f.version, comment: comment.value });
+        toast(`已保存为 v${r.version}`);
+        route('#/rulebook');
+      } catch (e) { out.append(h('pre', { class: 'err' }, e.message)); }
+    } }, '校验并保存')), out, h('p', { class: 'muted small' }, '保存前会校验整个规则库并运行全部示例；有错误时不会保存。')));
+};
+
+// ——— accounts ———
+views.users = async () => {
+  const users = await api('GET', '/api/v1/users');
+  const f = {};
+  const input = (id, label, attrs) => { f[id] = h('input', { id: `new-${id}`, ...attrs }); return h('div', {}, h('label', { for: `new-${id}` }, label), f[id]); };
+  const role = h('select', { id: 'new-role' }, Object.entries(ROLE).map(([k, v]) => h('option', { value: k }, v)));
+  const form = h('form', { class: 'filters', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api('POST', '/api/v1/users', { username: f.username.value, display_name: f.display_name.value, role: role.value, team: f.team.value, agent_id: f.agent_id.value, password: f.password.value });
+      toast('账号已创建');
+      render();
+    } catch (x) { toast(x.message); }
+  } }, input('username', '用户名', { size: 12 }), input('display_name', '姓名', { size: 8 }), h('div', {}, h('label', { for: 'new-role' }, '角色'), role),
+  input('team', '班组', { size: 8 }), input('agent_id', '坐席 ID（转写中的 agent.id）', { size: 10 }), input('password', '初始密码', { type: 'password', size: 12 }), h('button', { type: 'submit' }, '创建'));
+  $main().append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form),
+    h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '状态'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.active ? '启用' : '停用')))))));
+};

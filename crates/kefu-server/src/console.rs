@@ -10,6 +10,7 @@ use crate::AppState;
 const INDEX: &str = include_str!("../console/index.html");
 const APP_JS: &str = include_str!("../console/app.js");
 const APP_CSS: &str = include_str!("../console/app.css");
+const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2563eb"/><text x="16" y="23" font-size="18" text-anchor="middle" fill="#fff" font-family="sans-serif">客</text></svg>"##;
 
 /// No inline scripts, nothing from elsewhere: untrusted transcript text can never run.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -33,4 +34,5 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
         .route("/console/app.js", get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }))
         .route("/console/app.css", get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }))
+        .route("/favicon.ico", get(|| async { asset(ICON, "image/svg+xml") }))
 }

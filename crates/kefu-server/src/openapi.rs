@@ -12,7 +12,7 @@ use crate::api;
     paths(
         api::users::login, api::users::logout, api::users::me, api::users::list, api::users::create, api::users::update, api::users::create_token,
         api::engine::lint, api::engine::classify, api::engine::reply, api::engine::inspect,
-        api::conversations::create, api::conversations::search, api::conversations::view,
+        api::conversations::create, api::conversations::search, api::conversations::view, api::conversations::report,
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,
         api::rulebook::overview, api::rulebook::rule, api::rulebook::file, api::rulebook::edit, api::rulebook::versions, api::rulebook::audit, api::rulebook::try_sentence,
         api::webhook_transcript,

@@ -65,6 +65,15 @@ CREATE TABLE IF NOT EXISTS check_results (
     PRIMARY KEY (conversation_id, check_id)
 );
 CREATE INDEX IF NOT EXISTS check_results_check ON check_results(check_id, result);
+CREATE TABLE IF NOT EXISTS violations (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    day TEXT,
+    turn INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    category TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS violations_conversation ON violations(conversation_id);
+CREATE INDEX IF NOT EXISTS violations_day ON violations(day, category);
 CREATE TABLE IF NOT EXISTS appeals (
     id INTEGER PRIMARY KEY,
     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -204,6 +213,38 @@ pub struct RulebookVersion {
     pub created_by: Option<i64>,
     pub created_at: String,
     pub comment: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckCount {
+    pub check: String,
+    pub applicable: i64,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AgentScore {
+    pub agent: String,
+    pub conversations: i64,
+    pub mean_score: f64,
+    pub vetoed: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CategoryDay {
+    pub day: Option<String>,
+    pub category: String,
+    pub violations: i64,
+}
+
+/// The QA charts: most-failed checks, score by agent, violations by category over time.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub conversations: i64,
+    pub mean_score: Option<f64>,
+    pub by_check: Vec<CheckCount>,
+    pub by_agent: Vec<AgentScore>,
+    pub by_category_day: Vec<CategoryDay>,
 }
 
 /// Filters of the scorecard search.
@@ -428,7 +469,8 @@ impl Store {
 
     /// Stores an inspected conversation; `replace` re-inspects an existing id
     /// (its appeals are kept only if their checks still fail).
-    pub fn put_conversation(&self, conv: &Conversation, card: &Scorecard, source: &str, rulebook_version: i64, replace: bool) -> Result<ConversationRow> {
+    /// `violations`: (turn, rule, category) of every forbidden phrase, for the charts.
+    pub fn put_conversation(&self, conv: &Conversation, card: &Scorecard, violations: &[(usize, String, String)], source: &str, rulebook_version: i64, replace: bool) -> Result<ConversationRow> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let exists: Option<String> = tx.query_row("SELECT id FROM conversations WHERE id = ?1", [&conv.id], |r| r.get(0)).optional()?;
@@ -437,6 +479,7 @@ impl Store {
                 return Err(StoreError::Conflict(format!("会话 {} 已存在（如需重新质检请加 replace=true）", conv.id)));
             }
             tx.execute("DELETE FROM check_results WHERE conversation_id = ?1", [&conv.id])?;
+            tx.execute("DELETE FROM violations WHERE conversation_id = ?1", [&conv.id])?;
             tx.execute("DELETE FROM appeals WHERE conversation_id = ?1", [&conv.id])?;
             tx.execute("DELETE FROM conversations WHERE id = ?1", [&conv.id])?;
         }
@@ -462,6 +505,13 @@ impl Store {
             ],
         )?;
         Self::put_check_results(&tx, &conv.id, card)?;
+        {
+            let day = day_of(card.started_at.as_deref());
+            let mut st = tx.prepare_cached("INSERT INTO violations (conversation_id, day, turn, rule, category) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            for (turn, rule, category) in violations {
+                st.execute(params![conv.id, day, *turn as i64, rule, category])?;
+            }
+        }
         tx.commit()?;
         drop(conn);
         self.conversation_row(&conv.id)?.ok_or_else(|| StoreError::NotFound(conv.id.clone()))
@@ -494,40 +544,10 @@ impl Store {
     }
 
     pub fn search(&self, s: &Search) -> Result<(u64, Vec<ConversationRow>)> {
-        let mut clauses = Vec::new();
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        let mut push = |clause: &str, v: rusqlite::types::Value| {
-            values.push(v);
-            clauses.push(clause.replace('?', &format!("?{}", values.len())));
-        };
-        if let Some(a) = &s.agent {
-            push("c.agent = ?", a.clone().into());
-        }
-        if let Some(t) = &s.team {
-            push("c.team = ?", t.clone().into());
-        }
-        if let Some(f) = &s.from {
-            push("c.day >= ?", f.clone().into());
-        }
-        if let Some(t) = &s.to {
-            push("c.day <= ?", t.clone().into());
-        }
-        if let Some(c) = &s.failed_check {
-            push("EXISTS (SELECT 1 FROM check_results r WHERE r.conversation_id = c.id AND r.check_id = ? AND r.result = 'fail')", c.clone().into());
-        }
-        if let Some(m) = s.min_score {
-            push("c.score >= ?", i64::from(m).into());
-        }
-        if let Some(m) = s.max_score {
-            push("c.score <= ?", i64::from(m).into());
-        }
-        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        let (filter, values) = filter_sql(s);
         let conn = self.conn();
         let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM conversations c{filter}"), rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
-        let mut st = conn.prepare(&format!(
-            "{ROW_SELECT}{filter} ORDER BY c.started_at DESC, c.id LIMIT {} OFFSET {}",
-            s.limit, s.offset
-        ))?;
+        let mut st = conn.prepare(&format!("{ROW_SELECT}{filter} ORDER BY c.started_at DESC, c.id LIMIT {} OFFSET {}", s.limit, s.offset))?;
         let rows = st.query_map(rusqlite::params_from_iter(values.iter()), row_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok((total.max(0) as u64, rows))
     }
@@ -684,6 +704,34 @@ impl Store {
         Ok(rows)
     }
 
+    /// The QA charts over the conversations a search selects (its paging ignored).
+    pub fn report(&self, s: &Search) -> Result<Report> {
+        let (filter, values) = filter_sql(s);
+        let conn = self.conn();
+        let params = || rusqlite::params_from_iter(values.iter());
+        let mut st = conn.prepare(&format!(
+            "SELECT r.check_id, SUM(r.result != 'n/a'), SUM(r.result = 'fail') FROM check_results r JOIN conversations c ON c.id = r.conversation_id{filter} GROUP BY r.check_id ORDER BY 3 DESC, 1"
+        ))?;
+        let by_check = st
+            .query_map(params(), |r| Ok(CheckCount { check: r.get(0)?, applicable: r.get(1)?, failed: r.get(2)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = conn.prepare(&format!(
+            "SELECT c.agent, COUNT(*), AVG(c.score), SUM(c.vetoed) FROM conversations c{filter} GROUP BY c.agent ORDER BY 3, 1 LIMIT 200"
+        ))?;
+        let by_agent = st
+            .query_map(params(), |r| Ok(AgentScore { agent: r.get(0)?, conversations: r.get(1)?, mean_score: r.get(2)?, vetoed: r.get(3)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = conn.prepare(&format!(
+            "SELECT v.day, v.category, COUNT(*) FROM violations v JOIN conversations c ON c.id = v.conversation_id{filter} GROUP BY v.day, v.category ORDER BY 1, 2 LIMIT 5000"
+        ))?;
+        let by_category_day = st
+            .query_map(params(), |r| Ok(CategoryDay { day: r.get(0)?, category: r.get(1)?, violations: r.get(2)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (conversations, mean): (i64, Option<f64>) =
+            conn.query_row(&format!("SELECT COUNT(*), AVG(c.score) FROM conversations c{filter}"), params(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(Report { conversations, mean_score: mean, by_check, by_agent, by_category_day })
+    }
+
     /// Counts for /metrics.
     pub fn counts(&self) -> Result<(i64, i64, i64)> {
         let conn = self.conn();
@@ -692,6 +740,39 @@ impl Store {
         let users = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
         Ok((conversations, appeals, users))
     }
+}
+
+/// The WHERE clause (over `conversations c`) of a search, and its values.
+fn filter_sql(s: &Search) -> (String, Vec<rusqlite::types::Value>) {
+    let mut clauses = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    let mut push = |clause: &str, v: rusqlite::types::Value| {
+        values.push(v);
+        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(a) = &s.agent {
+        push("c.agent = ?", a.clone().into());
+    }
+    if let Some(t) = &s.team {
+        push("c.team = ?", t.clone().into());
+    }
+    if let Some(f) = &s.from {
+        push("c.day >= ?", f.clone().into());
+    }
+    if let Some(t) = &s.to {
+        push("c.day <= ?", t.clone().into());
+    }
+    if let Some(c) = &s.failed_check {
+        push("EXISTS (SELECT 1 FROM check_results r2 WHERE r2.conversation_id = c.id AND r2.check_id = ? AND r2.result = 'fail')", c.clone().into());
+    }
+    if let Some(m) = s.min_score {
+        push("c.score >= ?", i64::from(m).into());
+    }
+    if let Some(m) = s.max_score {
+        push("c.score <= ?", i64::from(m).into());
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    (filter, values)
 }
 
 fn channel_id(card: &Scorecard) -> &'static str {

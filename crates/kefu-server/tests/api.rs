@@ -274,6 +274,15 @@ async fn conversations_are_stored_and_searchable() {
     assert_eq!(view["scorecard"]["score"], 93);
     assert_eq!(view["conversation"]["failed"], json!(["opening.late_answer_apology"]));
 
+    // The charts: most-failed checks, score by agent, violations by category per day.
+    let (status, report) = admin.get("/api/v1/reports/summary").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["conversations"], 9);
+    let forbidden = report["by_check"].as_array().expect("by_check").iter().find(|c| c["check"] == "language.forbidden").cloned().expect("check row");
+    assert_eq!(forbidden["failed"], 3);
+    assert!(report["by_agent"].as_array().expect("by_agent").iter().any(|a| a["agent"] == "A9" && a["mean_score"] == 0.0));
+    assert!(report["by_category_day"].as_array().expect("days").iter().any(|d| d["day"] == "2026-03-05" && d["category"] == "shirk"), "{report}");
+
     // The generic webhook: same format, an integration token, the scorecard back.
     let (status, t) = admin.post("/api/v1/tokens", json!({"name": "录音系统"})).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -461,4 +470,34 @@ async fn concurrent_writers_lose_nothing() {
     let (_, appeals) = admin.get("/api/v1/appeals?status=pending").await;
     assert_eq!(appeals.as_array().map(Vec::len), Some(writers * per_writer));
     server.stop().await;
+}
+
+#[tokio::test]
+async fn first_run_generates_an_admin_password_shown_once() {
+    let data = common::temp_dir("first-run");
+    let config = kefu_server::Config { data: Some(data.clone()), admin_password: None, ..kefu_server::Config::default() };
+    let started = kefu_server::start(&config).expect("start");
+    let (user, password) = started.first_admin.clone().expect("an admin is created on first run");
+    let password = password.expect("a generated password");
+    assert_eq!(user, "admin");
+    assert!(password.len() >= 16);
+    drop(started);
+    // The second start finds the account: no new password.
+    let again = kefu_server::start(&config).expect("start again");
+    assert!(again.first_admin.is_none());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(kefu_server::serve(listener, again.state, async move {
+        let _ = rx.await;
+    }));
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::OK);
+    let _ = tx.send(());
+    let _ = handle.await;
 }

@@ -39,6 +39,16 @@ pub enum StoredItem {
     Error { index: usize, error: String, code: String },
 }
 
+/// (turn, rule, category) of each forbidden phrase in the agent's turns.
+fn agent_violations(engine: &kefu_core::Engine, conv: &Conversation) -> Vec<(usize, String, String)> {
+    conv.turns
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.speaker == kefu_core::inspect::Party::Agent)
+        .flat_map(|(i, t)| engine.lint(&t.text).into_iter().map(move |v| (i, v.rule.to_string(), v.category.to_string())))
+        .collect()
+}
+
 /// Inspects and stores conversations: one (→ 201 with the row) or a batch (→ per-item results).
 pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany, source: &str, replace: bool) -> Result<(bool, Stored), ApiError> {
     let (many, items) = batch(body)?;
@@ -58,7 +68,8 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
                 };
                 let card = current.engine.inspect(&conv);
                 metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
-                match store.put_conversation(&conv, &card, &source, current.version, replace) {
+                let violations = agent_violations(&current.engine, &conv);
+                match store.put_conversation(&conv, &card, &violations, &source, current.version, replace) {
                     Ok(row) => StoredItem::Ok { index, conversation: row },
                     Err(e) => {
                         let e = ApiError::from(e);
@@ -117,6 +128,50 @@ pub struct SearchParams {
     pub offset: Option<u32>,
 }
 
+/// The search the caller may run: their scope narrows the filters, and
+/// asking for more than the scope finds nothing (`None`).
+fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
+    check_day("from", &p.from)?;
+    check_day("to", &p.to)?;
+    let mut s = Search {
+        agent: p.agent,
+        team: p.team,
+        from: p.from,
+        to: p.to,
+        failed_check: p.check,
+        min_score: p.min_score,
+        max_score: p.max_score,
+        limit: p.limit.unwrap_or(50).clamp(1, 500),
+        offset: p.offset.unwrap_or(0),
+    };
+    match auth.user.role {
+        Role::Admin => {}
+        Role::Supervisor => {
+            if auth.user.team.is_empty() || s.team.as_ref().is_some_and(|t| *t != auth.user.team) {
+                return Ok(None);
+            }
+            s.team = Some(auth.user.team.clone());
+        }
+        Role::Agent => {
+            if auth.user.agent_id.is_empty() || s.agent.as_ref().is_some_and(|a| *a != auth.user.agent_id) {
+                return Ok(None);
+            }
+            s.agent = Some(auth.user.agent_id.clone());
+        }
+    }
+    Ok(Some(s))
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "conversations", params(SearchParams), responses((status = 200, body = crate::store::Report)))]
+/// The QA charts over the scorecards the caller may see (same filters as the search).
+pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<crate::store::Report>, ApiError> {
+    let Some(s) = scoped(&auth, p)? else {
+        return Ok(Json(crate::store::Report { conversations: 0, mean_score: None, by_check: Vec::new(), by_agent: Vec::new(), by_category_day: Vec::new() }));
+    };
+    let store = state.store.clone();
+    Ok(Json(tokio::task::spawn_blocking(move || store.report(&s)).await??))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SearchResult {
     pub total: u64,
@@ -134,36 +189,9 @@ fn check_day(name: &str, v: &Option<String>) -> Result<(), ApiError> {
     responses((status = 200, body = SearchResult), (status = 400, body = crate::error::ErrorBody)))]
 /// Searches scorecards. Agents see their own, supervisors their team's, admins all.
 pub async fn search(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<SearchResult>, ApiError> {
-    check_day("from", &p.from)?;
-    check_day("to", &p.to)?;
-    let mut s = Search {
-        agent: p.agent,
-        team: p.team,
-        from: p.from,
-        to: p.to,
-        failed_check: p.check,
-        min_score: p.min_score,
-        max_score: p.max_score,
-        limit: p.limit.unwrap_or(50).clamp(1, 500),
-        offset: p.offset.unwrap_or(0),
+    let Some(s) = scoped(&auth, p)? else {
+        return Ok(Json(SearchResult { total: 0, items: Vec::new() }));
     };
-    // The caller's scope narrows the filters; asking for more than it finds nothing.
-    let nothing = || Ok(Json(SearchResult { total: 0, items: Vec::new() }));
-    match auth.user.role {
-        Role::Admin => {}
-        Role::Supervisor => {
-            if auth.user.team.is_empty() || s.team.as_ref().is_some_and(|t| *t != auth.user.team) {
-                return nothing();
-            }
-            s.team = Some(auth.user.team.clone());
-        }
-        Role::Agent => {
-            if auth.user.agent_id.is_empty() || s.agent.as_ref().is_some_and(|a| *a != auth.user.agent_id) {
-                return nothing();
-            }
-            s.agent = Some(auth.user.agent_id.clone());
-        }
-    }
     let store = state.store.clone();
     let (total, items) = tokio::task::spawn_blocking(move || store.search(&s)).await??;
     Ok(Json(SearchResult { total, items }))

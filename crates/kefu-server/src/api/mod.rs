@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/conversations", get(conversations::search).post(conversations::create))
         .route("/api/v1/conversations/{id}", get(conversations::view))
         .route("/api/v1/conversations/{id}/appeals", post(conversations::file_appeal))
+        .route("/api/v1/reports/summary", get(conversations::report))
         .route("/api/v1/appeals", get(conversations::list_appeals))
         .route("/api/v1/appeals/{id}/decision", post(conversations::decide))
         .route("/api/v1/rulebook", get(rulebook::overview))

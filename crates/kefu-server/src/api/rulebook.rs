@@ -41,8 +41,16 @@ pub struct RulebookSummary {
     pub scenarios: usize,
     pub phrases: usize,
     pub procedures: usize,
+    /// Every procedure (ordered steps with timings) by id and name.
+    pub procedure_list: Vec<ProcedureRef>,
     pub checks: usize,
     pub files: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProcedureRef {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,6 +107,7 @@ pub async fn overview(_auth: Auth, State(state): State<AppState>, ApiQuery(f): A
         scenarios: book.scenarios.len(),
         phrases: book.phrases.len(),
         procedures: book.procedures.len(),
+        procedure_list: book.procedures.iter().map(|p| ProcedureRef { id: p.id.clone(), name: p.name.clone() }).collect(),
         checks: book.checks.len(),
         files: current.files.iter().map(|(p, _)| p.clone()).collect(),
     })

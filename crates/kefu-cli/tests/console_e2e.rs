@@ -1,0 +1,103 @@
+//! The console end to end: the real `kefu serve` binary on a loopback port,
+//! driven in Debian's headless Chromium by tools/browser/console-e2e.mjs
+//! (log in, a forbidden phrase underlined while typing, the standard reply,
+//! a scorecard, an appeal filed and overturned). Screenshots are saved in
+//! target/screenshots/console/. Skipped where Chromium is not installed,
+//! unless KEFU_REQUIRE_BROWSER is set (as .ci/run does).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::temp_dir;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+fn healthy(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.starts_with("HTTP/1.1 200")
+}
+
+#[test]
+fn console_in_headless_chromium() {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/browser");
+    let ready = Path::new("/usr/bin/chromium").exists() && tools.join("node_modules/playwright-core").exists();
+    if !ready {
+        assert!(std::env::var_os("KEFU_REQUIRE_BROWSER").is_none(), "chromium or tools/browser/node_modules missing (run `npm ci` in tools/browser)");
+        eprintln!("skipped: headless Chromium not installed");
+        return;
+    }
+    let data = temp_dir("console-e2e");
+    let port = free_port();
+    let password = "e2e-admin-密码-2026";
+    let child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(&data)
+        .env("KEFU_ADMIN_PASSWORD", password)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kefu serve");
+    let mut server = Server(child);
+    let started = Instant::now();
+    while !healthy(port) {
+        assert!(started.elapsed() < Duration::from_secs(60), "kefu serve did not come up");
+        assert!(server.0.try_wait().expect("status").is_none(), "kefu serve exited");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/console");
+    let qa_dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/qa_dev.jsonl");
+    let out = Command::new("node")
+        .arg(tools.join("console-e2e.mjs"))
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(&shots)
+        .env("KEFU_ADMIN_PASSWORD", password)
+        .env("QA_DEV", &qa_dev)
+        .output()
+        .expect("run node");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(result["underlined"], "不归我管");
+    for shot in ["workspace.png", "scorecards.png", "appeal-filed.png", "qa-charts.png", "appeal-overturned.png", "rulebook.png"] {
+        assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot {shot}");
+    }
+    // Ctrl-C / SIGTERM: a graceful stop with exit code 0.
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.0.try_wait().expect("status") {
+            assert!(status.success(), "graceful shutdown exits 0: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "kefu serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut stdout = String::new();
+    if let Some(mut s) = server.0.stdout.take() {
+        let _ = s.read_to_string(&mut stdout);
+    }
+    assert!(stdout.contains(&format!("http://127.0.0.1:{port}/")), "prints the URL: {stdout}");
+    assert!(stdout.contains("KEFU_ADMIN_PASSWORD") && !stdout.contains(password), "says how to log in, never echoes a given password: {stdout}");
+    assert!(stdout.contains("已停止"));
+}

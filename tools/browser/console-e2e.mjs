@@ -1,0 +1,157 @@
+// End-to-end test of the kefu console in Debian's headless Chromium, against
+// a running `kefu serve` on loopback: an agent logs in, types a forbidden
+// phrase in the workspace and sees it underlined, gets the standard reply for
+// a customer message, opens a scorecard and files an appeal; a supervisor
+// overturns it and the score follows. Screenshots go to OUT_DIR.
+//
+// usage: node console-e2e.mjs BASE_URL OUT_DIR   (env KEFU_ADMIN_PASSWORD, QA_DEV = path of qa_dev.jsonl)
+
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const [base, out] = process.argv.slice(2);
+const adminPassword = process.env.KEFU_ADMIN_PASSWORD;
+assert.ok(base && out && adminPassword, 'usage: KEFU_ADMIN_PASSWORD=… QA_DEV=… node console-e2e.mjs BASE_URL OUT_DIR');
+mkdirSync(out, { recursive: true });
+
+// ——— set-up through the API (what an admin and the recording system would do) ———
+async function login(username, password) {
+  const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  assert.equal(r.status, 200, `login ${username}`);
+  return r.headers.get('set-cookie').split(';')[0];
+}
+async function call(cookie, method, path, body) {
+  const r = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body && JSON.stringify(body) });
+  const data = await r.json();
+  assert.ok(r.ok, `${method} ${path}: ${JSON.stringify(data)}`);
+  return data;
+}
+const admin = await login('admin', adminPassword);
+await call(admin, 'POST', '/api/v1/users', { username: 'zhang.min', display_name: '张敏', role: 'agent', team: '一组', agent_id: 'A0731', password: 'zhangmin-2026' });
+await call(admin, 'POST', '/api/v1/users', { username: 'wang.lead', display_name: '王班长', role: 'supervisor', team: '一组', password: 'wanglead-2026' });
+const conversations = readFileSync(process.env.QA_DEV, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l).conversation);
+// One more with markup in the transcript: it must show as text.
+conversations.push({ ...conversations[0], id: 'xss-1', turns: [...conversations[0].turns.slice(0, 1), { speaker: 'customer', start: 14, end: 18, text: '<img src=x onerror="window.pwned=1">我家柜门坏了' }, ...conversations[0].turns.slice(2)] });
+const stored = await call(admin, 'POST', '/api/v1/conversations', conversations);
+assert.equal(stored.errors, 0);
+
+// ——— the browser ———
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const results = {};
+async function cjkFont(page, selector) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+  const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+  assert.ok(nodeId, `element ${selector}`);
+  const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+  assert.ok(fonts.some((f) => /CJK|Han Sans/i.test(f.familyName) && f.glyphCount > 0), `${selector} drawn with a CJK font: ${JSON.stringify(fonts)}`);
+  return fonts.map((f) => f.familyName);
+}
+try {
+  // Agent: log in.
+  const agentCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await agentCtx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${base}/`);
+  await page.fill('#username', 'zhang.min');
+  await page.fill('#password', 'wrong-password');
+  await page.click('#login');
+  await page.waitForSelector('text=用户名或密码错误');
+  await page.fill('#password', 'zhangmin-2026');
+  await page.click('#login');
+  await page.waitForSelector('#draft');
+  errors.length = 0; // the 401s of the page before log-in and of the wrong password are expected
+  results.loginFonts = await cjkFont(page, 'h1');
+
+  // Workspace: a customer message → its scenario and standard reply.
+  await page.fill('#customer', '我家冰箱不制冷了，能派人来修吗？');
+  await page.press('#customer', 'Enter');
+  await page.waitForSelector('#reply-text');
+  results.reply = await page.textContent('#reply-text');
+  assert.ok(results.reply.length > 5, 'a standard reply is shown');
+
+  // Type a forbidden phrase keystroke by keystroke: it is underlined live.
+  await page.click('#draft');
+  await page.keyboard.type('您好，这事儿不归我管，您找别的部门吧', { delay: 15 });
+  await page.waitForSelector('.composer .mirror mark');
+  results.underlined = await page.textContent('.composer .mirror mark');
+  assert.equal(results.underlined, '不归我管');
+  const decoration = await page.$eval('.composer .mirror mark', (el) => getComputedStyle(el).textDecorationLine + ' ' + getComputedStyle(el).textDecorationStyle);
+  assert.match(decoration, /underline wavy/);
+  await page.waitForSelector('.violation .sugg');
+  results.suggestion = await page.textContent('.violation .sugg');
+  results.workspaceFonts = await cjkFont(page, '.violation');
+  await page.screenshot({ path: join(out, 'workspace.png'), fullPage: true });
+  // Using the standard reply clears the underline.
+  await page.click('#use-reply');
+  await page.waitForFunction(() => document.querySelector('#draft').dataset.violations === '0');
+
+  // Scorecards: the agent sees their own; open one and appeal a failed check.
+  await page.click('text=质检评分');
+  await page.waitForSelector('#scorecards tr[data-id="dev-late-2"]');
+  const rows = await page.$$eval('#scorecards tbody tr', (trs) => trs.length);
+  assert.equal(rows, conversations.length, 'the agent sees all of their own scorecards');
+  await page.screenshot({ path: join(out, 'scorecards.png'), fullPage: true });
+  // The markup in a transcript is text, not HTML.
+  await page.click('#scorecards tr[data-id="xss-1"]');
+  await page.waitForSelector('#transcript');
+  assert.ok((await page.textContent('#transcript')).includes('<img src=x onerror="window.pwned=1">'));
+  assert.equal(await page.evaluate(() => window.pwned), undefined, 'no script ran');
+  await page.goBack();
+  await page.click('#scorecards tr[data-id="dev-late-2"]');
+  await page.waitForSelector('#transcript');
+  await page.waitForSelector('h1 >> text=93');
+  await page.click('button.appeal[data-check="opening.late_answer_apology"]');
+  await page.fill('#reason', '振铃次数记录有误，录音显示两声内接起');
+  await page.click('#submit-appeal');
+  await page.waitForSelector('#appeals >> text=待处理');
+  await page.screenshot({ path: join(out, 'appeal-filed.png'), fullPage: true });
+
+  // Supervisor: overturn it; the score follows.
+  const leadCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const lead = await leadCtx.newPage();
+  lead.on('pageerror', (e) => errors.push(String(e)));
+  await lead.goto(`${base}/`);
+  await lead.fill('#username', 'wang.lead');
+  await lead.fill('#password', 'wanglead-2026');
+  await lead.click('#login');
+  await lead.waitForSelector('#scorecards');
+  await lead.screenshot({ path: join(out, 'qa-charts.png'), fullPage: true });
+  await lead.click('text=申诉');
+  await lead.waitForSelector('button.overturn');
+  await lead.click('button.overturn');
+  await lead.waitForSelector('text=已改判');
+  await lead.goto(`${base}/#/conversation/dev-late-2`);
+  await lead.waitForSelector('h1 >> text=100');
+  await lead.screenshot({ path: join(out, 'appeal-overturned.png'), fullPage: true });
+
+  // Admin: the rulebook with sources, and a sentence tried against it.
+  const adminCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const ad = await adminCtx.newPage();
+  await ad.goto(`${base}/`);
+  await ad.fill('#username', 'admin');
+  await ad.fill('#password', adminPassword);
+  await ad.click('#login');
+  await ad.waitForSelector('#scorecards');
+  await ad.click('text=规则库');
+  await ad.waitForSelector('#rules');
+  await ad.fill('#try', '你听不懂人话吗');
+  await ad.press('#try', 'Enter');
+  await ad.waitForSelector('#try-result .violation');
+  await ad.screenshot({ path: join(out, 'rulebook.png') });
+
+  assert.deepEqual(errors, [], 'no errors in the page');
+  console.log(JSON.stringify({ ok: true, ...results }));
+} finally {
+  await browser.close();
+}
