@@ -356,7 +356,11 @@ impl Engine {
                 }
                 let cues = &p.cues[first];
                 let mut missing = Vec::new();
-                if !cues.has(Cue::Greeting) {
+                // Answered after more than three rings, the agent "先说'对不起，让您久等'"
+                // (02 §电话接听规范 2; 03's own late openings have no 您好): that apology opens the call.
+                let rings_limit = self.rulebook.number("rings_before_apology").unwrap_or(3.0);
+                let late = phone && conv.rings.is_some_and(|r| f64::from(r) > rings_limit);
+                if !cues.has(Cue::Greeting) && !(late && cues.has(Cue::LateApology)) {
                     missing.push("问候语");
                 }
                 if phone {

@@ -106,6 +106,14 @@ fn late_answer_apology() {
     assert_eq!(result(&e.inspect(&c), "opening.late_answer_apology"), Outcome::Fail);
     c.turns[0].text = "对不起，让您久等了！华业售后，工号1024，请问有什么可以帮到您？".into();
     assert_eq!(result(&e.inspect(&c), "opening.late_answer_apology"), Outcome::Pass);
+    // 02 §电话接听规范 2: after the rings the apology comes first and opens the call,
+    // as in 03's own wording without 您好.
+    assert_eq!(result(&e.inspect(&c), "opening.greeting"), Outcome::Pass, "{:?}", failed(&e.inspect(&c)));
+    c.turns[0].text = "对不起，让您久等了，现在线路比较繁忙，工号1024，请问有什么可以帮到您？".into();
+    assert_eq!(result(&e.inspect(&c), "opening.greeting"), Outcome::Pass);
+    // On time, the apology alone is no greeting.
+    c.rings = Some(2);
+    assert_eq!(result(&e.inspect(&c), "opening.greeting"), Outcome::Fail);
 }
 
 #[test]
