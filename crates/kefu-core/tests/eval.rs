@@ -86,3 +86,11 @@ fn scenarios_on_extra2_set() {
     assert!(r.examples >= 400);
     assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
 }
+
+#[test]
+fn scenarios_on_extra3_set() {
+    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(&repo().join("eval/scenario_extra3.jsonl")));
+    eprintln!("scenario_extra3: accuracy {:.4}", r.accuracy);
+    assert!(r.examples >= 400);
+    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+}
