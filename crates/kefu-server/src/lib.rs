@@ -6,10 +6,12 @@
 pub mod api;
 pub mod assist;
 pub mod auth;
+pub mod chatwoot;
 pub mod console;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod privacy;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -16,6 +16,7 @@ use crate::api;
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,
         api::rulebook::overview, api::rulebook::rule, api::rulebook::file, api::rulebook::edit, api::rulebook::versions, api::rulebook::audit, api::rulebook::try_sentence,
         api::webhook_transcript,
+        crate::chatwoot::webhook, crate::chatwoot::get_settings, crate::chatwoot::put_settings, crate::chatwoot::inspect_chat,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

@@ -94,6 +94,25 @@ CREATE TABLE IF NOT EXISTS rulebook_versions (
     comment TEXT NOT NULL,
     files TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_messages (
+    source TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
+    conversation_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    content TEXT NOT NULL,
+    violations TEXT NOT NULL,
+    note_status TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (source, account_id, message_id)
+);
+CREATE INDEX IF NOT EXISTS chat_messages_conversation ON chat_messages(source, account_id, conversation_id);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -245,6 +264,24 @@ pub struct Report {
     pub by_check: Vec<CheckCount>,
     pub by_agent: Vec<AgentScore>,
     pub by_category_day: Vec<CategoryDay>,
+}
+
+/// A message received from a help desk (Chatwoot), with its lint result.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChatMessage {
+    pub source: String,
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    /// agent | customer
+    pub speaker: String,
+    pub sender: String,
+    pub content: String,
+    /// The violations as JSON (an array; empty for customer messages).
+    pub violations: String,
+    pub created_at: String,
+    /// '' | posted | failed: <status> | skipped
+    pub note_status: String,
 }
 
 /// Filters of the scorecard search.
@@ -730,6 +767,67 @@ impl Store {
         let (conversations, mean): (i64, Option<f64>) =
             conn.query_row(&format!("SELECT COUNT(*), AVG(c.score) FROM conversations c{filter}"), params(), |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(Report { conversations, mean_score: mean, by_check, by_agent, by_category_day })
+    }
+
+    // ——— settings and chat messages from integrations ———
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str, user: Option<&User>) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])?;
+        // The value itself may hold secrets: the audit log says only what changed.
+        Self::audit_in(&tx, user, "settings.update", key, "")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores one chat message; `false` when this message was already stored (a redelivery).
+    pub fn put_chat_message(&self, m: &ChatMessage) -> Result<bool> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO chat_messages (source, account_id, conversation_id, message_id, speaker, sender, content, violations, created_at, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![m.source, m.account_id, m.conversation_id, m.message_id, m.speaker, m.sender, m.content, m.violations, m.created_at, now()],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn set_note_status(&self, source: &str, account_id: i64, message_id: i64, status: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE chat_messages SET note_status = ?1 WHERE source = ?2 AND account_id = ?3 AND message_id = ?4",
+            params![status, source, account_id, message_id],
+        )?;
+        Ok(())
+    }
+
+    /// The stored messages of one chat, in order.
+    pub fn chat_messages(&self, source: &str, account_id: i64, conversation_id: i64) -> Result<Vec<ChatMessage>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT source, account_id, conversation_id, message_id, speaker, sender, content, violations, created_at, note_status FROM chat_messages
+             WHERE source = ?1 AND account_id = ?2 AND conversation_id = ?3 ORDER BY created_at, message_id",
+        )?;
+        let rows = st
+            .query_map(params![source, account_id, conversation_id], |r| {
+                Ok(ChatMessage {
+                    source: r.get(0)?,
+                    account_id: r.get(1)?,
+                    conversation_id: r.get(2)?,
+                    message_id: r.get(3)?,
+                    speaker: r.get(4)?,
+                    sender: r.get(5)?,
+                    content: r.get(6)?,
+                    violations: r.get(7)?,
+                    created_at: r.get(8)?,
+                    note_status: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// Counts for /metrics.

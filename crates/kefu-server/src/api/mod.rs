@@ -38,6 +38,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/rulebook/try", post(rulebook::try_sentence))
         .route("/api/v1/audit", get(rulebook::audit))
         .route("/api/v1/webhooks/transcript", post(webhook_transcript))
+        .route("/api/v1/integrations/chatwoot", post(crate::chatwoot::webhook))
+        .route("/api/v1/integrations/chatwoot/{account_id}/{conversation_id}/inspect", post(crate::chatwoot::inspect_chat))
+        .route("/api/v1/settings/chatwoot", get(crate::chatwoot::get_settings).put(crate::chatwoot::put_settings))
 }
 
 pub async fn not_found() -> ApiError {
