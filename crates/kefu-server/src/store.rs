@@ -321,6 +321,8 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 const USER_COLUMNS: &str = "id, username, display_name, role, team, agent_id, active, created_at";
+/// The same columns of `users u` in a join.
+const USER_COLUMNS_U: &str = "u.id, u.username, u.display_name, u.role, u.team, u.agent_id, u.active, u.created_at";
 
 fn appeal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Appeal> {
     Ok(Appeal {
@@ -452,6 +454,7 @@ impl Store {
 
     pub fn create_session(&self, token_hash: &str, user_id: i64, expires_at: &str) -> Result<()> {
         let conn = self.conn();
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now()])?;
         conn.execute(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
             params![token_hash, user_id, now(), expires_at],
@@ -466,12 +469,13 @@ impl Store {
 
     /// The active user of a live session.
     pub fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
+        // A read only: expired sessions are refused here and purged at log-in,
+        // so checking a cookie never costs a write (and its fsync).
         let conn = self.conn();
-        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now()])?;
         Ok(conn
             .query_row(
-                &format!("SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND u.active = 1", USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")),
-                [token_hash],
+                &format!("SELECT {USER_COLUMNS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1"),
+                [token_hash, &now()],
                 user_from_row,
             )
             .optional()?)
@@ -487,7 +491,7 @@ impl Store {
         let conn = self.conn();
         Ok(conn
             .query_row(
-                &format!("SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND t.revoked = 0 AND u.active = 1", USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")),
+                &format!("SELECT {USER_COLUMNS_U} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND t.revoked = 0 AND u.active = 1"),
                 [token_hash],
                 user_from_row,
             )
