@@ -1,6 +1,6 @@
 //! The CLI contracts of issue 2, exercised through the real binary.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 

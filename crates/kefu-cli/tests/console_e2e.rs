@@ -40,13 +40,7 @@ fn healthy(port: u16) -> bool {
 
 #[test]
 fn console_in_headless_chromium() {
-    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/browser");
-    let ready = Path::new("/usr/bin/chromium").exists() && tools.join("node_modules/playwright-core").exists();
-    if !ready {
-        assert!(std::env::var_os("KEFU_REQUIRE_BROWSER").is_none(), "chromium or tools/browser/node_modules missing (run `npm ci` in tools/browser)");
-        eprintln!("skipped: headless Chromium not installed");
-        return;
-    }
+    let Some(tools) = common::browser_tools() else { return };
     let data = temp_dir("console-e2e");
     let port = free_port();
     let password = "e2e-admin-密码-2026";

@@ -138,13 +138,7 @@ fn workbook_has_the_same_tables_and_every_row() {
 /// unless KEFU_REQUIRE_BROWSER is set (as .ci/run does).
 #[test]
 fn html_report_renders_chinese_in_headless_chromium() {
-    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/browser");
-    let ready = Path::new("/usr/bin/chromium").exists() && tools.join("node_modules/playwright-core").exists();
-    if !ready {
-        assert!(std::env::var_os("KEFU_REQUIRE_BROWSER").is_none(), "chromium or tools/browser/node_modules missing (run `npm ci` in tools/browser)");
-        eprintln!("skipped: headless Chromium not installed");
-        return;
-    }
+    let Some(tools) = common::browser_tools() else { return };
     let (html, _, _) = report("browser");
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");

@@ -63,34 +63,30 @@ fn polite_turns_are_almost_never_flagged() {
     assert!(r.rate <= 0.001, "{:.3}% flagged:\n{}", r.rate * 100.0, show(&r.flagged_examples));
 }
 
+/// Scenario accuracy on a labelled set: at least `min_examples` read, accuracy ≥ 0.90.
+fn assert_scenarios(name: &str, path: &Path, min_examples: usize) {
+    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(path));
+    eprintln!("{name}: accuracy {:.4}", r.accuracy);
+    assert!(r.examples >= min_examples);
+    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+}
+
 #[test]
 fn scenarios_on_shared_dev_set() {
-    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(&shared().join("eval/scenario_dev.jsonl")));
-    eprintln!("scenario_dev: accuracy {:.4}", r.accuracy);
-    assert!(r.examples >= 40);
-    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+    assert_scenarios("scenario_dev", &shared().join("eval/scenario_dev.jsonl"), 40);
 }
 
 #[test]
 fn scenarios_on_extra_set() {
-    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(&repo().join("eval/scenario_extra.jsonl")));
-    eprintln!("scenario_extra: accuracy {:.4}", r.accuracy);
-    assert!(r.examples >= 200);
-    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+    assert_scenarios("scenario_extra", &repo().join("eval/scenario_extra.jsonl"), 200);
 }
 
 #[test]
 fn scenarios_on_extra2_set() {
-    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(&repo().join("eval/scenario_extra2.jsonl")));
-    eprintln!("scenario_extra2: accuracy {:.4}", r.accuracy);
-    assert!(r.examples >= 400);
-    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+    assert_scenarios("scenario_extra2", &repo().join("eval/scenario_extra2.jsonl"), 400);
 }
 
 #[test]
 fn scenarios_on_extra3_set() {
-    let r = evaluate_scenarios(&engine(), &jsonl::<ScenarioExample>(&repo().join("eval/scenario_extra3.jsonl")));
-    eprintln!("scenario_extra3: accuracy {:.4}", r.accuracy);
-    assert!(r.examples >= 400);
-    assert!(r.accuracy >= 0.90, "{}", show(&r.misses));
+    assert_scenarios("scenario_extra3", &repo().join("eval/scenario_extra3.jsonl"), 400);
 }

@@ -44,3 +44,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn repo_rulebook() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rulebook")
 }
+
+/// tools/browser, when Debian's Chromium and playwright-core are installed;
+/// `None` (the test skips) otherwise, unless KEFU_REQUIRE_BROWSER is set (as
+/// .ci/run does), in which case the missing browser fails the test.
+pub fn browser_tools() -> Option<PathBuf> {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/browser");
+    let ready = Path::new("/usr/bin/chromium").exists() && tools.join("node_modules/playwright-core").exists();
+    if ready {
+        return Some(tools);
+    }
+    assert!(std::env::var_os("KEFU_REQUIRE_BROWSER").is_none(), "chromium or tools/browser/node_modules missing (run `npm ci` in tools/browser)");
+    eprintln!("skipped: headless Chromium not installed");
+    None
+}
