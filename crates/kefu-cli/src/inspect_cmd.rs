@@ -275,7 +275,7 @@ fn read_all(paths: &[PathBuf], tx: &SyncSender<(u64, Vec<Record>)>) {
             return;
         }
     }
-    drop(send);
+    // What is left of the last batch goes out.
     flush(&mut batch);
 }
 

@@ -360,7 +360,7 @@ impl Engine {
                 // (02 §电话接听规范 2; 03's own late openings have no 您好): that apology opens the call.
                 let rings_limit = self.rulebook.number("rings_before_apology").unwrap_or(3.0);
                 let late = phone && conv.rings.is_some_and(|r| f64::from(r) > rings_limit);
-                if !cues.has(Cue::Greeting) && !(late && cues.has(Cue::LateApology)) {
+                if !(cues.has(Cue::Greeting) || late && cues.has(Cue::LateApology)) {
                     missing.push("问候语");
                 }
                 if phone {
@@ -402,7 +402,7 @@ impl Engine {
                         (Cue::MorningGreeting, "早上好只用于 0:00–12:00", |h| h < 12),
                         (Cue::NoonGreeting, "中午好用于 11:00–14:00", |h| (11..14).contains(&h)),
                         (Cue::AfternoonGreeting, "下午好用于 12:00–19:00", |h| (12..19).contains(&h)),
-                        (Cue::EveningGreeting, "晚上好用于 17:00 以后", |h| h >= 17 || h < 5),
+                        (Cue::EveningGreeting, "晚上好用于 17:00 以后", |h| !(5..17).contains(&h)),
                     ];
                     for (cue, rule, fits) in checks {
                         if let Some(s) = p.cues[i].spans[cue as usize] {

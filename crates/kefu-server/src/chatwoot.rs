@@ -86,7 +86,7 @@ pub async fn put_settings(auth: Auth, State(state): State<AppState>, ApiJson(u):
     let mut s = load(&state).await?;
     if let Some(url) = u.url {
         let url = url.trim().trim_end_matches('/').to_string();
-        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ApiError::bad_request("invalid_field", "url 应以 http:// 或 https:// 开头"));
         }
         s.url = url;
@@ -155,7 +155,7 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, Query(q)
         let store = state.store.clone();
         let hash = auth::secret_hash(&token);
         let user = tokio::task::spawn_blocking(move || store.token_user(&hash)).await??;
-        if !user.is_some_and(|u| u.role >= Role::Supervisor) {
+        if user.is_none_or(|u| u.role < Role::Supervisor) {
             return Err(ApiError::unauthorized("API 令牌无效"));
         }
     } else {

@@ -146,6 +146,9 @@ impl From<serde_json::Error> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A rulebook as `(path, TOML text)` pairs.
+pub type RulebookFiles = Vec<(String, String)>;
+
 pub fn now() -> String {
     chrono::Utc::now().with_timezone(&kefu_core::calendar::SHANGHAI).to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
@@ -680,7 +683,7 @@ impl Store {
 
     // ——— rulebook versions and audit ———
 
-    pub fn latest_rulebook(&self) -> Result<Option<(i64, Vec<(String, String)>)>> {
+    pub fn latest_rulebook(&self) -> Result<Option<(i64, RulebookFiles)>> {
         let conn = self.conn();
         let found: Option<(i64, String)> =
             conn.query_row("SELECT version, files FROM rulebook_versions ORDER BY version DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
@@ -690,7 +693,7 @@ impl Store {
         }
     }
 
-    pub fn rulebook_version_files(&self, version: i64) -> Result<Option<Vec<(String, String)>>> {
+    pub fn rulebook_version_files(&self, version: i64) -> Result<Option<RulebookFiles>> {
         let conn = self.conn();
         let found: Option<String> = conn.query_row("SELECT files FROM rulebook_versions WHERE version = ?1", [version], |r| r.get(0)).optional()?;
         Ok(match found {

@@ -14,8 +14,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+/// What the stand-in received: path, api_access_token header, JSON body.
+type Request = (String, Option<String>, Value);
+
 #[derive(Clone, Default)]
-struct Recorded(Arc<Mutex<Vec<(String, Option<String>, Value)>>>);
+struct Recorded(Arc<Mutex<Vec<Request>>>);
 
 /// Chatwoot's conversation messages API, as far as kefu uses it.
 async fn standin() -> (String, Recorded) {
@@ -99,7 +102,7 @@ async fn deliver(server: &TestServer, payload: &Value, secret: Option<&str>, ts_
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn wait_for(recorded: &Recorded, n: usize) -> Vec<(String, Option<String>, Value)> {
+async fn wait_for(recorded: &Recorded, n: usize) -> Vec<Request> {
     for _ in 0..200 {
         if recorded.0.lock().expect("lock").len() >= n {
             break;

@@ -299,7 +299,7 @@ impl Stats {
     /// Checks with their counts, most failures first (ties: rulebook order).
     pub fn checks_by_failures(&self) -> Vec<&CheckStat> {
         let mut checks: Vec<&CheckStat> = self.checks.iter().collect();
-        checks.sort_by(|a, b| b.failed.cmp(&a.failed));
+        checks.sort_by_key(|c| std::cmp::Reverse(c.failed));
         checks
     }
 }
