@@ -8,6 +8,8 @@ pub mod assist;
 pub mod auth;
 pub mod chatwoot;
 pub mod console;
+pub mod desk;
+pub mod desk_store;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -44,6 +46,8 @@ pub struct Config {
     /// Real time per rulebook second for live-assist timers (1.0 in production;
     /// tests shorten the standards' two minutes).
     pub timer_scale: f64,
+    /// How often deadlines are checked for warnings and escalations.
+    pub sweep_every: Duration,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             calendar: None,
             admin_password: None,
             timer_scale: 1.0,
+            sweep_every: Duration::from_secs(15),
         }
     }
 }
@@ -70,9 +75,9 @@ pub struct Current {
 pub struct AppState {
     pub store: Arc<Store>,
     pub current: Arc<RwLock<Arc<Current>>>,
-    pub calendar: Arc<HolidayCalendar>,
     pub metrics: Arc<metrics::Metrics>,
     pub timer_scale: f64,
+    pub sweep_every: Duration,
 }
 
 impl AppState {
@@ -126,9 +131,12 @@ pub fn start(config: &Config) -> Result<Started, String> {
         }
         None => Store::in_memory().map_err(|e| format!("无法创建内存数据库: {e:?}"))?,
     };
-    let calendar = match &config.calendar {
-        Some(c) => c.clone(),
-        None => HolidayCalendar::try_embedded_default().map_err(|e| e.to_string())?,
+    // The calendar: the configured (or embedded) years, and the years an administrator imported.
+    let imported = store.calendar_years().map_err(|e| format!("无法读取节假日数据: {e:?}"))?;
+    let calendar = match (&config.calendar, imported.is_empty()) {
+        (Some(c), true) => c.clone(),
+        (None, true) => HolidayCalendar::try_embedded_default().map_err(|e| e.to_string())?,
+        (_, false) => HolidayCalendar::from_sources(&desk::calendar_sources(&imported)).map_err(|e| format!("导入的节假日数据无效: {e}"))?,
     };
     let (version, files) = match store.latest_rulebook().map_err(|e| format!("无法读取规则库版本: {e:?}"))? {
         Some(v) => v,
@@ -159,9 +167,9 @@ pub fn start(config: &Config) -> Result<Started, String> {
     let state = AppState {
         store: Arc::new(store),
         current: Arc::new(RwLock::new(Arc::new(Current { engine: Arc::new(engine), version, files: Arc::new(files) }))),
-        calendar: Arc::new(calendar),
         metrics: Arc::new(metrics::Metrics::default()),
         timer_scale: if config.timer_scale > 0.0 { config.timer_scale } else { 1.0 },
+        sweep_every: if config.sweep_every.is_zero() { Duration::from_secs(15) } else { config.sweep_every },
     };
     Ok(Started { state, first_admin })
 }
@@ -182,8 +190,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let sweeper = tokio::spawn(desk::sweeper(state.clone(), state.sweep_every));
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    served
 }
 
 /// Ctrl-C or SIGTERM.

@@ -368,10 +368,11 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::desk_store::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (each call is its own transaction), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -725,7 +726,7 @@ impl Store {
         Ok(rows)
     }
 
-    fn audit_in(conn: &Connection, user: Option<&User>, action: &str, target: &str, detail: &str) -> Result<()> {
+    pub(crate) fn audit_in(conn: &Connection, user: Option<&User>, action: &str, target: &str, detail: &str) -> Result<()> {
         conn.execute(
             "INSERT INTO audit (at, user_id, username, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![now(), user.map(|u| u.id), user.map_or("system", |u| u.username.as_str()), action, target, detail],

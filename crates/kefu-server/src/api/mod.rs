@@ -40,6 +40,16 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/webhooks/transcript", post(webhook_transcript))
         .route("/api/v1/integrations/chatwoot", post(crate::chatwoot::webhook))
         .route("/api/v1/integrations/chatwoot/{account_id}/{conversation_id}/inspect", post(crate::chatwoot::inspect_chat))
+        .route("/api/v1/records", get(crate::desk::list).post(crate::desk::create))
+        .route("/api/v1/records/{id}", get(crate::desk::view))
+        .route("/api/v1/records/{id}/events", post(crate::desk::event))
+        .route("/api/v1/conversations/{id}/record", post(crate::desk::from_conversation))
+        .route("/api/v1/obligations", get(crate::desk::obligations_list))
+        .route("/api/v1/notifications", get(crate::desk::notifications))
+        .route("/api/v1/teams/{team}/hours", get(crate::desk::get_hours).put(crate::desk::set_hours))
+        .route("/api/v1/calendar/years", get(crate::desk::calendar_years))
+        .route("/api/v1/calendar/years/{year}", axum::routing::put(crate::desk::import_year))
+        .route("/api/v1/calendar/days/{date}", get(crate::desk::calendar_day))
         .route("/api/v1/settings/chatwoot", get(crate::chatwoot::get_settings).put(crate::chatwoot::put_settings))
 }
 

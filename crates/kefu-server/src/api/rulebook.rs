@@ -191,7 +191,7 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     if old == req.text {
         return Ok(Json(EditResult { version: current.version }));
     }
-    let calendar = state.calendar.clone();
+    let calendar = current.engine.calendar.clone();
     let built = {
         let files = files.clone();
         tokio::task::spawn_blocking(move || build_engine(&files, &calendar, true)).await?

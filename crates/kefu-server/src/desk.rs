@@ -1,0 +1,528 @@
+//! The service desk over HTTP: records (the forms of 02) with validation,
+//! their events, obligations with deadlines on the team's working hours and
+//! the statutory calendar, notifications of warnings and escalations, team
+//! working hours, and importing a year's holiday schedule.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, FixedOffset, NaiveTime};
+use kefu_core::calendar::{CalendarError, HolidayCalendar, WorkingHours, SHANGHAI};
+use kefu_core::desk::{obligations, DeskRules, RecordFacts, RecordKind};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Auth, Role};
+use crate::desk_store::{NewObligation, NewRecord, Notification, ObligationRow, RecordEvent, RecordRow};
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::{AppState, Current};
+
+/// The form fields each kind requires, and the optional ones it knows.
+fn form(kind: RecordKind) -> (&'static [&'static str], &'static [&'static str]) {
+    match kind {
+        RecordKind::Repair => (&["customer", "contact", "address", "description"], &["category", "product", "appointment", "promised_reply_hours"]),
+        RecordKind::Complaint => (&["customer", "contact", "description"], &["address", "category", "about_staff", "promised_reply_hours"]),
+        RecordKind::WalkinComplaint => (&["customer", "description"], &["contact", "address", "category", "promised_reply_hours"]),
+        RecordKind::CallLog => (&["date"], &["entries"]),
+        RecordKind::Task => (&["title", "assigned_by", "description"], &["due"]),
+    }
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_field", message)
+}
+
+fn calendar_error(e: CalendarError) -> ApiError {
+    let code = if matches!(e, CalendarError::YearNotCovered { .. }) { "calendar_missing" } else { "calendar_error" };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+}
+
+/// Checks the form's fields: required ones present and non-empty, no unknown
+/// ones, texts bounded, contacts that look like a phone number or e-mail.
+fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), ApiError> {
+    let (required, optional) = form(kind);
+    for key in fields.keys() {
+        if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
+            return Err(bad(format!("{} 没有字段 {key}（可用：{}）", kind.name(), [required, optional].concat().join("、"))));
+        }
+    }
+    for key in required {
+        let present = match fields.get(*key) {
+            Some(Value::String(s)) => !s.trim().is_empty(),
+            Some(Value::Null) | None => false,
+            Some(_) => true,
+        };
+        if !present {
+            return Err(bad(format!("{} 缺少必填字段 {key}", kind.name())));
+        }
+    }
+    for (key, value) in fields {
+        match (key.as_str(), value) {
+            ("promised_reply_hours", v) => {
+                if !v.as_u64().is_some_and(|h| (1..=720).contains(&h)) {
+                    return Err(bad("promised_reply_hours 应为 1–720 的整数（工作小时）"));
+                }
+            }
+            ("entries", Value::Array(entries)) => {
+                if entries.len() > 2_000 {
+                    return Err(bad("每日接听电话记录最多 2000 条"));
+                }
+                for (i, e) in entries.iter().enumerate() {
+                    let ok = e.as_object().is_some_and(|o| o.get("summary").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()));
+                    if !ok {
+                        return Err(bad(format!("entries[{i}] 应为对象，且有 summary（通话内容）")));
+                    }
+                }
+            }
+            ("entries", _) => return Err(bad("entries 应为数组")),
+            ("date", v) => {
+                let ok = v.as_str().is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok());
+                if !ok {
+                    return Err(bad("date 应为 YYYY-MM-DD"));
+                }
+            }
+            ("due", v) => {
+                if !v.as_str().is_some_and(|d| DateTime::parse_from_rfc3339(d).is_ok()) {
+                    return Err(bad("due 应为 RFC 3339 时间"));
+                }
+            }
+            ("contact", v) => {
+                let s = v.as_str().unwrap_or("");
+                let digits = s.chars().filter(char::is_ascii_digit).count();
+                if !(s.contains('@') || digits >= 5) || s.chars().count() > 64 {
+                    return Err(bad("contact 应为电话号码（至少 5 位数字）或电子邮箱"));
+                }
+            }
+            (key, Value::String(s)) => {
+                if s.chars().count() > 5_000 {
+                    return Err(bad(format!("{key} 最多 5000 字")));
+                }
+            }
+            (key, Value::Bool(_)) if key == "about_staff" => {}
+            (key, _) => return Err(bad(format!("{key} 应为文本"))),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecordRequest {
+    /// repair | complaint | walkin_complaint | call_log | task
+    pub kind: String,
+    /// The form's fields; see the README for each kind's required ones.
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub urgent: bool,
+    /// The responsible supervisor (username).
+    #[serde(default)]
+    pub supervisor: String,
+    #[serde(default)]
+    pub department: String,
+    /// When it was received (RFC 3339); default now.
+    pub received_at: Option<String>,
+    /// The stored conversation this record comes from.
+    pub conversation_id: Option<String>,
+    /// The agent who owns it (username; supervisors and admins only); default the caller.
+    pub owner: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordView {
+    pub record: RecordRow,
+    pub obligations: Vec<ObligationRow>,
+    pub events: Vec<RecordEvent>,
+}
+
+/// The team's working hours (default 09:00–12:00, 13:30–18:00).
+pub async fn hours_of(state: &AppState, team: &str) -> Result<WorkingHours, ApiError> {
+    let store = state.store.clone();
+    let team = team.to_string();
+    let stored = tokio::task::spawn_blocking(move || store.team_hours(&team)).await??;
+    match stored {
+        None => Ok(WorkingHours::default()),
+        Some(text) => parse_hours(&text),
+    }
+}
+
+fn parse_hours(text: &str) -> Result<WorkingHours, ApiError> {
+    let periods: Vec<(String, String)> = serde_json::from_str(text).map_err(|e| ApiError::internal(format!("stored hours: {e}")))?;
+    let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| bad(format!("{s} 不是 HH:MM 时间")));
+    let periods = periods.iter().map(|(a, b)| Ok((t(a)?, t(b)?))).collect::<Result<Vec<_>, ApiError>>()?;
+    WorkingHours::new(periods).map_err(|e| bad(e.to_string()))
+}
+
+fn rules(current: &Current) -> DeskRules {
+    let book = &current.engine.rulebook;
+    let d = DeskRules::default();
+    DeskRules {
+        repair_forward_minutes: book.number("repair_forward_minutes").map_or(d.repair_forward_minutes, |v| v as i64),
+        complaint_forward_minutes: book.number("complaint_forward_minutes").map_or(d.complaint_forward_minutes, |v| v as i64),
+        walkin_reply_working_days: book.number("walkin_complaint_reply_working_days").map_or(d.walkin_reply_working_days, |v| v as u32),
+        ..d
+    }
+}
+
+/// Creates a record and its obligations (shared by the API and "record from a conversation").
+pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest) -> Result<RecordView, ApiError> {
+    let kind = RecordKind::parse(&req.kind).ok_or_else(|| bad(format!("kind 应为 repair、complaint、walkin_complaint、call_log 或 task，而不是 {}", req.kind)))?;
+    validate_fields(kind, &req.fields)?;
+    for (field, value) in [("supervisor", &req.supervisor), ("department", &req.department)] {
+        if value.chars().count() > 100 {
+            return Err(bad(format!("{field} 最多 100 个字符")));
+        }
+    }
+    let received_at: DateTime<FixedOffset> = match &req.received_at {
+        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| bad(format!("received_at 不是 RFC 3339 时间: {e}")))?,
+        None => chrono::Utc::now().with_timezone(&SHANGHAI),
+    };
+    let owner = match &req.owner {
+        None => auth.user.clone(),
+        Some(name) => {
+            auth.require(Role::Supervisor)?;
+            let store = state.store.clone();
+            let name = name.clone();
+            let found = tokio::task::spawn_blocking(move || store.credentials(&name)).await??;
+            found.map(|(u, _)| u).ok_or_else(|| bad("owner 不是有效的账号"))?
+        }
+    };
+    let hours = hours_of(state, &owner.team).await?;
+    let current = state.current();
+    let facts = RecordFacts {
+        urgent: req.urgent,
+        promised_reply_hours: req.fields.get("promised_reply_hours").and_then(Value::as_u64).map(|h| h as u32),
+        task_due: req.fields.get("due").and_then(Value::as_str).and_then(|d| DateTime::parse_from_rfc3339(d).ok()),
+    };
+    let owed = obligations(kind, received_at, &facts, &rules(&current), &current.engine.calendar, &hours).map_err(calendar_error)?;
+    let new_obligations: Vec<NewObligation> = owed
+        .iter()
+        .map(|o| NewObligation { kind: o.kind.as_str(), due_at: o.due.to_rfc3339(), due_utc: o.due.timestamp(), warn_utc: o.warn_at.timestamp(), source: o.source })
+        .collect();
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    let fields = Value::Object(req.fields);
+    let received = received_at.with_timezone(&SHANGHAI).to_rfc3339();
+    let (record, obligations, events) = tokio::task::spawn_blocking(move || {
+        let record = store.create_record(
+            &NewRecord {
+                kind: kind.as_str(),
+                team: &owner.team,
+                owner_id: owner.id,
+                supervisor: &req.supervisor,
+                department: &req.department,
+                urgent: req.urgent,
+                received_at: &received,
+                conversation_id: req.conversation_id.as_deref(),
+                fields: &fields,
+            },
+            &new_obligations,
+            &user,
+        )?;
+        let now = chrono::Utc::now().timestamp();
+        let obligations = store.obligations(Some(record.id), None, None, false, now)?;
+        let events = store.record_events(record.id)?;
+        Ok::<_, crate::store::StoreError>((record, obligations, events))
+    })
+    .await??;
+    Ok(RecordView { record, obligations, events })
+}
+
+#[utoipa::path(post, path = "/api/v1/records", tag = "desk", request_body = NewRecordRequest,
+    responses((status = 201, body = RecordView), (status = 400, body = crate::error::ErrorBody), (status = 422, description = "e.g. no holiday data for the year", body = crate::error::ErrorBody)))]
+/// Creates a record (报修、投诉、上门客诉、每日接听电话记录、回复制任务) and its deadlines.
+pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<NewRecordRequest>) -> Result<(StatusCode, Json<RecordView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(create_record(&state, &auth, req).await?)))
+}
+
+/// What the caller may see of the desk: (team, owner) filters.
+fn scope(auth: &Auth) -> (Option<String>, Option<i64>) {
+    match auth.user.role {
+        Role::Admin => (None, None),
+        Role::Supervisor => (Some(auth.user.team.clone()), None),
+        Role::Agent => (None, Some(auth.user.id)),
+    }
+}
+
+fn may_see(auth: &Auth, r: &RecordRow) -> bool {
+    match auth.user.role {
+        Role::Admin => true,
+        Role::Supervisor => r.team == auth.user.team,
+        Role::Agent => r.owner_id == auth.user.id,
+    }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RecordFilter {
+    pub kind: Option<String>,
+    /// open | forwarded | replied | closed
+    pub status: Option<String>,
+    /// Received on this day (YYYY-MM-DD, Asia/Shanghai).
+    pub day: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/records", tag = "desk", params(RecordFilter), responses((status = 200, body = Vec<RecordRow>)))]
+/// Records: an agent's own, a supervisor's team's, all for admins.
+pub async fn list(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<RecordFilter>) -> Result<Json<Vec<RecordRow>>, ApiError> {
+    if let Some(k) = &f.kind {
+        RecordKind::parse(k).ok_or_else(|| ApiError::bad_request("invalid_query", format!("没有记录类型 {k}")))?;
+    }
+    let (team, owner) = scope(&auth);
+    let store = state.store.clone();
+    let limit = f.limit.unwrap_or(200).clamp(1, 2_000);
+    Ok(Json(tokio::task::spawn_blocking(move || store.records(f.kind.as_deref(), f.status.as_deref(), team.as_deref(), owner, f.day.as_deref(), limit)).await??))
+}
+
+async fn visible(state: &AppState, auth: &Auth, id: i64) -> Result<RecordRow, ApiError> {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.record(id)).await?? {
+        Some(r) if may_see(auth, &r) => Ok(r),
+        _ => Err(ApiError::not_found("记录不存在或无权查看")),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/records/{id}", tag = "desk", params(("id" = i64, Path)), responses((status = 200, body = RecordView), (status = 404, body = crate::error::ErrorBody)))]
+/// One record with its deadlines and history.
+pub async fn view(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<RecordView>, ApiError> {
+    let record = visible(&state, &auth, id).await?;
+    let store = state.store.clone();
+    let (obligations, events) = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::store::StoreError>((store.obligations(Some(id), None, None, false, chrono::Utc::now().timestamp())?, store.record_events(id)?))
+    })
+    .await??;
+    Ok(Json(RecordView { record, obligations, events }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    /// forwarded (sent to the supervisor) | progress (回复制 progress update) | replied (the customer or assigner answered) | sent (daily log sent) | closed
+    pub action: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/records/{id}/events", tag = "desk", params(("id" = i64, Path)), request_body = EventRequest,
+    responses((status = 200, body = RecordView), (status = 409, description = "closing with replies still owed", body = crate::error::ErrorBody)))]
+/// Moves a record on; the obligations it fulfils are marked done.
+pub async fn event(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>, ApiJson(req): ApiJson<EventRequest>) -> Result<Json<RecordView>, ApiError> {
+    if !["forwarded", "progress", "replied", "sent", "closed"].contains(&req.action.as_str()) {
+        return Err(bad("action 应为 forwarded、progress、replied、sent 或 closed"));
+    }
+    if req.action == "progress" && req.note.trim().is_empty() {
+        return Err(bad("进展更新须写明进展（note）"));
+    }
+    if req.note.chars().count() > 5_000 {
+        return Err(bad("note 最多 5000 字"));
+    }
+    visible(&state, &auth, id).await?;
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    tokio::task::spawn_blocking(move || store.record_event(id, &req.action, &req.note, &user)).await??;
+    view(auth, State(state), Path(id)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FromConversation {
+    /// repair | complaint | walkin_complaint
+    pub kind: String,
+    /// Fields to add or override (contact, address, …).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub urgent: bool,
+    #[serde(default)]
+    pub supervisor: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/record", tag = "desk", params(("id" = String, Path)), request_body = FromConversation,
+    responses((status = 201, body = RecordView), (status = 400, body = crate::error::ErrorBody)))]
+/// Creates the record of a handled call or chat in one step, prefilled from its transcript.
+pub async fn from_conversation(auth: Auth, State(state): State<AppState>, Path(id): Path<String>, ApiJson(req): ApiJson<FromConversation>) -> Result<(StatusCode, Json<RecordView>), ApiError> {
+    let store = state.store.clone();
+    let cid = id.clone();
+    let found = tokio::task::spawn_blocking(move || store.conversation(&cid)).await??;
+    let Some((row, conv, _)) = found.filter(|(row, _, _)| auth.may_see(&row.agent, &row.team)) else {
+        return Err(ApiError::not_found("会话不存在或无权查看"));
+    };
+    let customer_said: Vec<&str> = conv.turns.iter().filter(|t| t.speaker == kefu_core::inspect::Party::Customer).map(|t| t.text.as_str()).collect();
+    let mut fields = Map::new();
+    fields.insert("customer".into(), json!("（来电客户）"));
+    fields.insert("description".into(), json!(customer_said.join("\n")));
+    // A phone number the customer said, if any.
+    if let Some(phone) = customer_said.iter().flat_map(|t| t.split(|c: char| !c.is_ascii_digit())).find(|d| d.len() >= 7 && d.len() <= 12) {
+        fields.insert("contact".into(), json!(phone));
+    }
+    fields.extend(req.fields);
+    let request = NewRecordRequest {
+        kind: req.kind,
+        fields,
+        urgent: req.urgent,
+        supervisor: req.supervisor,
+        department: String::new(),
+        received_at: row.started_at.clone(),
+        conversation_id: Some(id),
+        owner: None,
+    };
+    Ok((StatusCode::CREATED, Json(create_record(&state, &auth, request).await?)))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ObligationFilter {
+    /// open (not done: open, warning and breached) | all
+    pub show: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/obligations", tag = "desk", params(ObligationFilter), responses((status = 200, body = Vec<ObligationRow>)))]
+/// What is due and what is late.
+pub async fn obligations_list(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<ObligationFilter>) -> Result<Json<Vec<ObligationRow>>, ApiError> {
+    let only_open = match f.show.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(other) => return Err(ApiError::bad_request("invalid_query", format!("show 应为 open 或 all，而不是 {other}"))),
+    };
+    let (team, owner) = scope(&auth);
+    let store = state.store.clone();
+    Ok(Json(tokio::task::spawn_blocking(move || store.obligations(None, team.as_deref(), owner, only_open, chrono::Utc::now().timestamp())).await??))
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "desk", responses((status = 200, body = Vec<Notification>)))]
+/// Warnings before deadlines (own) and escalations of breached ones (supervisors: their team's).
+pub async fn notifications(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<Notification>>, ApiError> {
+    let store = state.store.clone();
+    let team = (auth.user.role == Role::Supervisor).then(|| auth.user.team.clone());
+    let all = auth.user.role == Role::Admin;
+    Ok(Json(tokio::task::spawn_blocking(move || store.notifications(auth.user.id, team.as_deref(), all)).await??))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoursRequest {
+    /// Working periods of a working day, e.g. [["09:00","12:00"],["13:30","18:00"]].
+    pub periods: Vec<(String, String)>,
+}
+
+#[utoipa::path(put, path = "/api/v1/teams/{team}/hours", tag = "desk", params(("team" = String, Path)), request_body = HoursRequest, responses((status = 200, body = HoursRequest)))]
+/// Sets a team's working hours (admins); deadlines of new records follow them.
+pub async fn set_hours(auth: Auth, State(state): State<AppState>, Path(team): Path<String>, ApiJson(req): ApiJson<HoursRequest>) -> Result<Json<HoursRequest>, ApiError> {
+    auth.require(Role::Admin)?;
+    let text = serde_json::to_string(&req.periods).map_err(|e| ApiError::internal(e.to_string()))?;
+    parse_hours(&text)?;
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    tokio::task::spawn_blocking(move || store.set_team_hours(&team, &text, &user)).await??;
+    Ok(Json(req))
+}
+
+#[utoipa::path(get, path = "/api/v1/teams/{team}/hours", tag = "desk", params(("team" = String, Path)), responses((status = 200, body = HoursRequest)))]
+/// A team's working hours.
+pub async fn get_hours(_auth: Auth, State(state): State<AppState>, Path(team): Path<String>) -> Result<Json<HoursRequest>, ApiError> {
+    let hours = hours_of(&state, &team).await?;
+    Ok(Json(HoursRequest { periods: hours.periods().iter().map(|(a, b)| (a.format("%H:%M").to_string(), b.format("%H:%M").to_string())).collect() }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarYears {
+    pub years: Vec<i32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/calendar/years", tag = "desk", responses((status = 200, body = CalendarYears)))]
+/// The years the holiday calendar covers.
+pub async fn calendar_years(_auth: Auth, State(state): State<AppState>) -> Json<CalendarYears> {
+    Json(CalendarYears { years: state.engine().calendar.years() })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarImport {
+    /// The year's schedule in the rulebook's calendar format (see rulebook/calendar/README.md).
+    pub text: String,
+}
+
+/// The calendar sources: the embedded years, with imported years replacing them.
+pub fn calendar_sources(imported: &[(i32, String)]) -> Vec<(String, String)> {
+    let mut sources: Vec<(String, String)> = kefu_core::calendar::EMBEDDED_SOURCES
+        .iter()
+        .filter(|(name, _)| !imported.iter().any(|(y, _)| name.contains(&format!("{y}.toml"))))
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    sources.extend(imported.iter().map(|(y, t)| (format!("{y}.toml"), t.clone())));
+    sources
+}
+
+#[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "desk", params(("year" = i32, Path)), request_body = CalendarImport,
+    responses((status = 200, body = CalendarYears), (status = 422, description = "the schedule is invalid: file:line and what", body = crate::error::ErrorBody)))]
+/// Imports a year's holiday schedule (admins), e.g. next year's once the State Council publishes it.
+pub async fn import_year(auth: Auth, State(state): State<AppState>, Path(year): Path<i32>, ApiJson(req): ApiJson<CalendarImport>) -> Result<Json<CalendarYears>, ApiError> {
+    auth.require(Role::Admin)?;
+    let store = state.store.clone();
+    let mut imported = tokio::task::spawn_blocking(move || store.calendar_years()).await??;
+    imported.retain(|(y, _)| *y != year);
+    imported.push((year, req.text.clone()));
+    let calendar = HolidayCalendar::from_sources(&calendar_sources(&imported)).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_calendar", e.to_string()))?;
+    if !calendar.covers(year) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_calendar", format!("导入的内容不是 {year} 年的节假日安排")));
+    }
+    let current = state.current();
+    let engine = {
+        let files = current.files.clone();
+        let cal = calendar.clone();
+        tokio::task::spawn_blocking(move || crate::build_engine(&files, &cal, false)).await?
+    }
+    .map_err(|e| ApiError::internal(e.join("\n")))?;
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    let text = req.text;
+    tokio::task::spawn_blocking(move || store.import_calendar_year(year, &text, &user)).await??;
+    state.install(Current { engine: std::sync::Arc::new(engine), version: current.version, files: current.files.clone() });
+    Ok(Json(CalendarYears { years: calendar.years() }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayOut {
+    pub date: String,
+    /// workday | rest | holiday
+    pub kind: String,
+    pub festival: Option<String>,
+    pub makeup: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/calendar/days/{date}", tag = "desk", params(("date" = String, Path)),
+    responses((status = 200, body = DayOut), (status = 422, description = "a year without holiday data", body = crate::error::ErrorBody)))]
+/// One day of the statutory calendar; a year without data is an explicit error.
+pub async fn calendar_day(_auth: Auth, State(state): State<AppState>, Path(date): Path<String>) -> Result<Json<DayOut>, ApiError> {
+    let d = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_path", "日期应为 YYYY-MM-DD"))?;
+    let info = state.engine().calendar.day(d).map_err(calendar_error)?;
+    let v = serde_json::to_value(&info).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(DayOut {
+        date,
+        kind: v["kind"].as_str().unwrap_or("").to_string(),
+        festival: v["festival"].as_str().map(str::to_string),
+        makeup: v["makeup"].as_bool().unwrap_or(false),
+    }))
+}
+
+/// Every `every`: marks warnings and escalations and records their notifications.
+pub async fn sweeper(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let store = state.store.clone();
+        match tokio::task::spawn_blocking(move || store.sweep_obligations(chrono::Utc::now().timestamp())).await {
+            Ok(Ok(found)) => {
+                for (kind, o) in found {
+                    tracing::info!(target: "kefu::desk", kind, obligation = o.id, record = o.record_id, due = %o.due_at, "deadline");
+                }
+            }
+            Ok(Err(e)) => tracing::error!(target: "kefu::desk", error = ?e, "sweep failed"),
+            Err(e) => tracing::error!(target: "kefu::desk", error = %e, "sweep task"),
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! The service desk's tables: records (the forms of 02), their events
+//! (forwarded, progress, replied, closed), obligations with deadlines,
+//! notifications of warnings and escalations, per-team working hours and
+//! imported holiday years. Every write is one transaction: a record and its
+//! obligations are stored together or not at all.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::store::{now, Result, Store, StoreError, User};
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'forwarded', 'replied', 'closed')),
+    team TEXT NOT NULL DEFAULT '',
+    owner_id INTEGER NOT NULL REFERENCES users(id),
+    supervisor TEXT NOT NULL DEFAULT '',
+    department TEXT NOT NULL DEFAULT '',
+    urgent INTEGER NOT NULL DEFAULT 0,
+    received_at TEXT NOT NULL,
+    conversation_id TEXT,
+    fields TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records(kind, status);
+CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, status);
+CREATE TABLE IF NOT EXISTS record_events (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    at TEXT NOT NULL,
+    user_id INTEGER REFERENCES users(id),
+    username TEXT NOT NULL,
+    action TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS obligations (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    kind TEXT NOT NULL,
+    owner_id INTEGER NOT NULL REFERENCES users(id),
+    due_at TEXT NOT NULL,
+    due_utc INTEGER NOT NULL,
+    warn_utc INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    done_at TEXT,
+    warned_at TEXT,
+    escalated_at TEXT
+);
+CREATE INDEX IF NOT EXISTS obligations_open ON obligations(done_at, due_utc);
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id INTEGER REFERENCES users(id),
+    team TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    obligation_id INTEGER REFERENCES obligations(id),
+    message TEXT NOT NULL,
+    UNIQUE (kind, obligation_id)
+);
+CREATE TABLE IF NOT EXISTS team_hours (
+    team TEXT PRIMARY KEY,
+    periods TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS calendar_years (
+    year INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    imported_by INTEGER REFERENCES users(id),
+    imported_at TEXT NOT NULL
+);
+"#;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub team: String,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub supervisor: String,
+    pub department: String,
+    pub urgent: bool,
+    pub received_at: String,
+    pub conversation_id: Option<String>,
+    /// The form's own fields (customer, contact, address, description, …).
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ObligationRow {
+    pub id: i64,
+    pub record_id: i64,
+    pub record_kind: String,
+    pub kind: String,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub team: String,
+    pub due_at: String,
+    pub source: String,
+    pub done_at: Option<String>,
+    pub warned_at: Option<String>,
+    pub escalated_at: Option<String>,
+    /// done | open | warning | breached (breached also when done late)
+    pub state: String,
+    #[serde(skip)]
+    pub due_utc: i64,
+    #[serde(skip)]
+    pub warn_utc: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordEvent {
+    pub id: i64,
+    pub at: String,
+    pub username: String,
+    pub action: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    pub obligation_id: Option<i64>,
+    pub message: String,
+}
+
+pub struct NewRecord<'a> {
+    pub kind: &'a str,
+    pub team: &'a str,
+    pub owner_id: i64,
+    pub supervisor: &'a str,
+    pub department: &'a str,
+    pub urgent: bool,
+    pub received_at: &'a str,
+    pub conversation_id: Option<&'a str>,
+    pub fields: &'a serde_json::Value,
+}
+
+pub struct NewObligation {
+    pub kind: &'static str,
+    pub due_at: String,
+    pub due_utc: i64,
+    pub warn_utc: i64,
+    pub source: &'static str,
+}
+
+const RECORD_SELECT: &str = "SELECT r.id, r.kind, r.status, r.team, r.owner_id, u.display_name, r.supervisor, r.department, r.urgent, r.received_at, r.conversation_id, r.fields, r.created_at, r.updated_at FROM records r JOIN users u ON u.id = r.owner_id";
+
+fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    let fields: String = r.get(11)?;
+    Ok(RecordRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        status: r.get(2)?,
+        team: r.get(3)?,
+        owner_id: r.get(4)?,
+        owner_name: r.get(5)?,
+        supervisor: r.get(6)?,
+        department: r.get(7)?,
+        urgent: r.get::<_, i64>(8)? != 0,
+        received_at: r.get(9)?,
+        conversation_id: r.get(10)?,
+        fields: serde_json::from_str(&fields).unwrap_or(serde_json::Value::Null),
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+const OBLIGATION_SELECT: &str = "SELECT o.id, o.record_id, r.kind, o.kind, o.owner_id, u.display_name, r.team, o.due_at, o.source, o.done_at, o.warned_at, o.escalated_at, o.due_utc, o.warn_utc FROM obligations o JOIN records r ON r.id = o.record_id JOIN users u ON u.id = o.owner_id";
+
+fn obligation_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObligationRow> {
+    Ok(ObligationRow {
+        id: r.get(0)?,
+        record_id: r.get(1)?,
+        record_kind: r.get(2)?,
+        kind: r.get(3)?,
+        owner_id: r.get(4)?,
+        owner_name: r.get(5)?,
+        team: r.get(6)?,
+        due_at: r.get(7)?,
+        source: r.get(8)?,
+        done_at: r.get(9)?,
+        warned_at: r.get(10)?,
+        escalated_at: r.get(11)?,
+        state: String::new(),
+        due_utc: r.get(12)?,
+        warn_utc: r.get(13)?,
+    })
+}
+
+/// The state of an obligation at `now_utc` (Unix seconds).
+pub fn state_of(o: &ObligationRow, now_utc: i64) -> &'static str {
+    let done_utc = o.done_at.as_deref().and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok()).map(|d| d.timestamp());
+    match done_utc {
+        Some(d) if d > o.due_utc => "breached",
+        Some(_) => "done",
+        None if now_utc > o.due_utc => "breached",
+        None if now_utc >= o.warn_utc => "warning",
+        None => "open",
+    }
+}
+
+/// Which obligations a record event fulfils.
+fn fulfilled_by(action: &str) -> &'static [&'static str] {
+    match action {
+        "forwarded" => &["forward", "record_after_urgent"],
+        "replied" => &["reply", "walkin_reply", "task_reply"],
+        "sent" => &["daily_log"],
+        _ => &[],
+    }
+}
+
+impl Store {
+    /// Stores a record, its obligations and its first event in one transaction.
+    pub fn create_record(&self, r: &NewRecord<'_>, obligations: &[NewObligation], user: &User) -> Result<RecordRow> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let at = now();
+        tx.execute(
+            "INSERT INTO records (kind, team, owner_id, supervisor, department, urgent, received_at, conversation_id, fields, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            params![r.kind, r.team, r.owner_id, r.supervisor, r.department, i64::from(r.urgent), r.received_at, r.conversation_id, r.fields.to_string(), at],
+        )?;
+        let id = tx.last_insert_rowid();
+        for o in obligations {
+            tx.execute(
+                "INSERT INTO obligations (record_id, kind, owner_id, due_at, due_utc, warn_utc, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, o.kind, r.owner_id, o.due_at, o.due_utc, o.warn_utc, o.source],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO record_events (record_id, at, user_id, username, action, note) VALUES (?1, ?2, ?3, ?4, 'created', '')",
+            params![id, at, user.id, user.username],
+        )?;
+        let row = tx.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from)?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    pub fn record(&self, id: i64) -> Result<Option<RecordRow>> {
+        Ok(self.conn().query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from).optional()?)
+    }
+
+    /// Records, newest first; `team`/`owner` narrow to what the caller may see.
+    pub fn records(&self, kind: Option<&str>, status: Option<&str>, team: Option<&str>, owner: Option<i64>, day: Option<&str>, limit: u32) -> Result<Vec<RecordRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{RECORD_SELECT} WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.status = ?2) AND (?3 IS NULL OR r.team = ?3) AND (?4 IS NULL OR r.owner_id = ?4)
+             AND (?5 IS NULL OR substr(r.received_at, 1, 10) = ?5) ORDER BY r.id DESC LIMIT ?6"
+        ))?;
+        let rows = st.query_map(params![kind, status, team, owner, day, limit], record_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn record_events(&self, id: i64) -> Result<Vec<RecordEvent>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id, at, username, action, note FROM record_events WHERE record_id = ?1 ORDER BY id")?;
+        let rows = st
+            .query_map([id], |r| Ok(RecordEvent { id: r.get(0)?, at: r.get(1)?, username: r.get(2)?, action: r.get(3)?, note: r.get(4)? }))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Adds an event: `forwarded` fulfils the forward obligations, `replied`
+    /// the reply ones, `sent` the daily log; `closed` only when nothing owed
+    /// to the customer or the assigner is still open (回复制).
+    pub fn record_event(&self, id: i64, action: &str, note: &str, user: &User) -> Result<RecordRow> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let status: String = tx
+            .query_row("SELECT status FROM records WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("记录 {id} 不存在")))?;
+        if status == "closed" {
+            return Err(StoreError::Conflict(format!("记录 {id} 已关闭")));
+        }
+        let at = now();
+        if action == "closed" {
+            let open: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM obligations WHERE record_id = ?1 AND done_at IS NULL AND kind IN ('reply', 'walkin_reply', 'task_reply', 'forward', 'record_after_urgent')",
+                [id],
+                |r| r.get(0),
+            )?;
+            if open > 0 {
+                return Err(StoreError::Conflict("还有未完成的回复或发送义务（回复制：完成后须先回复），不能关闭".into()));
+            }
+        }
+        for kind in fulfilled_by(action) {
+            tx.execute("UPDATE obligations SET done_at = ?1 WHERE record_id = ?2 AND kind = ?3 AND done_at IS NULL", params![at, id, kind])?;
+        }
+        let new_status = match action {
+            "forwarded" if status == "open" => "forwarded",
+            "replied" => "replied",
+            "closed" => "closed",
+            _ => status.as_str(),
+        };
+        tx.execute("UPDATE records SET status = ?1, updated_at = ?2 WHERE id = ?3", params![new_status, at, id])?;
+        tx.execute(
+            "INSERT INTO record_events (record_id, at, user_id, username, action, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, at, user.id, user.username, action, note],
+        )?;
+        let row = tx.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from)?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Obligations (open ones first by deadline, then the rest newest first), with their state at `now_utc`.
+    pub fn obligations(&self, record: Option<i64>, team: Option<&str>, owner: Option<i64>, only_open: bool, now_utc: i64) -> Result<Vec<ObligationRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{OBLIGATION_SELECT} WHERE (?1 IS NULL OR o.record_id = ?1) AND (?2 IS NULL OR r.team = ?2) AND (?3 IS NULL OR o.owner_id = ?3) AND (?4 = 0 OR o.done_at IS NULL)
+             ORDER BY o.done_at IS NOT NULL, o.due_utc LIMIT 2000"
+        ))?;
+        let mut rows = st.query_map(params![record, team, owner, i64::from(only_open)], obligation_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        for o in &mut rows {
+            o.state = state_of(o, now_utc).to_string();
+        }
+        Ok(rows)
+    }
+
+    /// Marks warnings and escalations due at `now_utc` and records a
+    /// notification for each (once); returns the new notifications.
+    pub fn sweep_obligations(&self, now_utc: i64) -> Result<Vec<(String, ObligationRow)>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let at = now();
+        let due: Vec<ObligationRow> = {
+            let mut st = tx.prepare(&format!(
+                "{OBLIGATION_SELECT} WHERE o.done_at IS NULL AND ((o.warned_at IS NULL AND o.warn_utc <= ?1) OR (o.escalated_at IS NULL AND o.due_utc < ?1))"
+            ))?;
+            let rows = st.query_map([now_utc], obligation_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        };
+        let mut out = Vec::new();
+        for mut o in due {
+            let (kind, column) = if now_utc > o.due_utc { ("escalation", "escalated_at") } else { ("warning", "warned_at") };
+            // An escalation implies the warning.
+            tx.execute(&format!("UPDATE obligations SET {column} = ?1, warned_at = COALESCE(warned_at, ?1) WHERE id = ?2"), params![at, o.id])?;
+            let message = if kind == "escalation" {
+                format!("已超时：{} 的记录 #{} 应于 {} 前完成（{}）", o.owner_name, o.record_id, o.due_at, o.kind)
+            } else {
+                format!("即将到期：记录 #{} 应于 {} 前完成（{}）", o.record_id, o.due_at, o.kind)
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO notifications (at, user_id, team, kind, obligation_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![at, o.owner_id, o.team, kind, o.id, message],
+            )?;
+            o.state = state_of(&o, now_utc).to_string();
+            out.push((kind.to_string(), o));
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Notifications for a user: their own warnings, and for supervisors the escalations of their team.
+    pub fn notifications(&self, user_id: i64, team: Option<&str>, all: bool) -> Result<Vec<Notification>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, at, kind, obligation_id, message FROM notifications
+             WHERE ?3 = 1 OR user_id = ?1 OR (?2 IS NOT NULL AND team = ?2 AND kind = 'escalation') ORDER BY id DESC LIMIT 200",
+        )?;
+        let rows = st
+            .query_map(params![user_id, team, i64::from(all)], |r| {
+                Ok(Notification { id: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, obligation_id: r.get(3)?, message: r.get(4)? })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    // ——— working hours and holiday years ———
+
+    pub fn team_hours(&self, team: &str) -> Result<Option<String>> {
+        Ok(self.conn().query_row("SELECT periods FROM team_hours WHERE team = ?1", [team], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_team_hours(&self, team: &str, periods: &str, user: &User) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("INSERT INTO team_hours (team, periods) VALUES (?1, ?2) ON CONFLICT(team) DO UPDATE SET periods = excluded.periods", [team, periods])?;
+        Store::audit_in(&tx, Some(user), "team.hours", team, periods)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn calendar_years(&self) -> Result<Vec<(i32, String)>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT year, text FROM calendar_years ORDER BY year")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn import_calendar_year(&self, year: i32, text: &str, user: &User) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO calendar_years (year, text, imported_by, imported_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(year) DO UPDATE SET text = excluded.text, imported_by = excluded.imported_by, imported_at = excluded.imported_at",
+            params![year, text, user.id, now()],
+        )?;
+        Store::audit_in(&tx, Some(user), "calendar.import", &format!("{year}"), &format!("{} 字节", text.len()))?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,221 @@
+//! The service desk over HTTP against a real server on loopback: records
+//! with validation, deadlines on working time, 回复制, warnings and
+//! escalations, team hours, importing a year's holidays.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{call, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const YEAR_2031: &str = r#"year = 2031
+source = "测试：2031年部分节假日安排（假设）"
+
+[[holiday]]
+festival = "new_year"
+name = "元旦"
+from = "2031-01-01"
+to = "2031-01-01"
+makeup_workdays = []
+"#;
+
+fn repair(received_at: &str) -> Value {
+    json!({
+        "kind": "repair",
+        "received_at": received_at,
+        "supervisor": "wang.lead",
+        "department": "维修部",
+        "fields": {"customer": "王先生", "contact": "138-1234-5678", "address": "朝阳区XX小区3号楼", "description": "冰箱不制冷", "promised_reply_hours": 4}
+    })
+}
+
+fn obligation<'a>(view: &'a Value, kind: &str) -> &'a Value {
+    view["obligations"].as_array().expect("obligations").iter().find(|o| o["kind"] == kind).unwrap_or_else(|| panic!("obligation {kind} in {view}"))
+}
+
+#[tokio::test]
+async fn records_are_validated_and_get_their_deadlines() {
+    let server = TestServer::start("desk-records").await;
+    let admin = server.admin().await;
+    let agent = server.user(&admin, "li.na", "agent", "一组", "A1024").await;
+
+    // Validation: required fields, unknown fields, contacts, kinds.
+    let mut missing = repair("2026-03-02T10:00:00+08:00");
+    missing["fields"].as_object_mut().expect("fields").remove("address");
+    let (status, r) = agent.post("/api/v1/records", missing).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("address")), "{r}");
+    let mut unknown = repair("2026-03-02T10:00:00+08:00");
+    unknown["fields"]["colour"] = json!("red");
+    assert_eq!(agent.post("/api/v1/records", unknown).await.0, StatusCode::BAD_REQUEST);
+    let mut contact = repair("2026-03-02T10:00:00+08:00");
+    contact["fields"]["contact"] = json!("call me");
+    assert_eq!(agent.post("/api/v1/records", contact).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(agent.post("/api/v1/records", json!({"kind": "fax", "fields": {}})).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(agent.post("/api/v1/records", json!({"kind": "repair", "fields": {}, "extra": 1})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A repair on Friday 2026-02-13 at 17:55: forward by the make-up Saturday 09:15; the reply in 4 working hours.
+    let (status, view) = agent.post("/api/v1/records", repair("2026-02-13T17:55:00+08:00")).await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
+    assert_eq!(view["record"]["status"], "open");
+    assert_eq!(view["record"]["team"], "一组");
+    assert_eq!(obligation(&view, "forward")["due_at"], "2026-02-14T09:15:00+08:00");
+    assert_eq!(obligation(&view, "reply")["due_at"], "2026-02-14T14:25:00+08:00", "5 min Friday + 3 h Saturday morning + 55 min after its lunch");
+    assert!(obligation(&view, "forward")["source"].as_str().is_some_and(|s| s.contains("02-daily-conduct.md")));
+    assert_eq!(obligation(&view, "forward")["state"], "breached", "that was long ago");
+    let id = view["record"]["id"].as_i64().expect("id");
+
+    // 回复制: closing needs the replies first.
+    let events = format!("/api/v1/records/{id}/events");
+    let (status, r) = agent.post(&events, json!({"action": "closed"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{r}");
+    let (status, r) = agent.post(&events, json!({"action": "forwarded", "note": "已通过公司邮箱发送王主管"})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["record"]["status"], "forwarded");
+    assert!(obligation(&r, "forward")["done_at"].is_string());
+    assert_eq!(agent.post(&events, json!({"action": "progress"})).await.0, StatusCode::BAD_REQUEST, "a progress update says what progressed");
+    assert_eq!(agent.post(&events, json!({"action": "progress", "note": "师傅已约好周一上门"})).await.0, StatusCode::OK);
+    assert_eq!(agent.post(&events, json!({"action": "closed"})).await.0, StatusCode::CONFLICT, "the reply is still owed");
+    assert_eq!(agent.post(&events, json!({"action": "replied", "note": "已电话告知客户"})).await.0, StatusCode::OK);
+    let (status, r) = agent.post(&events, json!({"action": "closed"})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["record"]["status"], "closed");
+    let actions: Vec<&str> = r["events"].as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["created", "forwarded", "progress", "replied", "closed"]);
+    assert_eq!(agent.post(&events, json!({"action": "progress", "note": "x"})).await.0, StatusCode::CONFLICT, "closed is closed");
+
+    // Other kinds.
+    let walkin = json!({"kind": "walkin_complaint", "received_at": "2026-09-30T15:00:00+08:00", "fields": {"customer": "赵女士", "description": "装修延期"}});
+    let (status, v) = agent.post("/api/v1/records", walkin).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(obligation(&v, "walkin_reply")["due_at"], "2026-10-10T18:00:00+08:00", "国庆 and the make-up Saturday");
+    let urgent = json!({"kind": "complaint", "urgent": true, "received_at": "2026-03-02T10:00:00+08:00", "fields": {"customer": "钱先生", "contact": "13900001111", "description": "水管爆裂"}});
+    let (_, v) = agent.post("/api/v1/records", urgent).await;
+    assert_eq!(obligation(&v, "record_after_urgent")["due_at"], "2026-03-02T18:00:00+08:00");
+    let log = json!({"kind": "call_log", "received_at": "2026-03-02T08:45:00+08:00", "fields": {"date": "2026-03-02", "entries": [{"time": "09:10", "caller": "王先生", "summary": "报修冰箱"}]}});
+    let (_, v) = agent.post("/api/v1/records", log).await;
+    assert_eq!(obligation(&v, "daily_log")["due_at"], "2026-03-02T18:00:00+08:00");
+    let bad_log = json!({"kind": "call_log", "fields": {"date": "2026-03-02", "entries": [{"time": "09:10"}]}});
+    assert_eq!(agent.post("/api/v1/records", bad_log).await.0, StatusCode::BAD_REQUEST);
+    let task = json!({"kind": "task", "received_at": "2026-03-02T10:00:00+08:00", "fields": {"title": "回访", "assigned_by": "网络部张主管", "description": "回访上周的投诉客户"}});
+    let (_, v) = agent.post("/api/v1/records", task).await;
+    assert_eq!(obligation(&v, "task_reply")["due_at"], "2026-03-03T18:00:00+08:00");
+
+    // Scope: the agent's own; another team's supervisor sees none of it.
+    let other_lead = server.user(&admin, "lead2", "supervisor", "二组", "").await;
+    let lead = server.user(&admin, "wang.lead", "supervisor", "一组", "").await;
+    assert_eq!(other_lead.get("/api/v1/records").await.1.as_array().map(Vec::len), Some(0));
+    assert_eq!(other_lead.get(&format!("/api/v1/records/{id}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(lead.get("/api/v1/records").await.1.as_array().map(Vec::len), Some(5));
+    let (_, open) = lead.get("/api/v1/obligations").await;
+    assert!(open.as_array().expect("open").iter().all(|o| o["done_at"].is_null()));
+    assert_eq!(lead.get("/api/v1/records?kind=repair").await.1.as_array().map(Vec::len), Some(1));
+    assert_eq!(lead.get("/api/v1/records?kind=nope").await.0, StatusCode::BAD_REQUEST);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_handled_call_becomes_a_record_in_one_step() {
+    let server = TestServer::start("desk-from-call").await;
+    let admin = server.admin().await;
+    let agent = server.user(&admin, "agent9", "agent", "一组", "A9").await;
+    let mut c = call("call-77", "A9", "2026-03-02T10:00:00+08:00");
+    c["turns"][1]["text"] = json!("我家冰箱不制冷了，能派人来修吗？我电话13812345678");
+    assert_eq!(admin.post("/api/v1/conversations", c).await.0, StatusCode::CREATED);
+    let (status, v) = agent.post("/api/v1/conversations/call-77/record", json!({"kind": "repair", "fields": {"address": "海淀区XX路1号", "customer": "孙先生"}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["record"]["conversation_id"], "call-77");
+    assert_eq!(v["record"]["fields"]["contact"], "13812345678", "prefilled from what the customer said");
+    assert!(v["record"]["fields"]["description"].as_str().is_some_and(|d| d.contains("冰箱不制冷")));
+    assert_eq!(v["record"]["received_at"], "2026-03-02T10:00:00+08:00");
+    assert_eq!(obligation(&v, "forward")["due_at"], "2026-03-02T10:20:00+08:00");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn deadlines_warn_then_escalate_and_survive_a_restart() {
+    let server = TestServer::start_with("desk-sweep", |c| c.sweep_every = Duration::from_millis(50)).await;
+    let admin = server.admin().await;
+    let agent = server.user(&admin, "slow", "agent", "一组", "A5").await;
+    let lead = server.user(&admin, "lead", "supervisor", "一组", "").await;
+    // Received a while ago: already past its 20 minutes.
+    let (_, v) = agent.post("/api/v1/records", repair("2026-03-02T10:00:00+08:00")).await;
+    let id = v["record"]["id"].as_i64().expect("id");
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = lead.get("/api/v1/notifications").await.1.as_array().cloned().unwrap_or_default();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(found.iter().any(|n| n["kind"] == "escalation" && n["message"].as_str().is_some_and(|m| m.contains(&format!("#{id}")))), "{found:?}");
+    let (_, mine) = agent.get("/api/v1/notifications").await;
+    assert!(!mine.as_array().expect("list").is_empty(), "the owner is told too");
+    let (_, obligations) = lead.get("/api/v1/obligations").await;
+    let forward = obligations.as_array().expect("list").iter().find(|o| o["record_id"] == id && o["kind"] == "forward").cloned().expect("forward");
+    assert_eq!(forward["state"], "breached");
+    assert!(forward["escalated_at"].is_string());
+    // A record received now, with a promised reply in 2 working hours, is open (or, outside working hours, still ahead).
+    server.stop().await;
+
+    // After a restart everything is still there.
+    let data = std::env::temp_dir().join(format!("kefu-server-test-{}-desk-sweep", std::process::id()));
+    let again = TestServer::start_with("desk-sweep-again", |c| c.data = Some(data)).await;
+    let lead = again.login("lead", "lead-password").await;
+    let (status, v) = lead.get(&format!("/api/v1/records/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(obligation(&v, "forward")["state"], "breached");
+    assert!(!lead.get("/api/v1/notifications").await.1.as_array().expect("list").is_empty());
+    again.stop().await;
+}
+
+#[tokio::test]
+async fn team_hours_and_a_new_years_holidays() {
+    let server = TestServer::start("desk-calendar").await;
+    let admin = server.admin().await;
+    let night = server.user(&admin, "night", "agent", "晚班", "A8").await;
+
+    // The late shift closes at 21:00: its daily log is due then.
+    let (status, r) = admin.call(Method::PUT, "/api/v1/teams/晚班/hours", Some(json!({"periods": [["12:00", "16:00"], ["17:00", "21:00"]]}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let (status, _) = admin.call(Method::PUT, "/api/v1/teams/晚班/hours", Some(json!({"periods": [["17:00", "16:00"]]}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(night.call(Method::PUT, "/api/v1/teams/晚班/hours", Some(json!({"periods": [["09:00", "18:00"]]}))).await.0, StatusCode::FORBIDDEN);
+    let log = json!({"kind": "call_log", "received_at": "2026-03-02T19:00:00+08:00", "fields": {"date": "2026-03-02"}});
+    let (_, v) = night.post("/api/v1/records", log).await;
+    assert_eq!(obligation(&v, "daily_log")["due_at"], "2026-03-02T21:00:00+08:00");
+
+    // 2031 has no data: an explicit error naming the year, on the record and on the calendar.
+    let (status, r) = night.post("/api/v1/records", repair("2031-03-03T10:00:00+08:00")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["error"]["code"], "calendar_missing");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("2031")));
+    let (status, r) = night.get("/api/v1/calendar/days/2031-03-03").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    // An invalid schedule is refused with its line; a valid one is imported.
+    let (status, r) = admin.call(Method::PUT, "/api/v1/calendar/years/2031", Some(json!({"text": "year = 2031\n[[holiday]]\nfestival = \"new_year\"\nfrom = \"2031-13-01\"\n"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(night.call(Method::PUT, "/api/v1/calendar/years/2031", Some(json!({"text": YEAR_2031}))).await.0, StatusCode::FORBIDDEN);
+    let (status, r) = admin.call(Method::PUT, "/api/v1/calendar/years/2031", Some(json!({"text": YEAR_2031}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert!(r["years"].as_array().expect("years").contains(&json!(2031)));
+    let (status, day) = night.get("/api/v1/calendar/days/2031-01-01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(day["kind"], "holiday");
+    let (status, v) = night.post("/api/v1/records", repair("2031-03-03T10:00:00+08:00")).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, reply) = night.post("/api/v1/reply", json!({"scenario": "closing", "at": "2031-01-01T10:00:00+08:00"})).await;
+    assert!(reply["text"].is_string(), "the engine uses the imported year too: {reply}");
+    server.stop().await;
+
+    // The imported year survives a restart.
+    let data = std::env::temp_dir().join(format!("kefu-server-test-{}-desk-calendar", std::process::id()));
+    let again = TestServer::start_with("desk-calendar-again", |c| c.data = Some(data)).await;
+    let admin = again.admin().await;
+    let (_, years) = admin.get("/api/v1/calendar/years").await;
+    assert!(years["years"].as_array().expect("years").contains(&json!(2031)));
+    again.stop().await;
+}
