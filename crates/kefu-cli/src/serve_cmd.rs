@@ -20,6 +20,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
         calendar,
         admin_password: std::env::var("KEFU_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
         timer_scale: std::env::var("KEFU_TIMER_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
+        ..Config::default()
     };
     let Started { state, first_admin } = kefu_server::start(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("无法启动运行时: {e}"))?;

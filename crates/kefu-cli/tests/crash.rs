@@ -1,0 +1,169 @@
+//! The crash test: `kefu serve` is killed with SIGKILL while records are
+//! being written, restarted on the same data directory, and every record
+//! (with its deadlines) whose creation was acknowledged is still there.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+mod common;
+use common::temp_dir;
+
+const PASSWORD: &str = "crash-test-admin-2026";
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    let child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data)
+        .env("KEFU_ADMIN_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kefu serve");
+    let mut server = Server { child, port };
+    let started = Instant::now();
+    while request(port, "GET", "/healthz", None, None).map(|(s, _)| s) != Some(200) {
+        assert!(started.elapsed() < Duration::from_secs(60), "kefu serve did not come up");
+        assert!(server.child.try_wait().expect("status").is_none(), "kefu serve exited");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// One HTTP/1.1 request on its own connection: (status, body), or `None` when the server is gone.
+fn request(port: u16, method: &str, path: &str, auth: Option<&str>, body: Option<&Value>) -> Option<(u16, Value)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = auth.map(|a| format!("{a}\r\n")).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body.as_bytes()).ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    let text = String::from_utf8_lossy(&out);
+    let status: u16 = text.split(' ').nth(1)?.parse().ok()?;
+    let (headers, payload) = text.split_once("\r\n\r\n")?;
+    let payload = if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(payload) } else { payload.to_string() };
+    Some((status, serde_json::from_str(&payload).unwrap_or(Value::Null)))
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn token(port: u16) -> String {
+    // Log in by hand: the session cookie is in a header `request` does not keep.
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let body = json!({"username": "admin", "password": PASSWORD}).to_string();
+    let _ = write!(s, "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let cookie = out.lines().find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: "))).and_then(|c| c.split(';').next()).expect("cookie").to_string();
+    let (status, t) = request(port, "POST", "/api/v1/tokens", Some(&format!("Cookie: {cookie}")), Some(&json!({"name": "crash test"}))).expect("token");
+    assert_eq!(status, 201, "{t}");
+    t["token"].as_str().expect("token").to_string()
+}
+
+#[test]
+fn no_acknowledged_record_or_deadline_is_lost_on_sigkill() {
+    let data = temp_dir("crash");
+    let server = start(&data);
+    let bearer = format!("Authorization: Bearer {}", token(server.port));
+    let acknowledged: Arc<Mutex<Vec<(i64, Vec<(String, String)>)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (acknowledged, stop, bearer, port) = (Arc::clone(&acknowledged), Arc::clone(&stop), bearer.clone(), server.port);
+        writers.push(std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let customer = format!("客户{w}-{n}");
+                let body = if n % 2 == 0 {
+                    json!({"kind": "repair", "received_at": "2026-09-30T15:00:00+08:00",
+                        "fields": {"customer": customer, "contact": "13800000000", "address": "XX路1号", "description": "测试", "promised_reply_hours": 8}})
+                } else {
+                    json!({"kind": "walkin_complaint", "received_at": "2026-09-30T15:00:00+08:00", "fields": {"customer": customer, "description": "测试"}})
+                };
+                match request(port, "POST", "/api/v1/records", Some(&bearer), Some(&body)) {
+                    Some((201, v)) => {
+                        let id = v["record"]["id"].as_i64().expect("id");
+                        let owed = v["obligations"]
+                            .as_array()
+                            .expect("obligations")
+                            .iter()
+                            .map(|o| (o["kind"].as_str().unwrap_or("").to_string(), o["due_at"].as_str().unwrap_or("").to_string()))
+                            .collect();
+                        acknowledged.lock().expect("lock").push((id, owed));
+                    }
+                    Some((status, v)) => panic!("unexpected answer {status}: {v}"),
+                    None => {} // the server is gone (killed): not acknowledged
+                }
+            }
+        }));
+    }
+    // Let the writers run, then kill the server in the middle of their writes.
+    let until = Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().expect("lock").len() < 200 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-KILL", &pid]).status().expect("kill").success());
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().expect("writer");
+    }
+    drop(server);
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert!(acknowledged.len() >= 50, "enough writes before the kill: {}", acknowledged.len());
+
+    // Restart on the same data directory: every acknowledged record and deadline is there.
+    let server = start(&data);
+    let bearer = format!("Authorization: Bearer {}", token(server.port));
+    for (id, owed) in &acknowledged {
+        let (status, v) = request(server.port, "GET", &format!("/api/v1/records/{id}"), Some(&bearer), None).expect("get");
+        assert_eq!(status, 200, "record {id} lost: {v}");
+        let stored: Vec<(String, String)> = v["obligations"]
+            .as_array()
+            .expect("obligations")
+            .iter()
+            .map(|o| (o["kind"].as_str().unwrap_or("").to_string(), o["due_at"].as_str().unwrap_or("").to_string()))
+            .collect();
+        assert_eq!(&stored, owed, "deadlines of record {id}");
+    }
+    eprintln!("{} acknowledged records survived SIGKILL", acknowledged.len());
+}
