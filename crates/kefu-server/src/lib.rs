@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assist;
+pub mod attendance;
 pub mod auth;
 pub mod chatwoot;
 pub mod console;

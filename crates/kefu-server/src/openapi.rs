@@ -18,6 +18,7 @@ use crate::api;
         api::webhook_transcript,
         crate::desk::create, crate::desk::list, crate::desk::view, crate::desk::event, crate::desk::from_conversation, crate::desk::obligations_list,
         crate::desk::notifications, crate::desk::set_hours, crate::desk::get_hours, crate::desk::calendar_years, crate::desk::import_year, crate::desk::calendar_day,
+        crate::attendance::clock_in, crate::attendance::request, crate::attendance::approve, crate::attendance::report,
         crate::chatwoot::webhook, crate::chatwoot::get_settings, crate::chatwoot::put_settings, crate::chatwoot::inspect_chat,
     ),
     modifiers(&Security),
@@ -26,7 +27,7 @@ use crate::api;
         (name = "auth", description = "登录与会话"), (name = "users", description = "账号与 API 令牌（管理员）"),
         (name = "engine", description = "忌语检查、场景识别、标准回复、质检（不存储）"),
         (name = "conversations", description = "已存储的会话与评分卡"), (name = "appeals", description = "申诉"),
-        (name = "rulebook", description = "规则库、版本与审计日志"), (name = "integrations", description = "外部系统接入"), (name = "desk", description = "服务台：记录、时限、节假日"),
+        (name = "rulebook", description = "规则库、版本与审计日志"), (name = "integrations", description = "外部系统接入"), (name = "desk", description = "服务台：记录、时限、节假日"), (name = "attendance", description = "考勤"),
     )
 )]
 pub struct ApiDoc;

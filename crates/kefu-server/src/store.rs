@@ -369,6 +369,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(crate::desk_store::SCHEMA)?;
+        conn.execute_batch(crate::attendance::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 

@@ -50,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/calendar/years", get(crate::desk::calendar_years))
         .route("/api/v1/calendar/years/{year}", axum::routing::put(crate::desk::import_year))
         .route("/api/v1/calendar/days/{date}", get(crate::desk::calendar_day))
+        .route("/api/v1/attendance/clock-in", post(crate::attendance::clock_in))
+        .route("/api/v1/attendance/requests", post(crate::attendance::request))
+        .route("/api/v1/attendance/requests/{id}/approve", post(crate::attendance::approve))
+        .route("/api/v1/attendance/report", get(crate::attendance::report))
         .route("/api/v1/settings/chatwoot", get(crate::chatwoot::get_settings).put(crate::chatwoot::put_settings))
 }
 

@@ -1,0 +1,369 @@
+//! Attendance (考勤, 02 §考勤) over HTTP: clock-ins (one's own, or imported
+//! from the time clock by a supervisor), advance notices and their approval,
+//! outings, make-up leave (调休) and overtime requests, and the monthly
+//! report per person that the rules of the core decide.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime};
+use kefu_core::calendar::SHANGHAI;
+use kefu_core::desk::{check_makeup_leave, day_status, outing_status, overtime_hours, DayStatus, Notice, OutingStatus};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Auth, Role};
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::store::{now, Store, StoreError, User};
+use crate::AppState;
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS clock_ins (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    day TEXT NOT NULL,
+    time TEXT NOT NULL,
+    recorded_by INTEGER REFERENCES users(id),
+    PRIMARY KEY (user_id, day)
+);
+CREATE TABLE IF NOT EXISTS attendance_requests (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('notice', 'outing', 'makeup', 'overtime')),
+    day TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    approved_by INTEGER REFERENCES users(id),
+    approved_at TEXT
+);
+CREATE INDEX IF NOT EXISTS attendance_requests_user ON attendance_requests(user_id, day);
+"#;
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&SHANGHAI).date_naive()
+}
+
+fn day_of(s: &str, field: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_field", format!("{field} 应为 YYYY-MM-DD")))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttendanceRequest {
+    pub id: i64,
+    pub user_id: i64,
+    /// notice | outing | makeup | overtime
+    pub kind: String,
+    pub day: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub requested_at: String,
+    pub approved_by: Option<i64>,
+    pub approved_at: Option<String>,
+}
+
+fn request_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttendanceRequest> {
+    let detail: String = r.get(4)?;
+    Ok(AttendanceRequest {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        kind: r.get(2)?,
+        day: r.get(3)?,
+        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        requested_at: r.get(5)?,
+        approved_by: r.get(6)?,
+        approved_at: r.get(7)?,
+    })
+}
+
+const REQUEST_SELECT: &str = "SELECT id, user_id, kind, day, detail, requested_at, approved_by, approved_at FROM attendance_requests";
+
+impl Store {
+    fn put_clock_in(&self, user_id: i64, day: &str, time: &str, by: i64) -> crate::store::Result<bool> {
+        // The first clock-in of the day counts; later ones are kept out.
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO clock_ins (user_id, day, time, recorded_by) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, day, time, by],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn add_request(&self, user_id: i64, kind: &str, day: &str, detail: &serde_json::Value) -> crate::store::Result<AttendanceRequest> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO attendance_requests (user_id, kind, day, detail, requested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, kind, day, detail.to_string(), now()],
+        )?;
+        let id = conn.last_insert_rowid();
+        Ok(conn.query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from)?)
+    }
+
+    fn attendance_request(&self, id: i64) -> crate::store::Result<Option<AttendanceRequest>> {
+        Ok(self.conn().query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from).optional()?)
+    }
+
+    fn approve_request(&self, id: i64, by: &User) -> crate::store::Result<AttendanceRequest> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute("UPDATE attendance_requests SET approved_by = ?1, approved_at = ?2 WHERE id = ?3 AND approved_at IS NULL", params![by.id, now(), id])?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("申请 {id} 不存在或已批准")));
+        }
+        Store::audit_in(&tx, Some(by), "attendance.approve", &format!("request {id}"), "")?;
+        let r = tx.query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from)?;
+        tx.commit()?;
+        Ok(r)
+    }
+
+    fn month_of(&self, user_id: i64, month: &str) -> crate::store::Result<(Vec<(String, String)>, Vec<AttendanceRequest>)> {
+        let conn = self.conn();
+        let prefix = format!("{month}-%");
+        let mut st = conn.prepare("SELECT day, time FROM clock_ins WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day")?;
+        let clock = st.query_map(params![user_id, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = conn.prepare(&format!("{REQUEST_SELECT} WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day, id"))?;
+        let requests = st.query_map(params![user_id, prefix], request_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((clock, requests))
+    }
+
+    fn user_by_name(&self, username: &str) -> crate::store::Result<Option<User>> {
+        Ok(self.credentials(username)?.map(|(u, _)| u))
+    }
+}
+
+/// The account an attendance call is about: the caller, or (supervisors, their team; admins, anyone) another.
+async fn subject(state: &AppState, auth: &Auth, username: Option<&str>) -> Result<User, ApiError> {
+    let Some(name) = username.filter(|n| *n != auth.user.username) else { return Ok(auth.user.clone()) };
+    auth.require(Role::Supervisor)?;
+    let store = state.store.clone();
+    let name = name.to_string();
+    let user = tokio::task::spawn_blocking(move || store.user_by_name(&name)).await??.ok_or_else(|| ApiError::not_found("没有这个账号"))?;
+    if auth.user.role == Role::Supervisor && user.team != auth.user.team {
+        return Err(ApiError::not_found("没有这个账号"));
+    }
+    Ok(user)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClockInRequest {
+    /// Supervisors importing from the time clock: whose, which day, what time. Default: the caller, now.
+    pub user: Option<String>,
+    pub day: Option<String>,
+    /// HH:MM
+    pub time: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/attendance/clock-in", tag = "attendance", request_body = ClockInRequest, responses((status = 201, body = DayReport)))]
+/// Clocks in (打卡): the caller now, or a supervisor's import of the time clock.
+pub async fn clock_in(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<ClockInRequest>) -> Result<(StatusCode, Json<DayReport>), ApiError> {
+    let importing = req.day.is_some() || req.time.is_some() || req.user.is_some();
+    if importing {
+        auth.require(Role::Supervisor)?;
+    }
+    let user = subject(&state, &auth, req.user.as_deref()).await?;
+    let now = chrono::Utc::now().with_timezone(&SHANGHAI);
+    let day = match &req.day {
+        Some(d) => day_of(d, "day")?,
+        None => now.date_naive(),
+    };
+    let time = match &req.time {
+        Some(t) => NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| ApiError::bad_request("invalid_field", "time 应为 HH:MM"))?,
+        None => now.time(),
+    };
+    let store = state.store.clone();
+    let (uid, by, d, t) = (user.id, auth.user.id, day.to_string(), time.format("%H:%M").to_string());
+    tokio::task::spawn_blocking(move || store.put_clock_in(uid, &d, &t, by)).await??;
+    let report = month_report(&state, &user, &format!("{:04}-{:02}", day.year(), day.month())).await?;
+    let today = report.days.into_iter().find(|r| r.day == day.to_string()).ok_or_else(|| ApiError::internal("day missing"))?;
+    Ok((StatusCode::CREATED, Json(today)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttendanceRequest {
+    /// notice (cannot come on time / will be absent) | outing | makeup | overtime
+    pub kind: String,
+    /// The day concerned (YYYY-MM-DD); for makeup the day of leave.
+    pub day: String,
+    #[serde(default)]
+    pub reason: String,
+    /// notice: expected arrival HH:MM. outing: from/to HH:MM and `registered` (外出登记单 filled in).
+    pub expected: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(default)]
+    pub registered: bool,
+    /// makeup: the day the leave was earned.
+    pub earned_on: Option<String>,
+    /// overtime: start and end (RFC 3339).
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/attendance/requests", tag = "attendance", request_body = NewAttendanceRequest,
+    responses((status = 201, body = AttendanceRequest), (status = 422, description = "against the rules (e.g. 调休 not a day ahead)", body = crate::error::ErrorBody)))]
+/// An advance notice, an outing, a make-up leave or an overtime request (each for the supervisor to approve).
+pub async fn request(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<NewAttendanceRequest>) -> Result<(StatusCode, Json<AttendanceRequest>), ApiError> {
+    let day = day_of(&req.day, "day")?;
+    if req.reason.chars().count() > 1_000 {
+        return Err(ApiError::bad_request("invalid_field", "reason 最多 1000 字"));
+    }
+    let mut detail = serde_json::json!({"reason": req.reason});
+    match req.kind.as_str() {
+        "notice" => {
+            if let Some(e) = &req.expected {
+                NaiveTime::parse_from_str(e, "%H:%M").map_err(|_| ApiError::bad_request("invalid_field", "expected 应为 HH:MM"))?;
+                detail["expected"] = e.clone().into();
+            }
+        }
+        "outing" => {
+            for (name, v) in [("from", &req.from), ("to", &req.to)] {
+                let v = v.as_deref().ok_or_else(|| ApiError::bad_request("invalid_field", format!("外出须写明 {name}（HH:MM）")))?;
+                NaiveTime::parse_from_str(v, "%H:%M").map_err(|_| ApiError::bad_request("invalid_field", format!("{name} 应为 HH:MM")))?;
+                detail[name] = v.into();
+            }
+            detail["registered"] = req.registered.into();
+        }
+        "makeup" => {
+            let earned = day_of(req.earned_on.as_deref().unwrap_or(""), "earned_on")?;
+            check_makeup_leave(&state.engine().calendar, earned, today(), day).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "against_rules", e.to_string()))?;
+            detail["earned_on"] = earned.to_string().into();
+        }
+        "overtime" => {
+            let parse = |v: &Option<String>, name: &str| {
+                v.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).ok_or_else(|| ApiError::bad_request("invalid_field", format!("{name} 应为 RFC 3339 时间")))
+            };
+            let (start, end) = (parse(&req.start, "start")?, parse(&req.end, "end")?);
+            if end <= start {
+                return Err(ApiError::bad_request("invalid_field", "end 应晚于 start"));
+            }
+            // Requested in advance means before it starts (02 §考勤 4).
+            detail["start"] = start.to_rfc3339().into();
+            detail["end"] = end.to_rfc3339().into();
+            detail["in_advance"] = (chrono::Utc::now() < start).into();
+        }
+        other => return Err(ApiError::bad_request("invalid_field", format!("kind 应为 notice、outing、makeup 或 overtime，而不是 {other}"))),
+    }
+    let store = state.store.clone();
+    let (uid, kind, d) = (auth.user.id, req.kind.clone(), day.to_string());
+    let r = tokio::task::spawn_blocking(move || store.add_request(uid, &kind, &d, &detail)).await??;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(post, path = "/api/v1/attendance/requests/{id}/approve", tag = "attendance", params(("id" = i64, Path)), responses((status = 200, body = AttendanceRequest)))]
+/// A supervisor approves a request of their team.
+pub async fn approve(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<AttendanceRequest>, ApiError> {
+    auth.require(Role::Supervisor)?;
+    let store = state.store.clone();
+    let r = tokio::task::spawn_blocking(move || store.attendance_request(id)).await??.ok_or_else(|| ApiError::not_found("申请不存在"))?;
+    let store = state.store.clone();
+    let owner = tokio::task::spawn_blocking(move || store.users()).await??.into_iter().find(|u| u.id == r.user_id);
+    if auth.user.role == Role::Supervisor && owner.is_none_or(|u| u.team != auth.user.team) {
+        return Err(ApiError::not_found("申请不存在"));
+    }
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    Ok(Json(tokio::task::spawn_blocking(move || store.approve_request(id, &user)).await??))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DayReport {
+    pub day: String,
+    pub clock_in: Option<String>,
+    #[schema(value_type = Object)]
+    pub status: DayStatus,
+    /// ok | unregistered | truant, per outing of the day
+    pub outings: Vec<String>,
+    pub overtime_hours: u32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MonthReport {
+    pub user: String,
+    pub display_name: String,
+    pub month: String,
+    pub days: Vec<DayReport>,
+    pub on_time: usize,
+    pub late: usize,
+    pub leave: usize,
+    pub truant: usize,
+    pub overtime_hours: u32,
+    pub makeup_leaves: usize,
+    pub requests: Vec<AttendanceRequest>,
+}
+
+async fn month_report(state: &AppState, user: &User, month: &str) -> Result<MonthReport, ApiError> {
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_query", "month 应为 YYYY-MM"))?;
+    let store = state.store.clone();
+    let (uid, m) = (user.id, month.to_string());
+    let (clock, requests) = tokio::task::spawn_blocking(move || store.month_of(uid, &m)).await??;
+    let engine = state.engine();
+    let cal = &engine.calendar;
+    let hours = crate::desk::hours_of(state, &user.team).await?;
+    let last = kefu_core::desk::makeup_expires(first);
+    let until = last.min(today());
+    let mut days = Vec::new();
+    let mut d = first;
+    while d <= until {
+        let ds = d.to_string();
+        let clocked = clock.iter().find(|(day, _)| *day == ds).and_then(|(_, t)| NaiveTime::parse_from_str(t, "%H:%M").ok());
+        let of_day: Vec<&AttendanceRequest> = requests.iter().filter(|r| r.day == ds).collect();
+        let notice = of_day.iter().filter(|r| r.kind == "notice" || r.kind == "makeup").fold(Notice::default(), |n, r| Notice {
+            notified: true,
+            approved: n.approved || r.approved_at.is_some(),
+        });
+        let mut status = day_status(cal, d, clocked, notice).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar_missing", e.to_string()))?;
+        let outings: Vec<String> = of_day
+            .iter()
+            .filter(|r| r.kind == "outing")
+            .map(|r| match outing_status(r.approved_at.is_some(), r.detail["registered"].as_bool().unwrap_or(false)) {
+                OutingStatus::Ok => "ok".to_string(),
+                OutingStatus::Unregistered => "unregistered".to_string(),
+                OutingStatus::Truant => "truant".to_string(),
+            })
+            .collect();
+        if outings.iter().any(|o| o == "truant") {
+            status = DayStatus::Truant;
+        }
+        let mut overtime = 0;
+        for r in of_day.iter().filter(|r| r.kind == "overtime" && r.approved_at.is_some()) {
+            let (Some(s), Some(e)) = (r.detail["start"].as_str(), r.detail["end"].as_str()) else { continue };
+            let (Ok(s), Ok(e)) = (DateTime::parse_from_rfc3339(s), DateTime::parse_from_rfc3339(e)) else { continue };
+            overtime += overtime_hours(cal, &hours, s, e, r.detail["in_advance"].as_bool().unwrap_or(false)).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar_missing", e.to_string()))?;
+        }
+        days.push(DayReport { day: ds, clock_in: clocked.map(|t| t.format("%H:%M").to_string()), status, outings, overtime_hours: overtime });
+        d = match d.succ_opt() {
+            Some(n) => n,
+            None => break,
+        };
+    }
+    let count = |f: fn(&DayStatus) -> bool| days.iter().filter(|d| f(&d.status)).count();
+    Ok(MonthReport {
+        user: user.username.clone(),
+        display_name: user.display_name.clone(),
+        month: month.to_string(),
+        on_time: count(|s| *s == DayStatus::OnTime),
+        late: count(|s| matches!(s, DayStatus::Late { .. })),
+        leave: count(|s| *s == DayStatus::Leave),
+        truant: count(|s| *s == DayStatus::Truant),
+        overtime_hours: days.iter().map(|d| d.overtime_hours).sum(),
+        makeup_leaves: requests.iter().filter(|r| r.kind == "makeup" && r.approved_at.is_some()).count(),
+        days,
+        requests,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// YYYY-MM
+    pub month: String,
+    /// Whose (supervisors: their team; default the caller).
+    pub user: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/attendance/report", tag = "attendance", params(ReportQuery), responses((status = 200, body = MonthReport)))]
+/// One person's month: every day up to today with its status, outings and overtime.
+pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ReportQuery>) -> Result<Json<MonthReport>, ApiError> {
+    let user = subject(&state, &auth, q.user.as_deref()).await?;
+    Ok(Json(month_report(&state, &user, &q.month).await?))
+}
