@@ -117,6 +117,39 @@ try {
   await page.waitForSelector('#appeals >> text=待处理');
   await page.screenshot({ path: join(out, 'appeal-filed.png'), fullPage: true });
 
+  // The service desk: a repair record from the call in one step, then by hand; its deadlines.
+  await page.click('#make-repair');
+  await page.waitForSelector('#field-description');
+  assert.ok((await page.inputValue('#field-description')).includes('柜门'), 'prefilled with what the customer said');
+  await page.fill('#field-customer', '王先生');
+  await page.fill('#field-contact', '13812345678');
+  await page.fill('#field-address', '朝阳区XX小区3号楼');
+  await page.fill('#field-promised_reply_hours', '4');
+  await page.click('#create-record');
+  await page.waitForSelector('#obligations');
+  const owed = await page.textContent('#obligations');
+  assert.ok(owed.includes('发送主管') && owed.includes('按承诺回复客户') && owed.includes('02-daily-conduct.md'), owed);
+  assert.ok((await page.textContent('main')).includes('来自会话 dev-late-2'));
+  await page.screenshot({ path: join(out, 'record.png'), fullPage: true });
+  await page.click('#act-forwarded');
+  await page.waitForSelector('text=已发送主管');
+  await page.click('#act-closed');
+  await page.waitForSelector('text=不能关闭');
+  // That 409 was the point: closing while the reply is still owed is refused.
+  errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('409')));
+  await page.click('text=时限');
+  await page.waitForSelector('#deadlines');
+  results.deadlines = await page.$$eval('#deadlines tbody tr', (trs) => trs.length);
+  assert.ok(results.deadlines >= 1 && (await page.textContent('#deadlines')).includes('按承诺回复客户'), 'the open obligation (the reply still owed) is listed');
+  await page.screenshot({ path: join(out, 'deadlines.png'), fullPage: true });
+  // Attendance: clock in; today is in the month's table.
+  await page.click('text=考勤');
+  await page.waitForSelector('#attendance');
+  await page.click('#clock-in');
+  await page.waitForSelector('text=已打卡');
+  await page.waitForSelector('#att-summary');
+  await page.screenshot({ path: join(out, 'attendance.png'), fullPage: true });
+
   // Supervisor: overturn it; the score follows.
   const leadCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const lead = await leadCtx.newPage();

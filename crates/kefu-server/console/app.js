@@ -58,7 +58,8 @@ async function api(method, path, body) {
 const views = {};
 function route(hash) { if (location.hash !== hash) location.hash = hash; else render(); }
 async function render() {
-  const [, name, arg] = (location.hash || '#/').split('/');
+  const [path] = (location.hash || '#/').split('?');
+  const [, name, arg] = path.split('/');
   if (!me && name !== 'login') {
     try { me = await api('GET', '/api/v1/me'); } catch { return; }
   }
@@ -74,7 +75,7 @@ function drawBar(current) {
   nav.replaceChildren();
   who.replaceChildren();
   if (!me) return;
-  const links = [['workspace', '坐席工作台'], ['scorecards', '质检评分'], ['appeals', '申诉'], ['rulebook', '规则库']];
+  const links = [['workspace', '坐席工作台'], ['scorecards', '质检评分'], ['appeals', '申诉'], ['records', '服务台'], ['deadlines', '时限'], ['attendance', '考勤'], ['rulebook', '规则库']];
   if (me.role === 'admin') links.push(['users', '账号']);
   for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
   who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
@@ -344,7 +345,13 @@ views.conversation = async (id) => {
         h('td', {}, c.result === 'fail' && !open && mine ? h('button', { class: 'ghost appeal', 'data-check': c.id, onclick: () => appealForm(v, c.id) }, '申诉') : open ? h('span', { class: 'pill warn' }, '申诉中') : null));
     })));
   const appeals = h('div', { id: 'appeals' }, v.appeals.length ? v.appeals.map((a) => appealCard(a, () => views.conversation(id).then(() => {}))) : h('p', { class: 'muted small' }, '暂无申诉。'));
+  // A record of this call: the form opens prefilled with what the customer said.
+  const makeRecord = (kind) => () => {
+    prefill = { kind, conversation_id: v.conversation.id, fields: { description: v.transcript.turns.filter((t) => t.speaker === 'customer').map((t) => t.text).join('\n') } };
+    route('#/records');
+  };
   $main().replaceChildren(h('h1', {}, '会话 ', v.conversation.id, ' ', scoreEl(v.scorecard.score), v.scorecard.vetoed ? h('span', { class: 'pill bad' }, '一票否决') : null),
+    h('div', { class: 'row' }, h('button', { class: 'ghost', id: 'make-repair', onclick: makeRecord('repair') }, '生成报修记录'), h('button', { class: 'ghost', onclick: makeRecord('complaint') }, '生成投诉通知单')),
     h('p', { class: 'muted' }, `坐席 ${v.conversation.agent} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${v.conversation.started_at || ''}`),
     h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '对话记录（标黄为证据）'), transcript),
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '检查项'), checks), h('section', { class: 'panel', id: 'appeal-form' }),
@@ -437,4 +444,120 @@ views.users = async () => {
   $main().append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form),
     h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '状态'].map((t) => h('th', {}, t)))),
       h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.active ? '启用' : '停用')))))));
+};
+
+// ——— service desk: records, deadlines ———
+const KIND = { repair: '客户报修记录表', complaint: '客户投诉处理通知单', walkin_complaint: '上门客诉', call_log: '每日接听电话记录表', task: '回复制任务' };
+const FIELDS = {
+  repair: [['customer', '客户', true], ['contact', '联系电话', true], ['address', '地址', true], ['description', '报修内容', true], ['category', '类别'], ['product', '产品'], ['appointment', '预约时间'], ['promised_reply_hours', '承诺回复（工作小时）']],
+  complaint: [['customer', '客户', true], ['contact', '联系电话', true], ['description', '投诉内容', true], ['address', '地址'], ['category', '类别'], ['promised_reply_hours', '承诺回复（工作小时）']],
+  walkin_complaint: [['customer', '客户', true], ['description', '投诉内容', true], ['contact', '联系电话'], ['address', '地址']],
+  call_log: [['date', '日期（YYYY-MM-DD）', true]],
+  task: [['title', '任务', true], ['assigned_by', '安排人', true], ['description', '内容', true]],
+};
+const OBLIGATION = { forward: '发送主管', record_after_urgent: '紧急投诉补录', reply: '按承诺回复客户', walkin_reply: '三个工作日内联系客户', daily_log: '下班前发送日报', task_reply: '完成后回复' };
+const STATE = { open: ['进行中', ''], warning: ['即将到期', 'warn'], breached: ['已超时', 'bad'], done: ['已完成', 'good'] };
+const stateEl = (s) => h('span', { class: `pill ${STATE[s] ? STATE[s][1] : ''}` }, STATE[s] ? STATE[s][0] : s);
+const when = (t) => (t || '').slice(0, 16).replace('T', ' ');
+let prefill = null;
+
+views.records = async () => {
+  const list = await api('GET', '/api/v1/records');
+  const kind = h('select', { id: 'record-kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
+  const box = h('div', { class: 'filters', id: 'record-fields' });
+  const urgent = h('input', { type: 'checkbox', id: 'record-urgent' });
+  const supervisor = h('input', { id: 'record-supervisor', size: 10 });
+  const inputs = {};
+  const drawFields = () => {
+    box.replaceChildren();
+    for (const [id, label, required] of FIELDS[kind.value]) {
+      inputs[id] = h('input', { id: `field-${id}`, size: id === 'description' ? 40 : 14 });
+      box.append(h('div', {}, h('label', { for: `field-${id}` }, label, required ? ' *' : ''), inputs[id]));
+    }
+  };
+  kind.addEventListener('change', drawFields);
+  const from = prefill;
+  prefill = null;
+  if (from) kind.value = from.kind;
+  drawFields();
+  if (from) for (const [k, val] of Object.entries(from.fields)) if (inputs[k]) inputs[k].value = val;
+  const submit = async (e) => {
+    e.preventDefault();
+    const fields = {};
+    for (const [id] of FIELDS[kind.value]) {
+      const v = inputs[id].value.trim();
+      if (v) fields[id] = id === 'promised_reply_hours' ? Number(v) : v;
+    }
+    try {
+      const r = await api('POST', '/api/v1/records', { kind: kind.value, fields, urgent: urgent.checked, supervisor: supervisor.value, conversation_id: from ? from.conversation_id : undefined });
+      toast('记录已创建');
+      route(`#/record/${r.record.id}`);
+    } catch (x) { toast(x.message); }
+  };
+  const table = h('table', { id: 'records' }, h('thead', {}, h('tr', {}, ['编号', '类型', '客户/任务', '状态', '负责人', '班组', '收到时间'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, list.map((r) => h('tr', { class: 'click', 'data-id': r.id, onclick: () => route(`#/record/${r.id}`) },
+      h('td', {}, `#${r.id}`), h('td', {}, KIND[r.kind] || r.kind), h('td', {}, r.fields.customer || r.fields.title || r.fields.date || ''),
+      h('td', {}, { open: '待处理', forwarded: '已发送主管', replied: '已回复', closed: '已关闭' }[r.status] || r.status, r.urgent ? h('span', { class: 'pill bad' }, '紧急') : null),
+      h('td', {}, r.owner_name), h('td', {}, r.team), h('td', { class: 'small' }, when(r.received_at))))));
+  $main().append(h('h1', {}, '服务台'),
+    h('section', { class: 'panel' }, h('h2', {}, from ? `新建记录（来自会话 ${from.conversation_id}）` : '新建记录'), h('form', { onsubmit: submit },
+      h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'record-kind' }, '表单'), kind), h('div', {}, h('label', { for: 'record-supervisor' }, '相关主管'), supervisor),
+        h('div', {}, h('label', { for: 'record-urgent' }, '紧急'), urgent)), box, h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'create-record' }, '创建')))),
+    h('section', { class: 'panel' }, h('h2', {}, `记录（${list.length}）`), list.length ? table : h('p', { class: 'muted' }, '暂无记录。')));
+};
+
+views.record = async (id) => {
+  const v = await api('GET', `/api/v1/records/${id}`);
+  const note = h('input', { id: 'event-note', placeholder: '说明（进展更新必填）', class: 'grow' });
+  const act = (action) => async () => {
+    try { await api('POST', `/api/v1/records/${id}/events`, { action, note: note.value }); toast('已更新'); views.record(id); } catch (e) { toast(e.message); }
+  };
+  const labels = Object.fromEntries((FIELDS[v.record.kind] || []).map(([k, label]) => [k, label]));
+  const fields = h('table', {}, h('tbody', {}, Object.entries(v.record.fields).map(([k, val]) => h('tr', {}, h('th', {}, labels[k] || k), h('td', { class: 't' }, typeof val === 'object' ? JSON.stringify(val) : String(val))))));
+  const owed = h('table', { id: 'obligations' }, h('thead', {}, h('tr', {}, ['义务', '期限', '状态', '依据'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, o.source)))));
+  const history = h('ol', { class: 'steps' }, v.events.map((e) => h('li', {}, `${when(e.at)} ${e.username} · ${e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
+  const closed = v.record.status === 'closed';
+  $main().replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
+    h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'} · 收到 ${when(v.record.received_at)}${v.record.conversation_id ? ' · 来自会话 ' + v.record.conversation_id : ''}`),
+    h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '内容'), fields),
+      h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '时限'), owed),
+        h('section', { class: 'panel' }, h('h2', {}, '处理'), closed ? h('p', { class: 'muted' }, '已关闭。') : h('div', {},
+          h('div', { class: 'row' }, note),
+          h('div', { class: 'row gap-top' }, h('button', { class: 'ghost', id: 'act-forwarded', onclick: act('forwarded') }, '已发送主管'), h('button', { class: 'ghost', onclick: act('progress') }, '进展更新'),
+            h('button', { class: 'ghost', id: 'act-replied', onclick: act('replied') }, '已回复'), v.record.kind === 'call_log' ? h('button', { class: 'ghost', onclick: act('sent') }, '已发送日报') : null,
+            h('button', { id: 'act-closed', onclick: act('closed') }, '关闭'))), h('h3', {}, '经过'), history))));
+};
+
+views.deadlines = async () => {
+  const [owed, notes] = await Promise.all([api('GET', '/api/v1/obligations'), api('GET', '/api/v1/notifications')]);
+  const late = owed.filter((o) => o.state === 'breached').length;
+  const soon = owed.filter((o) => o.state === 'warning').length;
+  const table = h('table', { id: 'deadlines' }, h('thead', {}, h('tr', {}, ['记录', '义务', '负责人', '期限', '状态'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, owed.map((o) => h('tr', { class: 'click', onclick: () => route(`#/record/${o.record_id}`) },
+      h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, when(o.due_at)), h('td', {}, stateEl(o.state))))));
+  $main().append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${owed.length} 项：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
+    h('section', { class: 'panel' }, owed.length ? table : h('p', { class: 'muted' }, '没有未完成的义务。')),
+    h('section', { class: 'panel' }, h('h2', {}, '提醒与升级'), notes.length ? h('ul', { id: 'notifications' }, notes.map((n) => h('li', {}, h('span', { class: `pill ${n.kind === 'escalation' ? 'bad' : 'warn'}` }, n.kind === 'escalation' ? '升级' : '提醒'), ' ', n.message, h('span', { class: 'small muted' }, ` ${when(n.at)}`)))) : h('p', { class: 'muted' }, '暂无。')));
+};
+
+// ——— attendance ———
+const DAY = { rest: ['休息日', ''], on_time: ['正常', 'good'], late: ['迟到', 'warn'], leave: ['请假', ''], absent_notified: ['已报备缺勤', 'warn'], truant: ['旷工', 'bad'] };
+views.attendance = async () => {
+  const q = new URLSearchParams((location.hash.split('?')[1]) || '');
+  const month = q.get('month') || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
+  const who = q.get('user') || '';
+  const r = await api('GET', `/api/v1/attendance/report?month=${encodeURIComponent(month)}${who ? '&user=' + encodeURIComponent(who) : ''}`);
+  const monthIn = h('input', { id: 'att-month', type: 'month', value: month });
+  const userIn = h('input', { id: 'att-user', placeholder: '用户名（班长查看组员）', value: who, size: 16 });
+  const table = h('table', { id: 'attendance' }, h('thead', {}, h('tr', {}, ['日期', '打卡', '状态', '外出', '加班（小时）'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, r.days.map((d) => h('tr', {}, h('td', {}, d.day), h('td', {}, d.clock_in || '—'),
+      h('td', {}, h('span', { class: `pill ${(DAY[d.status.status] || ['', ''])[1]}` }, (DAY[d.status.status] || [d.status.status])[0], d.status.minutes ? ` ${d.status.minutes} 分钟` : '')),
+      h('td', {}, d.outings.join('、')), h('td', { class: 'num' }, d.overtime_hours || '')))));
+  $main().append(h('h1', {}, `考勤 · ${r.display_name} · ${r.month}`),
+    h('section', { class: 'panel' }, h('div', { class: 'row' }, h('button', { id: 'clock-in', onclick: async () => {
+      try { const d = await api('POST', '/api/v1/attendance/clock-in', {}); toast(`已打卡 ${d.clock_in}`); render(); } catch (e) { toast(e.message); }
+    } }, '打卡'), monthIn, userIn, h('button', { class: 'ghost', onclick: () => { location.hash = `#/attendance?month=${monthIn.value}${userIn.value ? '&user=' + encodeURIComponent(userIn.value) : ''}`; } }, '查看')),
+    h('p', { class: 'muted small' }, '工作日 9:00 前打卡；未事先通知且未获批准的缺勤为旷工；未经批准外出按旷工处理；加班须提前申请，按整小时计，平日晚上自下班半小时后起算（02 §考勤）。')),
+    h('section', { class: 'panel' }, h('p', { id: 'att-summary' }, `正常 ${r.on_time} 天 · 迟到 ${r.late} 天 · 请假 ${r.leave} 天 · 旷工 ${r.truant} 天 · 加班 ${r.overtime_hours} 小时 · 调休 ${r.makeup_leaves} 次`), table));
 };
