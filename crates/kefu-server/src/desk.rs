@@ -524,5 +524,6 @@ pub async fn sweeper(state: AppState, every: std::time::Duration) {
             Ok(Err(e)) => tracing::error!(target: "kefu::desk", error = ?e, "sweep failed"),
             Err(e) => tracing::error!(target: "kefu::desk", error = %e, "sweep task"),
         }
+        crate::mail::send_due_logs(&state).await;
     }
 }

@@ -273,6 +273,15 @@ impl Store {
     /// the reply ones, `sent` the daily log; `closed` only when nothing owed
     /// to the customer or the assigner is still open (回复制).
     pub fn record_event(&self, id: i64, action: &str, note: &str, user: &User) -> Result<RecordRow> {
+        self.record_event_by(id, action, note, Some(user))
+    }
+
+    /// The same, done by kefu itself (the daily log sent at the close of work).
+    pub fn record_event_system(&self, id: i64, action: &str, note: &str) -> Result<RecordRow> {
+        self.record_event_by(id, action, note, None)
+    }
+
+    fn record_event_by(&self, id: i64, action: &str, note: &str, user: Option<&User>) -> Result<RecordRow> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let status: String = tx
@@ -305,11 +314,37 @@ impl Store {
         tx.execute("UPDATE records SET status = ?1, updated_at = ?2 WHERE id = ?3", params![new_status, at, id])?;
         tx.execute(
             "INSERT INTO record_events (record_id, at, user_id, username, action, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, at, user.id, user.username, action, note],
+            params![id, at, user.map(|u| u.id), user.map_or("kefu", |u| u.username.as_str()), action, note],
         )?;
         let row = tx.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from)?;
         tx.commit()?;
         Ok(row)
+    }
+
+    /// Daily logs not yet sent whose deadline is before `before_utc`, and
+    /// whose automatic sending has not already failed once.
+    pub fn unsent_daily_logs(&self, before_utc: i64) -> Result<Vec<(i64, RecordRow)>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT o.id, o.record_id FROM obligations o WHERE o.kind = 'daily_log' AND o.done_at IS NULL AND o.due_utc <= ?1
+             AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'mail_failed' AND n.obligation_id = o.id) LIMIT 100",
+        )?;
+        let ids = st.query_map([before_utc], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::new();
+        for (o, r) in ids {
+            if let Some(row) = conn.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [r], record_from).optional()? {
+                out.push((o, row));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn notify_once(&self, user_id: i64, team: &str, kind: &str, obligation_id: i64, message: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO notifications (at, user_id, team, kind, obligation_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![now(), user_id, team, kind, obligation_id, message],
+        )?;
+        Ok(())
     }
 
     /// Obligations (open ones first by deadline, then the rest newest first), with their state at `now_utc`.

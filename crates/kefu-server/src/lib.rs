@@ -12,6 +12,7 @@ pub mod console;
 pub mod desk;
 pub mod desk_store;
 pub mod error;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod privacy;

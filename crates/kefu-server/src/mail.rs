@@ -1,0 +1,350 @@
+//! Sending: records export to `.xlsx`, and the daily call log is e-mailed
+//! over SMTP (configurable server, TLS, credentials) to the team's direct
+//! supervisor with the indirect supervisor in copy (02 §日常工作、表单提报时间 3):
+//! by hand, or by the sweeper as the working day closes.
+
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Auth, Role};
+use crate::desk_store::RecordRow;
+use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::AppState;
+
+const SMTP_KEY: &str = "smtp";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SmtpSettings {
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: u16,
+    /// none | starttls | tls
+    #[serde(default)]
+    pub tls: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    /// The sender, e.g. "客服中心 <kefu@example.com>".
+    #[serde(default)]
+    pub from: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SmtpView {
+    pub host: String,
+    pub port: u16,
+    pub tls: String,
+    pub username: String,
+    pub password_set: bool,
+    pub from: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpUpdate {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    /// "" removes it.
+    pub password: Option<String>,
+    pub from: Option<String>,
+}
+
+/// Where a team's daily log goes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamMail {
+    /// The direct supervisor's address (To).
+    pub direct: String,
+    /// The indirect supervisor's address (Cc).
+    #[serde(default)]
+    pub indirect: String,
+}
+
+async fn setting<T: serde::de::DeserializeOwned + Default>(state: &AppState, key: String) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    let raw = tokio::task::spawn_blocking(move || store.setting(&key)).await??;
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+}
+
+async fn save<T: Serialize>(state: &AppState, auth: &Auth, key: String, value: &T) -> Result<(), ApiError> {
+    let text = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    tokio::task::spawn_blocking(move || store.set_setting(&key, &text, Some(&user))).await??;
+    Ok(())
+}
+
+fn smtp_view(s: &SmtpSettings) -> SmtpView {
+    SmtpView { host: s.host.clone(), port: s.port, tls: s.tls.clone(), username: s.username.clone(), password_set: !s.password.is_empty(), from: s.from.clone() }
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/smtp", tag = "desk", responses((status = 200, body = SmtpView)))]
+/// The mail server settings (admins; the password is shown only as set or not).
+pub async fn get_smtp(auth: Auth, State(state): State<AppState>) -> Result<Json<SmtpView>, ApiError> {
+    auth.require(Role::Admin)?;
+    Ok(Json(smtp_view(&setting::<SmtpSettings>(&state, SMTP_KEY.into()).await?)))
+}
+
+fn mailbox(field: &str, s: &str) -> Result<Mailbox, ApiError> {
+    s.parse::<Mailbox>().map_err(|e| ApiError::bad_request("invalid_field", format!("{field} 不是有效的邮箱地址: {e}")))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/smtp", tag = "desk", request_body = SmtpUpdate, responses((status = 200, body = SmtpView)))]
+/// Changes the mail server settings (admins).
+pub async fn put_smtp(auth: Auth, State(state): State<AppState>, ApiJson(u): ApiJson<SmtpUpdate>) -> Result<Json<SmtpView>, ApiError> {
+    auth.require(Role::Admin)?;
+    let mut s: SmtpSettings = setting(&state, SMTP_KEY.into()).await?;
+    if let Some(v) = u.host {
+        s.host = v.trim().to_string();
+    }
+    if let Some(v) = u.port {
+        s.port = v;
+    }
+    if let Some(v) = u.tls {
+        if !["none", "starttls", "tls"].contains(&v.as_str()) {
+            return Err(ApiError::bad_request("invalid_field", "tls 应为 none、starttls 或 tls"));
+        }
+        s.tls = v;
+    }
+    if let Some(v) = u.username {
+        s.username = v;
+    }
+    if let Some(v) = u.password {
+        s.password = v;
+    }
+    if let Some(v) = u.from {
+        mailbox("from", &v)?;
+        s.from = v;
+    }
+    save(&state, &auth, SMTP_KEY.into(), &s).await?;
+    Ok(Json(smtp_view(&s)))
+}
+
+#[utoipa::path(put, path = "/api/v1/teams/{team}/mail", tag = "desk", params(("team" = String, Path)), request_body = TeamMail, responses((status = 200, body = TeamMail)))]
+/// Where the team's daily call log goes: the direct supervisor, the indirect one in copy (admins).
+pub async fn put_team_mail(auth: Auth, State(state): State<AppState>, Path(team): Path<String>, ApiJson(m): ApiJson<TeamMail>) -> Result<Json<TeamMail>, ApiError> {
+    auth.require(Role::Admin)?;
+    mailbox("direct", &m.direct)?;
+    if !m.indirect.is_empty() {
+        mailbox("indirect", &m.indirect)?;
+    }
+    save(&state, &auth, format!("team_mail:{team}"), &m).await?;
+    Ok(Json(m))
+}
+
+/// The workbook of a list of records: one sheet per form; a daily call log's entries one row each.
+pub fn workbook(records: &[RecordRow]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#EEF2F7");
+    let kinds = ["repair", "complaint", "walkin_complaint", "call_log", "task"];
+    for kind in kinds {
+        let of_kind: Vec<&RecordRow> = records.iter().filter(|r| r.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let name = kefu_core::desk::RecordKind::parse(kind).map_or(kind, |k| k.name());
+        let sheet = book.add_worksheet();
+        // Excel's sheet names are at most 31 characters.
+        sheet.set_name(name.chars().take(31).collect::<String>())?;
+        if kind == "call_log" {
+            let header = ["编号", "日期", "坐席", "时间", "来电人", "联系电话", "通话内容", "处理情况"];
+            for (c, h) in header.iter().enumerate() {
+                sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+            }
+            let mut row = 1u32;
+            for r in &of_kind {
+                let entries = r.fields["entries"].as_array().cloned().unwrap_or_default();
+                for e in entries {
+                    let text = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                    sheet.write_number(row, 0, r.id as f64)?;
+                    sheet.write_string(row, 1, r.fields["date"].as_str().unwrap_or(""))?;
+                    sheet.write_string(row, 2, &r.owner_name)?;
+                    for (c, k) in ["time", "caller", "contact", "summary", "handling"].iter().enumerate() {
+                        sheet.write_string(row, 3 + c as u16, text(k))?;
+                    }
+                    row += 1;
+                }
+            }
+            sheet.set_column_width(6, 50)?;
+        } else {
+            // The form's fields as columns, in first-seen order.
+            let mut keys: Vec<String> = Vec::new();
+            for r in &of_kind {
+                if let Value::Object(o) = &r.fields {
+                    for k in o.keys() {
+                        if !keys.contains(k) {
+                            keys.push(k.clone());
+                        }
+                    }
+                }
+            }
+            let fixed = ["编号", "状态", "紧急", "负责人", "班组", "相关主管", "部门", "收到时间"];
+            for (c, h) in fixed.iter().map(|s| s.to_string()).chain(keys.iter().cloned()).enumerate() {
+                sheet.write_string_with_format(0, c as u16, h, &bold)?;
+            }
+            for (i, r) in of_kind.iter().enumerate() {
+                let row = i as u32 + 1;
+                sheet.write_number(row, 0, r.id as f64)?;
+                for (c, v) in [r.status.as_str(), if r.urgent { "是" } else { "" }, &r.owner_name, &r.team, &r.supervisor, &r.department, &r.received_at].iter().enumerate() {
+                    sheet.write_string(row, 1 + c as u16, *v)?;
+                }
+                for (c, k) in keys.iter().enumerate() {
+                    let v = match &r.fields[k] {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    sheet.write_string(row, (fixed.len() + c) as u16, v)?;
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    if records.is_empty() {
+        book.add_worksheet().set_name("记录")?.write_string(0, 0, "（没有记录）")?;
+    }
+    book.save_to_buffer()
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    /// Received on this day (YYYY-MM-DD).
+    pub day: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/records/export.xlsx", tag = "desk", params(ExportQuery), responses((status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+/// The records the caller may see, as an Excel workbook.
+pub async fn export(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ExportQuery>) -> Result<Response, ApiError> {
+    let (team, owner) = match auth.user.role {
+        Role::Admin => (None, None),
+        Role::Supervisor => (Some(auth.user.team.clone()), None),
+        Role::Agent => (None, Some(auth.user.id)),
+    };
+    let store = state.store.clone();
+    let records = tokio::task::spawn_blocking(move || store.records(q.kind.as_deref(), q.status.as_deref(), team.as_deref(), owner, q.day.as_deref(), 100_000)).await??;
+    let bytes = tokio::task::spawn_blocking(move || workbook(&records)).await?.map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(([(CONTENT_TYPE, XLSX), (CONTENT_DISPOSITION, "attachment; filename=\"records.xlsx\"")], bytes).into_response())
+}
+
+/// Sends one daily call log; on success records the `sent` event (which fulfils its deadline).
+pub async fn send_daily_log(state: &AppState, record: &RecordRow) -> Result<String, ApiError> {
+    if record.kind != "call_log" {
+        return Err(ApiError::bad_request("invalid_kind", "只有每日接听电话记录表按邮件发送"));
+    }
+    let smtp: SmtpSettings = setting(state, SMTP_KEY.into()).await?;
+    if smtp.host.is_empty() || smtp.from.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "smtp_missing", "尚未配置邮件服务器（PUT /api/v1/settings/smtp）"));
+    }
+    let team: TeamMail = setting(state, format!("team_mail:{}", record.team)).await?;
+    if team.direct.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "recipients_missing", format!("尚未配置班组“{}”的直接主管邮箱（PUT /api/v1/teams/{{team}}/mail）", record.team)));
+    }
+    let date = record.fields["date"].as_str().unwrap_or("").to_string();
+    let bytes = {
+        let r = record.clone();
+        tokio::task::spawn_blocking(move || workbook(std::slice::from_ref(&r))).await?.map_err(|e| ApiError::internal(e.to_string()))?
+    };
+    let entries = record.fields["entries"].as_array().map_or(0, Vec::len);
+    let subject = format!("客服中心每日接听电话记录表 {date} {}", record.owner_name);
+    let body = format!(
+        "{}：\n\n附件是 {} {date} 的每日接听电话记录表，共 {entries} 条。\n\n（kefu 按 02 §日常工作、表单提报时间 3 于下班前发送：直接主管收，间接主管抄送。）",
+        "您好", record.owner_name
+    );
+    let mut builder = Message::builder().from(mailbox("from", &smtp.from)?).to(mailbox("direct", &team.direct)?).subject(subject);
+    if !team.indirect.is_empty() {
+        builder = builder.cc(mailbox("indirect", &team.indirect)?);
+    }
+    let xlsx = ContentType::parse(XLSX).map_err(|e| ApiError::internal(e.to_string()))?;
+    let message = builder
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(body))
+                .singlepart(Attachment::new(format!("每日接听电话记录表-{date}-{}.xlsx", record.owner_name)).body(bytes, xlsx)),
+        )
+        .map_err(|e| ApiError::internal(format!("message: {e}")))?;
+    let transport = match smtp.tls.as_str() {
+        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host),
+        _ => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)),
+    }
+    .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "smtp_error", format!("邮件服务器设置无效: {e}")))?;
+    let mut transport = transport.timeout(Some(std::time::Duration::from_secs(20)));
+    if smtp.port != 0 {
+        transport = transport.port(smtp.port);
+    }
+    if !smtp.username.is_empty() {
+        transport = transport.credentials(Credentials::new(smtp.username.clone(), smtp.password.clone()));
+    }
+    transport.build().send(message).await.map_err(|e| {
+        // The error names the server, never the credentials.
+        tracing::warn!(target: "kefu::mail", error = %e, record = record.id, "daily log not sent");
+        ApiError::new(StatusCode::BAD_GATEWAY, "smtp_error", format!("邮件发送失败: {e}"))
+    })?;
+    let note = format!("已发送至 {}{}", team.direct, if team.indirect.is_empty() { String::new() } else { format!("，抄送 {}", team.indirect) });
+    let store = state.store.clone();
+    let (id, n) = (record.id, note.clone());
+    tokio::task::spawn_blocking(move || store.record_event_system(id, "sent", &n)).await??;
+    tracing::info!(target: "kefu::mail", record = record.id, "daily log sent");
+    Ok(note)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SendResult {
+    pub sent: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/records/{id}/send", tag = "desk", params(("id" = i64, Path)),
+    responses((status = 200, body = SendResult), (status = 422, description = "no mail server or recipients configured", body = crate::error::ErrorBody), (status = 502, body = crate::error::ErrorBody)))]
+/// E-mails a daily call log now (its owner, their supervisor, admins).
+pub async fn send(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<SendResult>, ApiError> {
+    let store = state.store.clone();
+    let record = tokio::task::spawn_blocking(move || store.record(id)).await??.ok_or_else(|| ApiError::not_found("记录不存在或无权查看"))?;
+    let allowed = match auth.user.role {
+        Role::Admin => true,
+        Role::Supervisor => record.team == auth.user.team,
+        Role::Agent => record.owner_id == auth.user.id,
+    };
+    if !allowed {
+        return Err(ApiError::not_found("记录不存在或无权查看"));
+    }
+    Ok(Json(SendResult { sent: send_daily_log(&state, &record).await? }))
+}
+
+/// Daily logs due within this many seconds (or already due) are sent by the sweeper.
+pub const SEND_BEFORE_CLOSE_SECONDS: i64 = 15 * 60;
+
+/// The sweeper's part: send the daily logs whose close of work has come.
+pub async fn send_due_logs(state: &AppState) {
+    let store = state.store.clone();
+    let now = chrono::Utc::now().timestamp();
+    let due = match tokio::task::spawn_blocking(move || store.unsent_daily_logs(now + SEND_BEFORE_CLOSE_SECONDS)).await {
+        Ok(Ok(d)) => d,
+        _ => return,
+    };
+    for (obligation_id, record) in due {
+        if let Err(e) = send_daily_log(state, &record).await {
+            let store = state.store.clone();
+            let message = format!("每日接听电话记录表 #{} 未能自动发送：{}", record.id, e.message);
+            let _ = tokio::task::spawn_blocking(move || store.notify_once(record.owner_id, &record.team, "mail_failed", obligation_id, &message)).await;
+        }
+    }
+}
