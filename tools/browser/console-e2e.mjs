@@ -182,6 +182,17 @@ try {
   await ad.press('#try', 'Enter');
   await ad.waitForSelector('#try-result .violation');
   await ad.screenshot({ path: join(out, 'rulebook.png') });
+  // Settings: a year without holiday data is refused on screen; importing it fixes that.
+  await ad.click('text=设置');
+  await ad.waitForSelector('#cal-text');
+  await ad.fill('#cal-year', '2031');
+  await ad.fill('#cal-text', 'year = 2031\n[[holiday]]\nfestival = "new_year"\nfrom = "2031-13-01"\n');
+  await ad.click('#cal-import');
+  await ad.waitForSelector('#settings-result pre.err');
+  await ad.fill('#cal-text', 'year = 2031\nsource = "测试"\n\n[[holiday]]\nfestival = "new_year"\nname = "元旦"\nfrom = "2031-01-01"\nto = "2031-01-01"\nmakeup_workdays = []\n');
+  await ad.click('#cal-import');
+  await ad.waitForFunction(() => document.getElementById('cal-years').textContent.includes('2031'));
+  await ad.screenshot({ path: join(out, 'settings.png'), fullPage: true });
 
   assert.deepEqual(errors, [], 'no errors in the page');
   console.log(JSON.stringify({ ok: true, ...results }));

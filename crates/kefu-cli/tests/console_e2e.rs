@@ -72,7 +72,7 @@ fn console_in_headless_chromium() {
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
     assert_eq!(result["underlined"], "不归我管");
-    for shot in ["workspace.png", "scorecards.png", "appeal-filed.png", "qa-charts.png", "appeal-overturned.png", "rulebook.png"] {
+    for shot in ["workspace.png", "scorecards.png", "appeal-filed.png", "qa-charts.png", "appeal-overturned.png", "rulebook.png", "record.png", "deadlines.png", "attendance.png", "settings.png"] {
         assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot {shot}");
     }
     // Ctrl-C / SIGTERM: a graceful stop with exit code 0.

@@ -76,7 +76,7 @@ function drawBar(current) {
   who.replaceChildren();
   if (!me) return;
   const links = [['workspace', '坐席工作台'], ['scorecards', '质检评分'], ['appeals', '申诉'], ['records', '服务台'], ['deadlines', '时限'], ['attendance', '考勤'], ['rulebook', '规则库']];
-  if (me.role === 'admin') links.push(['users', '账号']);
+  if (me.role === 'admin') links.push(['users', '账号'], ['settings', '设置']);
   for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
   who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
     h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; route('#/login'); } }, '退出'));
@@ -503,7 +503,7 @@ views.records = async () => {
     h('section', { class: 'panel' }, h('h2', {}, from ? `新建记录（来自会话 ${from.conversation_id}）` : '新建记录'), h('form', { onsubmit: submit },
       h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'record-kind' }, '表单'), kind), h('div', {}, h('label', { for: 'record-supervisor' }, '相关主管'), supervisor),
         h('div', {}, h('label', { for: 'record-urgent' }, '紧急'), urgent)), box, h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'create-record' }, '创建')))),
-    h('section', { class: 'panel' }, h('h2', {}, `记录（${list.length}）`), list.length ? table : h('p', { class: 'muted' }, '暂无记录。')));
+    h('section', { class: 'panel' }, h('h2', {}, `记录（${list.length}）`), h('p', {}, h('a', { href: '/api/v1/records/export.xlsx', download: 'records.xlsx' }, '导出 Excel')), list.length ? table : h('p', { class: 'muted' }, '暂无记录。')));
 };
 
 views.record = async (id) => {
@@ -525,7 +525,9 @@ views.record = async (id) => {
         h('section', { class: 'panel' }, h('h2', {}, '处理'), closed ? h('p', { class: 'muted' }, '已关闭。') : h('div', {},
           h('div', { class: 'row' }, note),
           h('div', { class: 'row gap-top' }, h('button', { class: 'ghost', id: 'act-forwarded', onclick: act('forwarded') }, '已发送主管'), h('button', { class: 'ghost', onclick: act('progress') }, '进展更新'),
-            h('button', { class: 'ghost', id: 'act-replied', onclick: act('replied') }, '已回复'), v.record.kind === 'call_log' ? h('button', { class: 'ghost', onclick: act('sent') }, '已发送日报') : null,
+            h('button', { class: 'ghost', id: 'act-replied', onclick: act('replied') }, '已回复'), v.record.kind === 'call_log' ? h('button', { class: 'ghost', id: 'send-log', onclick: async () => {
+              try { const r = await api('POST', `/api/v1/records/${id}/send`, {}); toast(r.sent); views.record(id); } catch (e) { toast(e.message); }
+            } }, '发送日报（邮件）') : null,
             h('button', { id: 'act-closed', onclick: act('closed') }, '关闭'))), h('h3', {}, '经过'), history))));
 };
 
@@ -559,5 +561,38 @@ views.attendance = async () => {
       try { const d = await api('POST', '/api/v1/attendance/clock-in', {}); toast(`已打卡 ${d.clock_in}`); render(); } catch (e) { toast(e.message); }
     } }, '打卡'), monthIn, userIn, h('button', { class: 'ghost', onclick: () => { location.hash = `#/attendance?month=${monthIn.value}${userIn.value ? '&user=' + encodeURIComponent(userIn.value) : ''}`; } }, '查看')),
     h('p', { class: 'muted small' }, '工作日 9:00 前打卡；未事先通知且未获批准的缺勤为旷工；未经批准外出按旷工处理；加班须提前申请，按整小时计，平日晚上自下班半小时后起算（02 §考勤）。')),
-    h('section', { class: 'panel' }, h('p', { id: 'att-summary' }, `正常 ${r.on_time} 天 · 迟到 ${r.late} 天 · 请假 ${r.leave} 天 · 旷工 ${r.truant} 天 · 加班 ${r.overtime_hours} 小时 · 调休 ${r.makeup_leaves} 次`), table));
+    h('section', { class: 'panel' }, h('p', {}, h('a', { href: `/api/v1/attendance/report.xlsx?month=${encodeURIComponent(month)}${who ? '&user=' + encodeURIComponent(who) : ''}`, download: 'attendance.xlsx' }, '导出 Excel')), h('p', { id: 'att-summary' }, `正常 ${r.on_time} 天 · 迟到 ${r.late} 天 · 请假 ${r.leave} 天 · 旷工 ${r.truant} 天 · 加班 ${r.overtime_hours} 小时 · 调休 ${r.makeup_leaves} 次`), table));
+};
+
+// ——— settings (admins): mail, teams, holidays ———
+views.settings = async () => {
+  const [smtp, years] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years')]);
+  const input = (id, value, attrs) => h('input', { id, value: value ?? '', ...attrs });
+  const host = input('smtp-host', smtp.host, { size: 18 }), port = input('smtp-port', smtp.port || '', { size: 5 }), from = input('smtp-from', smtp.from, { size: 26 });
+  const user = input('smtp-user', smtp.username, { size: 14 }), pass = input('smtp-pass', '', { type: 'password', size: 14, placeholder: smtp.password_set ? '已设置（留空不变）' : '' });
+  const tls = h('select', { id: 'smtp-tls' }, ['none', 'starttls', 'tls'].map((t) => h('option', { value: t }, t)));
+  tls.value = smtp.tls || 'starttls';
+  const field = (label, el) => h('div', {}, h('label', { for: el.id }, label), el);
+  const team = input('team-name', '', { size: 8 }), direct = input('team-direct', '', { size: 22 }), indirect = input('team-indirect', '', { size: 22 }), hours = input('team-hours', '09:00-12:00,13:30-18:00', { size: 24 });
+  const year = input('cal-year', new Date().getFullYear() + 1, { size: 6 });
+  const text = h('textarea', { class: 'code', id: 'cal-text', spellcheck: 'false', placeholder: 'year = 2027\nsource = "国务院办公厅关于2027年部分节假日安排的通知"\n\n[[holiday]]\nfestival = "new_year"\nname = "元旦"\nfrom = "2027-01-01"\nto = "2027-01-03"\nmakeup_workdays = []' });
+  const out = h('div', { id: 'settings-result' });
+  const run = (f) => async () => { out.replaceChildren(); try { await f(); toast('已保存'); } catch (e) { out.append(h('pre', { class: 'err' }, e.message)); } };
+  $main().append(h('h1', {}, '设置'),
+    h('section', { class: 'panel' }, h('h2', {}, '邮件服务器（每日接听电话记录表的发送）'),
+      h('div', { class: 'filters' }, field('服务器', host), field('端口', port), field('加密', tls), field('用户名', user), field('密码', pass), field('发件人', from),
+        h('button', { onclick: run(async () => {
+          const body = { host: host.value, port: Number(port.value) || 0, tls: tls.value, username: user.value, from: from.value };
+          if (pass.value) body.password = pass.value;
+          await api('PUT', '/api/v1/settings/smtp', body);
+        }) }, '保存'))),
+    h('section', { class: 'panel' }, h('h2', {}, '班组'),
+      h('div', { class: 'filters' }, field('班组', team), field('直接主管邮箱（收件）', direct), field('间接主管邮箱（抄送）', indirect),
+        h('button', { onclick: run(() => api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/mail`, { direct: direct.value, indirect: indirect.value })) }, '保存收件人')),
+      h('div', { class: 'filters gap-top' }, field('工作时间（时段，逗号分隔）', hours),
+        h('button', { onclick: run(() => api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/hours`, { periods: hours.value.split(',').map((p) => p.trim().split('-')) })) }, '保存工作时间'))),
+    h('section', { class: 'panel' }, h('h2', {}, '法定节假日'), h('p', { class: 'muted' }, '已有：', h('span', { id: 'cal-years' }, years.years.join('、')), ' 年。国务院公布新一年的安排后在此导入；没有数据的年份一律报错，不做猜测。'),
+      h('div', { class: 'row' }, field('年份', year)), text,
+      h('div', { class: 'row gap-top' }, h('button', { id: 'cal-import', onclick: run(async () => { const r = await api('PUT', `/api/v1/calendar/years/${encodeURIComponent(year.value)}`, { text: text.value }); document.getElementById('cal-years').textContent = r.years.join('、'); }) }, '校验并导入'))),
+    out);
 };

@@ -165,6 +165,9 @@ pub async fn clock_in(auth: Auth, State(state): State<AppState>, ApiJson(req): A
         Some(d) => day_of(d, "day")?,
         None => now.date_naive(),
     };
+    if day > now.date_naive() {
+        return Err(ApiError::bad_request("invalid_field", "不能为将来的日期打卡"));
+    }
     let time = match &req.time {
         Some(t) => NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| ApiError::bad_request("invalid_field", "time 应为 HH:MM"))?,
         None => now.time(),
@@ -173,7 +176,8 @@ pub async fn clock_in(auth: Auth, State(state): State<AppState>, ApiJson(req): A
     let (uid, by, d, t) = (user.id, auth.user.id, day.to_string(), time.format("%H:%M").to_string());
     tokio::task::spawn_blocking(move || store.put_clock_in(uid, &d, &t, by)).await??;
     let report = month_report(&state, &user, &format!("{:04}-{:02}", day.year(), day.month())).await?;
-    let today = report.days.into_iter().find(|r| r.day == day.to_string()).ok_or_else(|| ApiError::internal("day missing"))?;
+    // The clocked day is in the report: it has data and is not in the future.
+    let today = report.days.into_iter().find(|r| r.day == day.to_string()).ok_or_else(|| ApiError::conflict("该日不在考勤范围内"))?;
     Ok((StatusCode::CREATED, Json(today)))
 }
 
@@ -301,12 +305,21 @@ async fn month_report(state: &AppState, user: &User, month: &str) -> Result<Mont
     let hours = crate::desk::hours_of(state, &user.team).await?;
     let last = kefu_core::desk::makeup_expires(first);
     let until = last.min(today());
+    // Days before the person was known owe nothing: known from the account's
+    // creation, or from the first attendance data (imported from the time clock).
+    let created = DateTime::parse_from_rfc3339(&user.created_at).map_or(first, |t| t.with_timezone(&SHANGHAI).date_naive());
+    let first_data = clock.iter().map(|(d, _)| d.as_str()).chain(requests.iter().map(|r| r.day.as_str())).min().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let since = first_data.map_or(created, |f| f.min(created));
     let mut days = Vec::new();
-    let mut d = first;
+    let mut d = first.max(since);
     while d <= until {
         let ds = d.to_string();
         let clocked = clock.iter().find(|(day, _)| *day == ds).and_then(|(_, t)| NaiveTime::parse_from_str(t, "%H:%M").ok());
         let of_day: Vec<&AttendanceRequest> = requests.iter().filter(|r| r.day == ds).collect();
+        // Today is not over: without a clock-in or a notice yet, nothing is decided.
+        if d == today() && clocked.is_none() && of_day.is_empty() {
+            break;
+        }
         let notice = of_day.iter().filter(|r| r.kind == "notice" || r.kind == "makeup").fold(Notice::default(), |n, r| Notice {
             notified: true,
             approved: n.approved || r.approved_at.is_some(),
@@ -366,4 +379,70 @@ pub struct ReportQuery {
 pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ReportQuery>) -> Result<Json<MonthReport>, ApiError> {
     let user = subject(&state, &auth, q.user.as_deref()).await?;
     Ok(Json(month_report(&state, &user, &q.month).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/attendance/report.xlsx", tag = "attendance", params(ReportQuery),
+    responses((status = 200, description = "the month as a workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+/// One person's month as an Excel workbook (每日明细 and 汇总).
+pub async fn report_xlsx(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ReportQuery>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let user = subject(&state, &auth, q.user.as_deref()).await?;
+    let r = month_report(&state, &user, &q.month).await?;
+    let bytes = tokio::task::spawn_blocking(move || month_workbook(&r)).await?.map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"attendance.xlsx\""),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn status_name(s: &DayStatus) -> String {
+    match s {
+        DayStatus::Rest => "休息日".into(),
+        DayStatus::OnTime => "正常".into(),
+        DayStatus::Late { minutes, notified } => format!("迟到 {minutes} 分钟{}", if *notified { "（已报备）" } else { "" }),
+        DayStatus::Leave => "请假".into(),
+        DayStatus::AbsentNotified => "已报备缺勤（待批准）".into(),
+        DayStatus::Truant => "旷工".into(),
+    }
+}
+
+fn month_workbook(r: &MonthReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold().set_background_color("#EEF2F7");
+    let sheet = book.add_worksheet();
+    sheet.set_name("每日明细")?;
+    for (c, h) in ["日期", "打卡", "状态", "外出", "加班（小时）"].iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, d) in r.days.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &d.day)?;
+        sheet.write_string(row, 1, d.clock_in.as_deref().unwrap_or(""))?;
+        sheet.write_string(row, 2, status_name(&d.status))?;
+        sheet.write_string(row, 3, d.outings.join("、"))?;
+        sheet.write_number(row, 4, f64::from(d.overtime_hours))?;
+    }
+    sheet.set_column_width(2, 22)?;
+    let sum = book.add_worksheet();
+    sum.set_name("汇总")?;
+    let rows: [(&str, String); 9] = [
+        ("姓名", r.display_name.clone()),
+        ("账号", r.user.clone()),
+        ("月份", r.month.clone()),
+        ("正常（天）", r.on_time.to_string()),
+        ("迟到（天）", r.late.to_string()),
+        ("请假（天）", r.leave.to_string()),
+        ("旷工（天）", r.truant.to_string()),
+        ("加班（小时）", r.overtime_hours.to_string()),
+        ("调休（次）", r.makeup_leaves.to_string()),
+    ];
+    for (i, (k, v)) in rows.iter().enumerate() {
+        sum.write_string_with_format(i as u32, 0, *k, &bold)?;
+        sum.write_string(i as u32, 1, v)?;
+    }
+    book.save_to_buffer()
 }

@@ -59,7 +59,7 @@ async fn a_month_of_attendance_by_the_rules_of_02() {
     assert_eq!(day(&report, "2026-03-09")["status"]["status"], "truant");
     assert_eq!(day(&report, "2026-03-10")["status"]["status"], "truant", "an outing without approval");
     assert_eq!(day(&report, "2026-03-10")["outings"], json!(["truant"]));
-    assert_eq!(report["days"].as_array().map(Vec::len), Some(31));
+    assert_eq!(report["days"].as_array().map(Vec::len), Some(30), "from the first day with data, 03-02, to 03-31");
     assert_eq!(report["late"], 1);
     assert_eq!(report["leave"], 1);
     // March 2026 has 22 working days: 02, 03 on time, 04 late, 05 leave, 06 notified, 10 truant for the
@@ -70,5 +70,14 @@ async fn a_month_of_attendance_by_the_rules_of_02() {
     assert_eq!(agent.get("/api/v1/attendance/report?month=2026-03").await.0, StatusCode::OK);
     assert_eq!(agent.get("/api/v1/attendance/report?month=2026-03&user=lead").await.0, StatusCode::FORBIDDEN);
     assert_eq!(agent.get("/api/v1/attendance/report?month=March").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(lead.post("/api/v1/attendance/clock-in", json!({"user": "zhou", "day": "2099-01-05", "time": "08:00"})).await.0, StatusCode::BAD_REQUEST, "not in the future");
+    // A new colleague owes nothing for the days before they were known.
+    let (_, fresh) = lead.get("/api/v1/attendance/report?month=2026-03&user=lead").await;
+    assert_eq!(fresh["days"].as_array().map(Vec::len), Some(0), "{fresh}");
+    // Exportable: the month as a workbook.
+    let r = lead.request(reqwest::Method::GET, "/api/v1/attendance/report.xlsx?month=2026-03&user=zhou").send().await.expect("export");
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.expect("bytes");
+    assert_eq!(&bytes[..2], b"PK", "an .xlsx");
     server.stop().await;
 }

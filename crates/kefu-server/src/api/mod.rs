@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/attendance/requests", post(crate::attendance::request))
         .route("/api/v1/attendance/requests/{id}/approve", post(crate::attendance::approve))
         .route("/api/v1/attendance/report", get(crate::attendance::report))
+        .route("/api/v1/attendance/report.xlsx", get(crate::attendance::report_xlsx))
         .route("/api/v1/settings/chatwoot", get(crate::chatwoot::get_settings).put(crate::chatwoot::put_settings))
 }
 
