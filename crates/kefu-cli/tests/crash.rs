@@ -17,6 +17,8 @@ use common::temp_dir;
 
 const PASSWORD: &str = "crash-test-admin-2026";
 
+type Acknowledged = (i64, Vec<(String, String)>);
+
 struct Server {
     child: Child,
     port: u16,
@@ -102,7 +104,8 @@ fn no_acknowledged_record_or_deadline_is_lost_on_sigkill() {
     let data = temp_dir("crash");
     let server = start(&data);
     let bearer = format!("Authorization: Bearer {}", token(server.port));
-    let acknowledged: Arc<Mutex<Vec<(i64, Vec<(String, String)>)>>> = Arc::default();
+    // (record id, its obligations as (kind, due_at)) for every acknowledged write.
+    let acknowledged: Arc<Mutex<Vec<Acknowledged>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
     for w in 0..4 {

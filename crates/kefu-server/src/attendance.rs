@@ -75,6 +75,8 @@ fn request_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttendanceRequest> {
     })
 }
 
+type ClockIns = Vec<(String, String)>;
+
 const REQUEST_SELECT: &str = "SELECT id, user_id, kind, day, detail, requested_at, approved_by, approved_at FROM attendance_requests";
 
 impl Store {
@@ -114,7 +116,8 @@ impl Store {
         Ok(r)
     }
 
-    fn month_of(&self, user_id: i64, month: &str) -> crate::store::Result<(Vec<(String, String)>, Vec<AttendanceRequest>)> {
+    /// A person's month: their clock-ins `(day, HH:MM)` and their requests.
+    fn month_of(&self, user_id: i64, month: &str) -> crate::store::Result<(ClockIns, Vec<AttendanceRequest>)> {
         let conn = self.conn();
         let prefix = format!("{month}-%");
         let mut st = conn.prepare("SELECT day, time FROM clock_ins WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day")?;

@@ -83,7 +83,7 @@ fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), 
                 }
             }
             ("due", v) => {
-                if !v.as_str().is_some_and(|d| DateTime::parse_from_rfc3339(d).is_ok()) {
+                if v.as_str().is_none_or(|d| DateTime::parse_from_rfc3339(d).is_err()) {
                     return Err(bad("due 应为 RFC 3339 时间"));
                 }
             }
@@ -99,7 +99,7 @@ fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), 
                     return Err(bad(format!("{key} 最多 5000 字")));
                 }
             }
-            (key, Value::Bool(_)) if key == "about_staff" => {}
+            ("about_staff", Value::Bool(_)) => {}
             (key, _) => return Err(bad(format!("{key} 应为文本"))),
         }
     }
@@ -499,7 +499,7 @@ pub struct DayOut {
 pub async fn calendar_day(_auth: Auth, State(state): State<AppState>, Path(date): Path<String>) -> Result<Json<DayOut>, ApiError> {
     let d = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_path", "日期应为 YYYY-MM-DD"))?;
     let info = state.engine().calendar.day(d).map_err(calendar_error)?;
-    let v = serde_json::to_value(&info).map_err(|e| ApiError::internal(e.to_string()))?;
+    let v = serde_json::to_value(info).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(DayOut {
         date,
         kind: v["kind"].as_str().unwrap_or("").to_string(),

@@ -45,9 +45,11 @@ fn smtpd(name: &str) -> Option<Smtpd> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start aiosmtpd");
+    // Dropped (killed and waited for) however the wait below ends.
+    let smtpd = Smtpd { child, port, maildir };
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Smtpd { child, port, maildir });
+            return Some(smtpd);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
