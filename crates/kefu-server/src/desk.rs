@@ -237,7 +237,7 @@ pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): Api
 }
 
 /// What the caller may see of the desk: (team, owner) filters.
-fn scope(auth: &Auth) -> (Option<String>, Option<i64>) {
+pub fn scope(auth: &Auth) -> (Option<String>, Option<i64>) {
     match auth.user.role {
         Role::Admin => (None, None),
         Role::Supervisor => (Some(auth.user.team.clone()), None),
@@ -245,7 +245,7 @@ fn scope(auth: &Auth) -> (Option<String>, Option<i64>) {
     }
 }
 
-fn may_see(auth: &Auth, r: &RecordRow) -> bool {
+pub fn may_see(auth: &Auth, r: &RecordRow) -> bool {
     match auth.user.role {
         Role::Admin => true,
         Role::Supervisor => r.team == auth.user.team,

@@ -234,11 +234,7 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/records/export.xlsx", tag = "desk", params(ExportQuery), responses((status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 /// The records the caller may see, as an Excel workbook.
 pub async fn export(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ExportQuery>) -> Result<Response, ApiError> {
-    let (team, owner) = match auth.user.role {
-        Role::Admin => (None, None),
-        Role::Supervisor => (Some(auth.user.team.clone()), None),
-        Role::Agent => (None, Some(auth.user.id)),
-    };
+    let (team, owner) = crate::desk::scope(&auth);
     let store = state.store.clone();
     let records = tokio::task::spawn_blocking(move || store.records(q.kind.as_deref(), q.status.as_deref(), team.as_deref(), owner, q.day.as_deref(), 100_000)).await??;
     let bytes = tokio::task::spawn_blocking(move || workbook(&records)).await?.map_err(|e| ApiError::internal(e.to_string()))?;
@@ -318,12 +314,7 @@ pub struct SendResult {
 pub async fn send(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<SendResult>, ApiError> {
     let store = state.store.clone();
     let record = tokio::task::spawn_blocking(move || store.record(id)).await??.ok_or_else(|| ApiError::not_found("记录不存在或无权查看"))?;
-    let allowed = match auth.user.role {
-        Role::Admin => true,
-        Role::Supervisor => record.team == auth.user.team,
-        Role::Agent => record.owner_id == auth.user.id,
-    };
-    if !allowed {
+    if !crate::desk::may_see(&auth, &record) {
         return Err(ApiError::not_found("记录不存在或无权查看"));
     }
     Ok(Json(SendResult { sent: send_daily_log(&state, &record).await? }))
