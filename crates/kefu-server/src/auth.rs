@@ -146,6 +146,25 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     })
 }
 
+/// Whether the browser will keep a `Secure` cookie for this request: it came
+/// over HTTPS (directly or through a proxy that says so), or to a loopback
+/// host, which browsers treat as secure. On plain HTTP to any other host a
+/// Secure cookie would be dropped and nobody could log in; kefu then sets
+/// the cookie without it and says in the log that HTTPS belongs in front.
+pub fn secure_context(headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if header("x-forwarded-proto").eq_ignore_ascii_case("https") || header("origin").starts_with("https://") {
+        return true;
+    }
+    let host = header("host");
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host });
+    let loopback = host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        tracing::warn!(target: "kefu::audit", "session cookie without Secure: plain HTTP to a non-loopback host; put HTTPS in front of kefu");
+    }
+    loopback
+}
+
 /// A Set-Cookie value that removes the session cookie.
 pub fn cookie_header_clear() -> HeaderValue {
     HeaderValue::from_static("kefu_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
@@ -197,6 +216,22 @@ mod tests {
         assert!(verify_password("正确的密码 horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn secure_cookies_where_browsers_keep_them() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            secure_context(&h)
+        };
+        assert!(with(&[("host", "127.0.0.1:8080")]));
+        assert!(with(&[("host", "localhost:8080")]));
+        assert!(with(&[("host", "[::1]:8080")]));
+        assert!(with(&[("host", "kefu.example.com"), ("x-forwarded-proto", "https")]));
+        assert!(!with(&[("host", "10.0.0.5:8080")]), "plain HTTP on the LAN: the browser would drop a Secure cookie");
     }
 
     #[test]

@@ -24,8 +24,9 @@ pub struct LoginRequest {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "logged in; sets the session cookie", body = User), (status = 401, body = crate::error::ErrorBody)))]
-/// Logs in with a password and sets an HttpOnly, Secure, SameSite=Strict session cookie.
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
+/// Logs in with a password and sets an HttpOnly, SameSite=Strict session cookie
+/// (Secure whenever the browser can keep it: HTTPS, or a loopback host).
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
     if req.username.len() > 200 || req.password.len() > 1024 {
         return Err(ApiError::unauthorized("用户名或密码错误"));
     }
@@ -57,7 +58,8 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     let user_id = user.id;
     tokio::task::spawn_blocking(move || store.create_session(&hash, user_id, &expires_at)).await??;
     tracing::info!(target: "kefu::audit", user = %user.username, "logged in");
-    let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
+    let secure = if auth::secure_context(&headers) { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(e.to_string()))?);
     Ok((headers, Json(user)).into_response())
