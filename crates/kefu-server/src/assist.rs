@@ -169,7 +169,7 @@ fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<V
             let scale = state.timer_scale;
             let offer = phrase(&engine, "hold.callback_offer");
             timers.hold = Some(tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_secs_f64(limit * scale)).await;
+                tokio::time::sleep(seconds(limit * scale)).await;
                 let _ = tx
                     .send(json!({"type": "prompt", "procedure": "hold", "reason": "long_hold", "after_seconds": limit,
                         "text": offer, "note": "等待已超过2分钟：建议客户留下联系电话，处理后回电（03 §处理过程中需要客户等待时）"}))
@@ -195,7 +195,7 @@ fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<V
             timers.silence = Some(tokio::spawn(async move {
                 for (step, wait) in steps.into_iter().zip(waits) {
                     if wait > 0.0 {
-                        tokio::time::sleep(Duration::from_secs_f64(wait * scale)).await;
+                        tokio::time::sleep(seconds(wait * scale)).await;
                     }
                     if tx.send(step).await.is_err() {
                         return;
@@ -216,6 +216,12 @@ fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<V
             None => Some(error(format!("没有流程 {id}"))),
         },
     }
+}
+
+/// A duration from the rulebook's numbers, which an administrator edits: a
+/// negative, NaN or huge value must not bring the timer down.
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.clamp(0.0, 86_400.0)).unwrap_or(Duration::ZERO)
 }
 
 /// A phrase rendered for now, or its id when it cannot be rendered.
