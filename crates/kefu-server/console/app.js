@@ -313,8 +313,18 @@ function categoryChart(days) {
 }
 
 // ——— one conversation: transcript with evidence, appeals ———
+// The checks' names and sources, fetched once.
+let checkNames = null;
+async function checkInfo() {
+  if (!checkNames) {
+    const book = await api('GET', '/api/v1/rulebook');
+    checkNames = Object.fromEntries(book.check_list.map((c) => [c.id, c]));
+  }
+  return checkNames;
+}
+
 views.conversation = async (id) => {
-  const v = await api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
+  const [v, names] = await Promise.all([api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`), checkInfo()]);
   const failed = v.scorecard.checks.filter((c) => c.result === 'fail');
   const marks = new Map();
   for (const c of failed) for (const e of c.evidence) {
@@ -340,7 +350,8 @@ views.conversation = async (id) => {
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
       const open = v.appeals.find((a) => a.check_id === c.id && a.status === 'pending');
       const mine = me.role === 'agent' || me.role === 'admin';
-      return h('tr', {}, h('td', {}, h('code', {}, c.id), c.veto ? h('span', { class: 'pill bad' }, '一票否决') : null),
+      const info = names[c.id];
+      return h('tr', {}, h('td', { title: info ? info.source : '' }, info ? info.name + ' ' : '', h('code', {}, c.id), c.veto ? h('span', { class: 'pill bad' }, '一票否决') : null),
         h('td', { class: c.result === 'fail' ? 'check-fail' : '' }, RESULT[c.result], v.appeals.some((a) => a.check_id === c.id && a.status === 'overturned') ? h('span', { class: 'pill good' }, '申诉改判') : null), h('td', { class: 'num' }, c.points),
         h('td', {}, c.result === 'fail' && !open && mine ? h('button', { class: 'ghost appeal', 'data-check': c.id, onclick: () => appealForm(v, c.id) }, '申诉') : open ? h('span', { class: 'pill warn' }, '申诉中') : null));
     })));

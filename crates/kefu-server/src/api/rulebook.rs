@@ -44,7 +44,18 @@ pub struct RulebookSummary {
     /// Every procedure (ordered steps with timings) by id and name.
     pub procedure_list: Vec<ProcedureRef>,
     pub checks: usize,
+    /// The inspection checks by id, with their names, points and veto marks.
+    pub check_list: Vec<CheckRef>,
     pub files: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckRef {
+    pub id: String,
+    pub name: String,
+    pub points: u32,
+    pub veto: bool,
+    pub source: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,6 +120,7 @@ pub async fn overview(_auth: Auth, State(state): State<AppState>, ApiQuery(f): A
         procedures: book.procedures.len(),
         procedure_list: book.procedures.iter().map(|p| ProcedureRef { id: p.id.clone(), name: p.name.clone() }).collect(),
         checks: book.checks.len(),
+        check_list: book.checks.iter().map(|c| CheckRef { id: c.id.clone(), name: c.name.clone(), points: c.points, veto: c.veto, source: c.source.clone() }).collect(),
         files: current.files.iter().map(|(p, _)| p.clone()).collect(),
     })
 }
