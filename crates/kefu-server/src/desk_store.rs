@@ -379,10 +379,11 @@ impl Store {
             let (kind, column) = if now_utc > o.due_utc { ("escalation", "escalated_at") } else { ("warning", "warned_at") };
             // An escalation implies the warning.
             tx.execute(&format!("UPDATE obligations SET {column} = ?1, warned_at = COALESCE(warned_at, ?1) WHERE id = ?2"), params![at, o.id])?;
+            let what = kefu_core::desk::ObligationKind::parse(&o.kind).map_or(o.kind.as_str(), |k| k.name());
             let message = if kind == "escalation" {
-                format!("已超时：{} 的记录 #{} 应于 {} 前完成（{}）", o.owner_name, o.record_id, o.due_at, o.kind)
+                format!("已超时：{} 的记录 #{} 应于 {} 前完成（{what}）", o.owner_name, o.record_id, o.due_at)
             } else {
-                format!("即将到期：记录 #{} 应于 {} 前完成（{}）", o.record_id, o.due_at, o.kind)
+                format!("即将到期：记录 #{} 应于 {} 前完成（{what}）", o.record_id, o.due_at)
             };
             tx.execute(
                 "INSERT OR IGNORE INTO notifications (at, user_id, team, kind, obligation_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -695,15 +695,6 @@ impl Store {
         }
     }
 
-    pub fn rulebook_version_files(&self, version: i64) -> Result<Option<RulebookFiles>> {
-        let conn = self.conn();
-        let found: Option<String> = conn.query_row("SELECT files FROM rulebook_versions WHERE version = ?1", [version], |r| r.get(0)).optional()?;
-        Ok(match found {
-            None => None,
-            Some(files) => Some(serde_json::from_str(&files)?),
-        })
-    }
-
     /// Saves a new rulebook version (and its audit entry) in one transaction.
     pub fn save_rulebook(&self, files: &[(String, String)], user: Option<&User>, comment: &str, detail: &str) -> Result<i64> {
         let mut conn = self.conn();
