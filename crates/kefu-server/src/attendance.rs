@@ -40,10 +40,10 @@ CREATE INDEX IF NOT EXISTS attendance_requests_user ON attendance_requests(user_
 "#;
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().with_timezone(&SHANGHAI).date_naive()
+    crate::api::engine::now_shanghai().date_naive()
 }
 
-fn day_of(s: &str, field: &str) -> Result<NaiveDate, ApiError> {
+fn parse_day(s: &str, field: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_field", format!("{field} 应为 YYYY-MM-DD")))
 }
 
@@ -163,9 +163,9 @@ pub async fn clock_in(auth: Auth, State(state): State<AppState>, ApiJson(req): A
         auth.require(Role::Supervisor)?;
     }
     let user = subject(&state, &auth, req.user.as_deref()).await?;
-    let now = chrono::Utc::now().with_timezone(&SHANGHAI);
+    let now = crate::api::engine::now_shanghai();
     let day = match &req.day {
-        Some(d) => day_of(d, "day")?,
+        Some(d) => parse_day(d, "day")?,
         None => now.date_naive(),
     };
     if day > now.date_naive() {
@@ -210,7 +210,7 @@ pub struct NewAttendanceRequest {
     responses((status = 201, body = AttendanceRequest), (status = 422, description = "against the rules (e.g. 调休 not a day ahead)", body = crate::error::ErrorBody)))]
 /// An advance notice, an outing, a make-up leave or an overtime request (each for the supervisor to approve).
 pub async fn request(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<NewAttendanceRequest>) -> Result<(StatusCode, Json<AttendanceRequest>), ApiError> {
-    let day = day_of(&req.day, "day")?;
+    let day = parse_day(&req.day, "day")?;
     if req.reason.chars().count() > 1_000 {
         return Err(ApiError::bad_request("invalid_field", "reason 最多 1000 字"));
     }
@@ -231,7 +231,7 @@ pub async fn request(auth: Auth, State(state): State<AppState>, ApiJson(req): Ap
             detail["registered"] = req.registered.into();
         }
         "makeup" => {
-            let earned = day_of(req.earned_on.as_deref().unwrap_or(""), "earned_on")?;
+            let earned = parse_day(req.earned_on.as_deref().unwrap_or(""), "earned_on")?;
             check_makeup_leave(&state.engine().calendar, earned, today(), day).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "against_rules", e.to_string()))?;
             detail["earned_on"] = earned.to_string().into();
         }

@@ -176,7 +176,7 @@ pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest)
     }
     let received_at: DateTime<FixedOffset> = match &req.received_at {
         Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| bad(format!("received_at 不是 RFC 3339 时间: {e}")))?,
-        None => chrono::Utc::now().with_timezone(&SHANGHAI),
+        None => crate::api::engine::now_shanghai(),
     };
     let owner = match &req.owner {
         None => auth.user.clone(),
