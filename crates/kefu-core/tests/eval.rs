@@ -90,3 +90,8 @@ fn scenarios_on_extra2_set() {
 fn scenarios_on_extra3_set() {
     assert_scenarios("scenario_extra3", &repo().join("eval/scenario_extra3.jsonl"), 400);
 }
+
+#[test]
+fn scenarios_on_extra4_set() {
+    assert_scenarios("scenario_extra4", &repo().join("eval/scenario_extra4.jsonl"), 200);
+}
