@@ -35,7 +35,14 @@ pub struct Stored {
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum StoredItem {
-    Ok { index: usize, conversation: ConversationRow },
+    Ok {
+        index: usize,
+        conversation: ConversationRow,
+        /// The scorecard just made, for callers that return it (the webhook); not part of this response.
+        #[serde(skip)]
+        #[schema(ignore)]
+        scorecard: Box<Scorecard>,
+    },
     Error { index: usize, error: String, code: String },
 }
 
@@ -70,7 +77,7 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
                 metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
                 let violations = agent_violations(&current.engine, &conv);
                 match store.put_conversation(&conv, &card, &violations, &source, current.version, replace) {
-                    Ok(row) => StoredItem::Ok { index, conversation: row },
+                    Ok(row) => StoredItem::Ok { index, conversation: row, scorecard: Box::new(card) },
                     Err(e) => {
                         let e = ApiError::from(e);
                         StoredItem::Error { index, error: e.message, code: e.code.into() }

@@ -79,29 +79,13 @@ pub async fn webhook_transcript(
     auth.require(crate::auth::Role::Supervisor)?;
     let (_, stored) = conversations::store_batch(&state, Some(&auth), body, "webhook", true).await?;
     // The caller gets the scorecards too, not only the stored rows.
-    let store = state.store.clone();
-    let ids: Vec<Option<String>> = stored
-        .results
-        .iter()
-        .map(|r| match r {
-            conversations::StoredItem::Ok { conversation, .. } => Some(conversation.id.clone()),
-            conversations::StoredItem::Error { .. } => None,
-        })
-        .collect();
-    let cards = tokio::task::spawn_blocking(move || {
-        ids.into_iter()
-            .map(|id| id.and_then(|id| store.conversation(&id).ok().flatten()).map(|(_, _, card)| card))
-            .collect::<Vec<_>>()
-    })
-    .await?;
     let results: Vec<serde_json::Value> = stored
         .results
         .iter()
-        .zip(cards)
-        .map(|(r, card)| {
+        .map(|r| {
             let mut v = serde_json::to_value(r).unwrap_or_default();
-            if let (Some(obj), Some(card)) = (v.as_object_mut(), card) {
-                obj.insert("scorecard".into(), serde_json::to_value(card).unwrap_or_default());
+            if let (Some(obj), conversations::StoredItem::Ok { scorecard, .. }) = (v.as_object_mut(), r) {
+                obj.insert("scorecard".into(), serde_json::to_value(scorecard).unwrap_or_default());
             }
             v
         })
