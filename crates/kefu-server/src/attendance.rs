@@ -327,7 +327,7 @@ async fn month_report(state: &AppState, user: &User, month: &str) -> Result<Mont
             notified: true,
             approved: n.approved || r.approved_at.is_some(),
         });
-        let mut status = day_status(cal, d, clocked, notice).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar_missing", e.to_string()))?;
+        let mut status = day_status(cal, d, clocked, notice).map_err(crate::desk::calendar_error)?;
         let outings: Vec<String> = of_day
             .iter()
             .filter(|r| r.kind == "outing")
@@ -344,7 +344,7 @@ async fn month_report(state: &AppState, user: &User, month: &str) -> Result<Mont
         for r in of_day.iter().filter(|r| r.kind == "overtime" && r.approved_at.is_some()) {
             let (Some(s), Some(e)) = (r.detail["start"].as_str(), r.detail["end"].as_str()) else { continue };
             let (Ok(s), Ok(e)) = (DateTime::parse_from_rfc3339(s), DateTime::parse_from_rfc3339(e)) else { continue };
-            overtime += overtime_hours(cal, &hours, s, e, r.detail["in_advance"].as_bool().unwrap_or(false)).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar_missing", e.to_string()))?;
+            overtime += overtime_hours(cal, &hours, s, e, r.detail["in_advance"].as_bool().unwrap_or(false)).map_err(crate::desk::calendar_error)?;
         }
         days.push(DayReport { day: ds, clock_in: clocked.map(|t| t.format("%H:%M").to_string()), status, outings, overtime_hours: overtime });
         d = match d.succ_opt() {

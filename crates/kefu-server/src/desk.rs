@@ -33,7 +33,8 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_field", message)
 }
 
-fn calendar_error(e: CalendarError) -> ApiError {
+/// A calendar error as a 422: `calendar_missing` for a year without data.
+pub fn calendar_error(e: CalendarError) -> ApiError {
     let code = if matches!(e, CalendarError::YearNotCovered { .. }) { "calendar_missing" } else { "calendar_error" };
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
 }
