@@ -63,9 +63,7 @@ pub struct SettingsUpdate {
 }
 
 async fn load(state: &AppState) -> Result<ChatwootSettings, ApiError> {
-    let store = state.store.clone();
-    let raw = tokio::task::spawn_blocking(move || store.setting(SETTINGS_KEY)).await??;
-    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+    state.json_setting(SETTINGS_KEY).await
 }
 
 fn view(s: &ChatwootSettings) -> SettingsView {
@@ -97,10 +95,7 @@ pub async fn put_settings(auth: Auth, State(state): State<AppState>, ApiJson(u):
     if let Some(w) = u.webhook_secret {
         s.webhook_secret = w.trim().to_string();
     }
-    let text = serde_json::to_string(&s).map_err(|e| ApiError::internal(e.to_string()))?;
-    let store = state.store.clone();
-    let user = auth.user.clone();
-    tokio::task::spawn_blocking(move || store.set_setting(SETTINGS_KEY, &text, Some(&user))).await??;
+    state.save_json_setting(&auth.user, SETTINGS_KEY, &s).await?;
     Ok(Json(view(&s)))
 }
 

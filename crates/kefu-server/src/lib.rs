@@ -91,6 +91,22 @@ impl AppState {
         self.current().engine.clone()
     }
 
+    /// A JSON setting of the settings table (its default when unset or unreadable).
+    pub async fn json_setting<T: serde::de::DeserializeOwned + Default>(&self, key: &str) -> Result<T, error::ApiError> {
+        let store = self.store.clone();
+        let key = key.to_string();
+        let raw = tokio::task::spawn_blocking(move || store.setting(&key)).await??;
+        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+    }
+
+    /// Saves a JSON setting (audited: who changed which key, never the value).
+    pub async fn save_json_setting<T: serde::Serialize>(&self, user: &store::User, key: &str, value: &T) -> Result<(), error::ApiError> {
+        let text = serde_json::to_string(value).map_err(|e| error::ApiError::internal(e.to_string()))?;
+        let (store, user, key) = (self.store.clone(), user.clone(), key.to_string());
+        tokio::task::spawn_blocking(move || store.set_setting(&key, &text, Some(&user))).await??;
+        Ok(())
+    }
+
     /// Swaps in a new engine (readers in flight keep the old one).
     pub fn install(&self, current: Current) {
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(current);

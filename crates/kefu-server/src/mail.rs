@@ -76,20 +76,6 @@ pub struct TeamMail {
     pub indirect: String,
 }
 
-async fn setting<T: serde::de::DeserializeOwned + Default>(state: &AppState, key: String) -> Result<T, ApiError> {
-    let store = state.store.clone();
-    let raw = tokio::task::spawn_blocking(move || store.setting(&key)).await??;
-    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
-}
-
-async fn save<T: Serialize>(state: &AppState, auth: &Auth, key: String, value: &T) -> Result<(), ApiError> {
-    let text = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    let store = state.store.clone();
-    let user = auth.user.clone();
-    tokio::task::spawn_blocking(move || store.set_setting(&key, &text, Some(&user))).await??;
-    Ok(())
-}
-
 fn smtp_view(s: &SmtpSettings) -> SmtpView {
     SmtpView { host: s.host.clone(), port: s.port, tls: s.tls.clone(), username: s.username.clone(), password_set: !s.password.is_empty(), from: s.from.clone() }
 }
@@ -98,7 +84,7 @@ fn smtp_view(s: &SmtpSettings) -> SmtpView {
 /// The mail server settings (admins; the password is shown only as set or not).
 pub async fn get_smtp(auth: Auth, State(state): State<AppState>) -> Result<Json<SmtpView>, ApiError> {
     auth.require(Role::Admin)?;
-    Ok(Json(smtp_view(&setting::<SmtpSettings>(&state, SMTP_KEY.into()).await?)))
+    Ok(Json(smtp_view(&state.json_setting::<SmtpSettings>(SMTP_KEY).await?)))
 }
 
 fn mailbox(field: &str, s: &str) -> Result<Mailbox, ApiError> {
@@ -109,7 +95,7 @@ fn mailbox(field: &str, s: &str) -> Result<Mailbox, ApiError> {
 /// Changes the mail server settings (admins).
 pub async fn put_smtp(auth: Auth, State(state): State<AppState>, ApiJson(u): ApiJson<SmtpUpdate>) -> Result<Json<SmtpView>, ApiError> {
     auth.require(Role::Admin)?;
-    let mut s: SmtpSettings = setting(&state, SMTP_KEY.into()).await?;
+    let mut s: SmtpSettings = state.json_setting(SMTP_KEY).await?;
     if let Some(v) = u.host {
         s.host = v.trim().to_string();
     }
@@ -132,7 +118,7 @@ pub async fn put_smtp(auth: Auth, State(state): State<AppState>, ApiJson(u): Api
         mailbox("from", &v)?;
         s.from = v;
     }
-    save(&state, &auth, SMTP_KEY.into(), &s).await?;
+    state.save_json_setting(&auth.user, SMTP_KEY, &s).await?;
     Ok(Json(smtp_view(&s)))
 }
 
@@ -144,7 +130,7 @@ pub async fn put_team_mail(auth: Auth, State(state): State<AppState>, Path(team)
     if !m.indirect.is_empty() {
         mailbox("indirect", &m.indirect)?;
     }
-    save(&state, &auth, format!("team_mail:{team}"), &m).await?;
+    state.save_json_setting(&auth.user, &format!("team_mail:{team}"), &m).await?;
     Ok(Json(m))
 }
 
@@ -246,11 +232,11 @@ pub async fn send_daily_log(state: &AppState, record: &RecordRow) -> Result<Stri
     if record.kind != "call_log" {
         return Err(ApiError::bad_request("invalid_kind", "只有每日接听电话记录表按邮件发送"));
     }
-    let smtp: SmtpSettings = setting(state, SMTP_KEY.into()).await?;
+    let smtp: SmtpSettings = state.json_setting(SMTP_KEY).await?;
     if smtp.host.is_empty() || smtp.from.is_empty() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "smtp_missing", "尚未配置邮件服务器（PUT /api/v1/settings/smtp）"));
     }
-    let team: TeamMail = setting(state, format!("team_mail:{}", record.team)).await?;
+    let team: TeamMail = state.json_setting(&format!("team_mail:{}", record.team)).await?;
     if team.direct.is_empty() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "recipients_missing", format!("尚未配置班组“{}”的直接主管邮箱（PUT /api/v1/teams/{{team}}/mail）", record.team)));
     }
