@@ -305,6 +305,11 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// A UNIQUE, CHECK or foreign-key constraint refused the write.
+pub fn is_constraint_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
 fn role_of(s: &str) -> Role {
     Role::parse(s).unwrap_or(Role::Agent)
 }
@@ -394,7 +399,7 @@ impl Store {
         );
         match inserted {
             Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(e) if is_constraint_violation(&e) => {
                 return Err(StoreError::Conflict(format!("用户名 {} 已存在", u.username)));
             }
             Err(e) => return Err(e.into()),
@@ -617,7 +622,7 @@ impl Store {
         );
         match inserted {
             Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(e) if is_constraint_violation(&e) => {
                 return Err(StoreError::Conflict(format!("检查项 {check_id} 已有待处理的申诉")));
             }
             Err(e) => return Err(e.into()),

@@ -257,7 +257,7 @@ pub async fn create_token(auth: Auth, State(state): State<AppState>, ApiJson(req
     })
     .await?
     .map_err(|e| match e {
-        crate::store::StoreError::Db(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+        crate::store::StoreError::Db(e) if crate::store::is_constraint_violation(&e) => {
             ApiError::not_found(format!("用户 {user_id} 不存在"))
         }
         other => other.into(),
