@@ -5,60 +5,21 @@
 //! target/screenshots/console/. Skipped where Chromium is not installed,
 //! unless KEFU_REQUIRE_BROWSER is set (as .ci/run does).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::temp_dir;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
-}
-
-fn healthy(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.starts_with("HTTP/1.1 200")
-}
+use common::{serve, temp_dir};
 
 #[test]
 fn console_in_headless_chromium() {
     let Some(tools) = common::browser_tools() else { return };
     let data = temp_dir("console-e2e");
-    let port = free_port();
     let password = "e2e-admin-密码-2026";
-    let child = Command::new(env!("CARGO_BIN_EXE_kefu"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&data)
-        .env("KEFU_ADMIN_PASSWORD", password)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start kefu serve");
-    let mut server = Server(child);
-    let started = Instant::now();
-    while !healthy(port) {
-        assert!(started.elapsed() < Duration::from_secs(60), "kefu serve did not come up");
-        assert!(server.0.try_wait().expect("status").is_none(), "kefu serve exited");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut server = serve(&data, password, Stdio::piped());
+    let port = server.port;
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/console");
     let qa_dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/qa_dev.jsonl");
     let out = Command::new("node")
@@ -76,11 +37,11 @@ fn console_in_headless_chromium() {
         assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot {shot}");
     }
     // Ctrl-C / SIGTERM: a graceful stop with exit code 0.
-    let pid = server.0.id().to_string();
+    let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some(status) = server.0.try_wait().expect("status") {
+        if let Some(status) = server.child.try_wait().expect("status") {
             assert!(status.success(), "graceful shutdown exits 0: {status}");
             break;
         }
@@ -88,7 +49,7 @@ fn console_in_headless_chromium() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let mut stdout = String::new();
-    if let Some(mut s) = server.0.stdout.take() {
+    if let Some(mut s) = server.child.stdout.take() {
         let _ = s.read_to_string(&mut stdout);
     }
     assert!(stdout.contains(&format!("http://127.0.0.1:{port}/")), "prints the URL: {stdout}");

@@ -3,87 +3,24 @@
 //! (with its deadlines) whose creation was acknowledged is still there.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 mod common;
-use common::temp_dir;
+use common::{request, serve, temp_dir, Server};
 
 const PASSWORD: &str = "crash-test-admin-2026";
 
 type Acknowledged = (i64, Vec<(String, String)>);
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(data: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
-    let child = Command::new(env!("CARGO_BIN_EXE_kefu"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data)
-        .env("KEFU_ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start kefu serve");
-    let mut server = Server { child, port };
-    let started = Instant::now();
-    while request(port, "GET", "/healthz", None, None).map(|(s, _)| s) != Some(200) {
-        assert!(started.elapsed() < Duration::from_secs(60), "kefu serve did not come up");
-        assert!(server.child.try_wait().expect("status").is_none(), "kefu serve exited");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
-/// One HTTP/1.1 request on its own connection: (status, body), or `None` when the server is gone.
-fn request(port: u16, method: &str, path: &str, auth: Option<&str>, body: Option<&Value>) -> Option<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = auth.map(|a| format!("{a}\r\n")).unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).ok()?;
-    s.write_all(body.as_bytes()).ok()?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).ok()?;
-    let text = String::from_utf8_lossy(&out);
-    let status: u16 = text.split(' ').nth(1)?.parse().ok()?;
-    let (headers, payload) = text.split_once("\r\n\r\n")?;
-    let payload = if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(payload) } else { payload.to_string() };
-    Some((status, serde_json::from_str(&payload).unwrap_or(Value::Null)))
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
+    serve(data, PASSWORD, Stdio::null())
 }
 
 fn token(port: u16) -> String {
