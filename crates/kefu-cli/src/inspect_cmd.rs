@@ -65,6 +65,9 @@ pub fn run(cli: &Cli, args: &InspectArgs) -> Result<u8, String> {
             let engine = &engine;
             scope.spawn(move || work(engine, &rx, &tx));
         }
+        // Only the workers hold the ends now: if they all stop (the writer
+        // failed), the reader's sends fail and it stops too, never a hang.
+        drop(record_rx);
         drop(result_tx);
         write_in_order(&result_rx, |item| {
             stats.record(&item);
@@ -189,20 +192,36 @@ fn work(engine: &Engine, rx: &Mutex<Receiver<(u64, Vec<Record>)>>, tx: &SyncSend
             Err(_) => return,
         };
         let Ok((seq, records)) = next else { return };
-        let inspected = records
-            .into_iter()
-            .map(|Record { file, line, text }| match text.and_then(|t| parse(&t)) {
-                Ok(conv) => {
-                    let card = engine.inspect(&conv);
-                    Inspected::Card { file, line, conv: Box::new(conv), card: Box::new(card) }
-                }
-                Err(message) => Inspected::Error { file, line, message },
-            })
-            .collect();
+        let inspected = records.into_iter().map(|record| inspect_record(engine, record)).collect();
         if tx.send((seq, inspected)).is_err() {
             return;
         }
     }
+}
+
+/// One record → its scorecard or its error record. A panic while inspecting
+/// it (a fault of kefu that no known input triggers; the property tests and
+/// fuzz targets look for one) becomes that record's error, and the batch goes on.
+fn inspect_record(engine: &Engine, Record { file, line, text }: Record) -> Inspected {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let conv = text.and_then(|t| parse(&t))?;
+        let card = engine.inspect(&conv);
+        Ok((conv, card))
+    }));
+    match outcome {
+        Ok(Ok((conv, card))) => Inspected::Card { file, line, conv: Box::new(conv), card: Box::new(card) },
+        Ok(Err(message)) => Inspected::Error { file, line, message },
+        Err(panic) => Inspected::Error { file, line, message: format!("内部错误：质检此记录时程序出错（{}），已跳过此记录；请把它报告给 kefu 的开发者", panic_message(&panic)) },
+    }
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "未知原因".to_string())
 }
 
 /// A transcript from JSON text (see [`Conversation::from_json`]). The
@@ -210,11 +229,14 @@ fn work(engine: &Engine, rx: &Mutex<Receiver<(u64, Vec<Record>)>>, tx: &SyncSend
 /// wrapped evaluation format, or an error to explain) goes through a `Value`.
 pub fn parse(text: &str) -> Result<Conversation, String> {
     if let Ok(conv) = serde_json::from_str::<Conversation>(text) {
-        conv.validate()?;
+        conv.validate().map_err(|e| e.message)?;
         return Ok(conv);
     }
     let value: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON: {e}"))?;
-    Conversation::from_json(value)
+    if value.is_array() {
+        return Err("这一行是一个 JSON 数组；JSON Lines 每行应为一个会话（JSON 对象）".into());
+    }
+    Conversation::from_json(value).map_err(|e| e.message)
 }
 
 /// Reads every path in order and sends its records in batches; errors become records too.
@@ -292,11 +314,15 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// JSON Lines, one conversation per line; or, when the first non-empty line
-/// opens a pretty-printed document (`{` or `[` alone, or a `[` array), the
-/// whole input as one JSON object or array of objects.
+/// opens a pretty-printed document (`{` alone, or a `[` that does not close
+/// on its line), the whole input as one JSON object or array of objects; a
+/// whole array on the first line gives its items. Only the first line can
+/// open a document: further down, every line is one record, so a stray `{`
+/// or `[…]` there is one error record and the lines after it are still read.
 fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl FnMut(&Arc<str>, usize, Result<String, String>) -> bool) -> bool {
     let mut buf = Vec::new();
     let mut line = 0usize;
+    let mut first = true;
     loop {
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
@@ -308,6 +334,7 @@ fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl Fn
         let text = match String::from_utf8(std::mem::take(&mut buf)) {
             Ok(t) => t,
             Err(e) => {
+                first = false;
                 if !send(name, line, Err(format!("不是有效的 UTF-8 文本（该行第 {} 字节起）", e.utf8_error().valid_up_to() + 1))) {
                     return false;
                 }
@@ -318,21 +345,46 @@ fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl Fn
         if trimmed.is_empty() {
             continue;
         }
-        if trimmed == "{" || trimmed.starts_with('[') {
-            // A whole JSON document starting here.
+        if std::mem::take(&mut first) && (trimmed == "{" || trimmed.starts_with('[')) {
+            // A whole array on the first line (a JSON file on one line): its
+            // items are the records. Anything else opens a document.
+            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(trimmed) {
+                if !items.into_iter().all(|item| send(name, line, Ok(item.to_string()))) {
+                    return false;
+                }
+                continue;
+            }
             let mut rest = String::new();
             if let Err(e) = reader.read_to_string(&mut rest) {
                 return send(name, line, Err(format!("读取出错: {}", io_reason(&e))));
             }
-            let document = format!("{text}{rest}");
-            return match serde_json::from_str::<Value>(&document) {
-                Ok(Value::Array(items)) => items.into_iter().all(|item| send(name, line, Ok(item.to_string()))),
-                Ok(other) => send(name, line, Ok(other.to_string())),
-                Err(e) => send(name, line + e.line().saturating_sub(1), Err(format!("不是有效的 JSON: {e}"))),
-            };
+            return read_document(name, line, &text, &rest, send);
         }
         if !send(name, line, Ok(text)) {
             return false;
+        }
+    }
+}
+
+/// A pretty-printed document starting at `line`. If it is not valid JSON but
+/// every line after the first is a JSON value of its own, the input was JSON
+/// Lines after all, with a broken first line: that line is an error record
+/// and the others are records, so nothing is swallowed.
+fn read_document(name: &Arc<str>, line: usize, first: &str, rest: &str, send: &mut impl FnMut(&Arc<str>, usize, Result<String, String>) -> bool) -> bool {
+    let document = format!("{first}{rest}");
+    match serde_json::from_str::<Value>(&document) {
+        Ok(Value::Array(items)) => items.into_iter().all(|item| send(name, line, Ok(item.to_string()))),
+        Ok(other) => send(name, line, Ok(other.to_string())),
+        Err(e) => {
+            let others: Vec<(usize, &str)> = rest.lines().enumerate().map(|(i, l)| (line + 1 + i, l)).filter(|(_, l)| !l.trim().is_empty()).collect();
+            let json_lines = !others.is_empty() && others.iter().all(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
+            if !json_lines {
+                return send(name, line + e.line().saturating_sub(1), Err(format!("不是有效的 JSON: {e}")));
+            }
+            if !send(name, line, Err(format!("不是有效的 JSON: 这一行（{}）不是完整的 JSON 值", first.trim()))) {
+                return false;
+            }
+            others.into_iter().all(|(n, l)| send(name, n, Ok(l.to_string())))
         }
     }
 }

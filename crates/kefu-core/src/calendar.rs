@@ -28,6 +28,8 @@ use chrono::{
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::lines::Lines;
+
 /// China Standard Time, UTC+08:00.
 ///
 /// China has had no daylight saving time since 1991, so a fixed offset is
@@ -292,34 +294,31 @@ struct RawHoliday {
 /// The earliest and latest `year` a file may state.
 const YEAR_RANGE: std::ops::RangeInclusive<i64> = 1900..=9999;
 
-/// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// Context for the errors of one file.
 struct FileCtx<'a> {
     name: &'a str,
     text: &'a str,
+    lines: Lines,
+}
+
+impl FileCtx<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.lines.line(offset)
+    }
 }
 
 impl FileCtx<'_> {
     fn invalid(&self, span: Range<usize>, message: impl fmt::Display) -> CalendarError {
         CalendarError::Invalid {
             file: self.name.to_string(),
-            message: format!("第 {} 行：{}", line_of(self.text, span.start), message),
+            message: format!("第 {} 行：{}", self.line_of(span.start), message),
         }
     }
 
     fn parse_error(&self, err: &toml::de::Error) -> CalendarError {
         let line = err
             .span()
-            .map(|span| line_of(self.text, span.start))
+            .map(|span| self.line_of(span.start))
             .unwrap_or(1);
         CalendarError::Parse {
             file: self.name.to_string(),
@@ -427,6 +426,7 @@ impl HolidayCalendar {
             let ctx = FileCtx {
                 name: name.as_ref(),
                 text: text.as_ref(),
+                lines: Lines::of(text.as_ref()),
             };
             let raw: RawFile = toml::from_str(ctx.text).map_err(|e| ctx.parse_error(&e))?;
 
@@ -475,7 +475,7 @@ impl HolidayCalendar {
             for spanned in &raw.holiday {
                 let h = spanned.get_ref();
                 let festival = *h.festival.get_ref();
-                let line = line_of(ctx.text, spanned.span().start);
+                let line = ctx.line_of(spanned.span().start);
 
                 if let Some(prev_line) = seen_festivals.get(&festival) {
                     return Err(ctx.invalid(
@@ -558,7 +558,7 @@ impl HolidayCalendar {
                             ),
                         ));
                     }
-                    makeups.push((date, line_of(ctx.text, value.span().start)));
+                    makeups.push((date, ctx.line_of(value.span().start)));
                 }
 
                 // Record every day, rejecting any date declared twice.

@@ -6,10 +6,11 @@
 //! which checks exist, their points and veto marks come from
 //! `rulebook/inspection/checks.toml`.
 
-use chrono::{DateTime, Duration, FixedOffset, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Timelike};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::SHANGHAI;
+use crate::limits::{text_too_long, Limits, MAX_CALL_SECONDS, MAX_RINGS, STARTED_AT_YEARS};
 use crate::matcher::{Matcher, Scratch};
 use crate::normalize::{normalize_char, Norm};
 use crate::pattern;
@@ -77,50 +78,132 @@ pub struct Conversation {
     pub events: Vec<Event>,
 }
 
+/// Why a transcript cannot be inspected: the field at fault, as a JSON path
+/// (`turns[3].start`; empty when the record as a whole is wrong), and what
+/// is wrong with it, in Chinese (the message names the field too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConversation {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for InvalidConversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InvalidConversation {}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> InvalidConversation {
+    InvalidConversation { field: field.into(), message: message.into() }
+}
+
+/// Identifiers (the conversation id, the agent's id, work number and name)
+/// are at most this many characters.
+pub const MAX_ID_CHARS: usize = 256;
+
+/// A time of the transcript in seconds from answering: finite, not negative,
+/// within a day.
+fn check_seconds(field: &str, what: &str, value: f64) -> Result<(), InvalidConversation> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(invalid(field, format!("{what}（{field}）无效：{value}，应为从接通起的秒数（不小于 0）")));
+    }
+    if value > MAX_CALL_SECONDS {
+        return Err(invalid(field, format!("{what}（{field}）超出范围：{value} 秒，一次通话或会话不超过一天（{MAX_CALL_SECONDS} 秒）")));
+    }
+    Ok(())
+}
+
 impl Conversation {
     /// A transcript from JSON: the contract format, or wrapped as
-    /// `{"conversation": {…}, …}` as in the labelled evaluation files; validated.
-    pub fn from_json(mut value: serde_json::Value) -> Result<Conversation, String> {
+    /// `{"conversation": {…}, …}` as in the labelled evaluation files;
+    /// validated with the default [`Limits`].
+    pub fn from_json(value: serde_json::Value) -> Result<Conversation, InvalidConversation> {
+        Conversation::from_json_with(value, &Limits::default())
+    }
+
+    /// As [`Conversation::from_json`], validated against `limits`.
+    pub fn from_json_with(mut value: serde_json::Value, limits: &Limits) -> Result<Conversation, InvalidConversation> {
         if value.get("turns").is_none() {
             if let Some(inner) = value.get_mut("conversation").filter(|c| c.get("turns").is_some()) {
                 value = inner.take();
             }
         }
         if !value.is_object() {
-            return Err("应为一个 JSON 对象（一个会话）".into());
+            return Err(invalid("", "应为一个 JSON 对象（一个会话）"));
         }
-        let conv: Conversation = serde_json::from_value(value).map_err(|e| format!("不符合会话格式: {e}"))?;
-        conv.validate()?;
+        let conv: Conversation = serde_json::from_value(value).map_err(|e| invalid("", format!("不符合会话格式: {e}")))?;
+        conv.validate_with(limits)?;
         Ok(conv)
     }
 
-    /// What is wrong with a transcript that parsed but cannot be inspected.
-    pub fn validate(&self) -> Result<(), String> {
+    /// What is wrong with a transcript that parsed but cannot be inspected
+    /// (the default [`Limits`]).
+    pub fn validate(&self) -> Result<(), InvalidConversation> {
+        self.validate_with(&Limits::default())
+    }
+
+    /// What is wrong with a transcript that parsed but cannot be inspected:
+    /// every time finite and within a day, `started_at` a real moment of
+    /// 1970–2199, a plausible ring count, and no more turns, events or
+    /// characters than `limits` allow.
+    pub fn validate_with(&self, limits: &Limits) -> Result<(), InvalidConversation> {
         if self.id.trim().is_empty() {
-            return Err("id 为空".into());
+            return Err(invalid("id", "id 为空"));
+        }
+        for (field, value) in [("id", &self.id), ("agent.id", &self.agent.id), ("agent.work_no", &self.agent.work_no), ("agent.name", &self.agent.name)] {
+            if value.chars().nth(MAX_ID_CHARS).is_some() {
+                return Err(invalid(field, format!("{field} 过长：超过 {MAX_ID_CHARS} 个字符")));
+            }
         }
         if let Some(s) = &self.started_at {
-            DateTime::parse_from_rfc3339(s).map_err(|e| format!("started_at '{s}' 不是 RFC 3339 时间: {e}"))?;
+            let at = DateTime::parse_from_rfc3339(s).map_err(|e| invalid("started_at", format!("started_at '{s}' 不是 RFC 3339 时间: {e}")))?;
+            if !STARTED_AT_YEARS.contains(&at.year()) {
+                return Err(invalid(
+                    "started_at",
+                    format!("started_at '{s}' 超出范围：年份应在 {}–{} 之间", STARTED_AT_YEARS.start(), STARTED_AT_YEARS.end()),
+                ));
+            }
+        }
+        if let Some(rings) = self.rings {
+            if rings > MAX_RINGS {
+                return Err(invalid("rings", format!("rings（振铃次数）超出范围：{rings}，最多 {MAX_RINGS} 声")));
+            }
+        }
+        if self.turns.len() > limits.max_turns {
+            return Err(invalid("turns", format!("turns 过多：{} 个，一个会话最多 {} 个", self.turns.len(), limits.max_turns)));
+        }
+        if self.events.len() > limits.max_events {
+            return Err(invalid("events", format!("events 过多：{} 个，一个会话最多 {} 个", self.events.len(), limits.max_events)));
         }
         for (i, t) in self.turns.iter().enumerate() {
-            if !t.start.is_finite() || t.start < 0.0 {
-                return Err(format!("第 {} 个 turn 的 start 无效: {}", i + 1, t.start));
-            }
+            let what = format!("第 {} 个 turn 的 start", i + 1);
+            check_seconds(&format!("turns[{i}].start"), &what, t.start)?;
             if let Some(end) = t.end {
-                if !end.is_finite() || end < t.start {
-                    return Err(format!("第 {} 个 turn 的 end ({end}) 早于 start ({})", i + 1, t.start));
+                let field = format!("turns[{i}].end");
+                check_seconds(&field, &format!("第 {} 个 turn 的 end", i + 1), end)?;
+                if end < t.start {
+                    return Err(invalid(field.clone(), format!("第 {} 个 turn 的 end（{field}）为 {end}，早于 start（{}）", i + 1, t.start)));
                 }
+            }
+            let field = format!("turns[{i}].text");
+            if let Some(message) = text_too_long(&field, &t.text, limits) {
+                return Err(invalid(field, format!("第 {} 个 turn 的 {message}", i + 1)));
             }
         }
         for (i, e) in self.events.iter().enumerate() {
             match e {
-                Event::Hold { start, end } if !(start.is_finite() && end.is_finite() && *start >= 0.0 && end >= start) => {
-                    return Err(format!("第 {} 个事件（hold）的时间无效: {start}–{end}", i + 1));
+                Event::Hold { start, end } => {
+                    let what = format!("第 {} 个事件（hold）", i + 1);
+                    check_seconds(&format!("events[{i}].start"), &format!("{what}的 start"), *start)?;
+                    check_seconds(&format!("events[{i}].end"), &format!("{what}的 end"), *end)?;
+                    if end < start {
+                        return Err(invalid(format!("events[{i}].end"), format!("{what}的时间无效（events[{i}].end）: {start}–{end}，结束早于开始")));
+                    }
                 }
-                Event::Hangup { at, .. } if !(at.is_finite() && *at >= 0.0) => {
-                    return Err(format!("第 {} 个事件（hangup）的时间无效: {at}", i + 1));
-                }
-                _ => {}
+                Event::Hangup { at, .. } => check_seconds(&format!("events[{i}].at"), &format!("第 {} 个事件（hangup）的 at", i + 1), *at)?,
+                Event::Other => {}
             }
         }
         Ok(())
@@ -129,6 +212,16 @@ impl Conversation {
     fn started(&self) -> Option<DateTime<FixedOffset>> {
         self.started_at.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok())
     }
+}
+
+/// `seconds` after `started`, or `None` where the calendar ends (never a panic).
+fn moment(started: DateTime<FixedOffset>, seconds: f64) -> Option<DateTime<FixedOffset>> {
+    if !seconds.is_finite() {
+        return None;
+    }
+    // `as` saturates; try_milliseconds refuses what TimeDelta cannot hold.
+    let delta = TimeDelta::try_milliseconds((seconds * 1000.0) as i64)?;
+    started.checked_add_signed(delta)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +252,12 @@ pub struct CheckResult {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub veto: bool,
     pub evidence: Vec<Evidence>,
+    /// More evidence than the limits let one check report: `evidence` holds
+    /// the first items, `evidence_total` how many there were.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_total: Option<usize>,
 }
 
 /// The scorecard of one conversation.
@@ -296,13 +395,21 @@ fn whole(conv: &Conversation, turn: usize, note: impl Into<String>) -> Evidence 
 }
 
 fn span(conv: &Conversation, turn: usize, (start, end): (usize, usize), note: impl Into<String>) -> Evidence {
-    let text: String = conv.turns.get(turn).map_or(String::new(), |t| t.text.chars().skip(start).take(end - start).collect());
+    let text: String = conv.turns.get(turn).map_or(String::new(), |t| t.text.chars().skip(start).take(end.saturating_sub(start)).collect());
     Evidence { turn, start, end, text, note: note.into() }
 }
 
 impl Engine {
-    /// Inspects one (validated) conversation.
+    /// Inspects one (validated) conversation, reporting evidence within the
+    /// default [`Limits`].
     pub fn inspect(&self, conv: &Conversation) -> Scorecard {
+        self.inspect_with(conv, &Limits::default())
+    }
+
+    /// Inspects one (validated) conversation; each check reports at most
+    /// `limits.max_hits_per_conversation` evidence items (and language.forbidden
+    /// at most `max_hits_per_turn` per turn), saying when it left some out.
+    pub fn inspect_with(&self, conv: &Conversation, limits: &Limits) -> Scorecard {
         let mut scratch = Scratch::default();
         let agent_turns: Vec<usize> =
             conv.turns.iter().enumerate().filter(|(_, t)| t.speaker == Party::Agent).map(|(i, _)| i).collect();
@@ -328,8 +435,26 @@ impl Engine {
 
         let mut checks = Vec::with_capacity(self.rulebook.checks.len());
         for check in &self.rulebook.checks {
-            let (result, evidence) = if check.enabled { self.run_check(check, &p, &mut scratch) } else { (Outcome::NotApplicable, Vec::new()) };
-            checks.push(CheckResult { id: check.id.clone(), result, points: check.points, veto: check.veto, evidence });
+            let (result, mut evidence, total) = if !check.enabled {
+                (Outcome::NotApplicable, Vec::new(), 0)
+            } else if check.id == "language.forbidden" {
+                self.forbidden_language(&p, limits, &mut scratch)
+            } else {
+                let (result, evidence) = self.run_check(check, &p);
+                let total = evidence.len();
+                (result, evidence, total)
+            };
+            evidence.truncate(limits.max_hits_per_conversation);
+            let truncated = total > evidence.len();
+            checks.push(CheckResult {
+                id: check.id.clone(),
+                result,
+                points: check.points,
+                veto: check.veto,
+                evidence,
+                truncated,
+                evidence_total: truncated.then_some(total),
+            });
         }
         let (score, vetoed) = score(&checks);
         Scorecard {
@@ -343,7 +468,30 @@ impl Engine {
         }
     }
 
-    fn run_check(&self, check: &Check, p: &Prepared, scratch: &mut Scratch) -> (Outcome, Vec<Evidence>) {
+    /// language.forbidden: every forbidden phrase in the agent's turns, at most
+    /// `max_hits_per_turn` per turn and `max_hits_per_conversation` in all
+    /// reported, with the total count of hits.
+    fn forbidden_language(&self, p: &Prepared, limits: &Limits, scratch: &mut Scratch) -> (Outcome, Vec<Evidence>, usize) {
+        let conv = p.conv;
+        let mut evidence = Vec::new();
+        let mut total = 0;
+        for &i in &p.agent_turns {
+            let room = limits.max_hits_per_turn.min(limits.max_hits_per_conversation.saturating_sub(evidence.len()));
+            let (violations, found) = self.lint_capped(&conv.turns[i].text, room, scratch);
+            total += found;
+            evidence.extend(violations.into_iter().map(|v| Evidence {
+                turn: i,
+                start: v.start,
+                end: v.end,
+                text: v.matched,
+                note: format!("{}（{}）：{} 建议：{}", v.rule, v.category, v.message, v.suggestion),
+            }));
+        }
+        let result = if total == 0 { Outcome::Pass } else { Outcome::Fail };
+        (result, evidence, total)
+    }
+
+    fn run_check(&self, check: &Check, p: &Prepared) -> (Outcome, Vec<Evidence>) {
         let conv = p.conv;
         let phone = conv.channel == Channel::Phone;
         let na = (Outcome::NotApplicable, Vec::new());
@@ -396,7 +544,7 @@ impl Engine {
                 let mut used = false;
                 let mut evidence = Vec::new();
                 for &i in &p.agent_turns {
-                    let at = started + Duration::milliseconds((conv.turns[i].start * 1000.0) as i64);
+                    let Some(at) = moment(started, conv.turns[i].start) else { continue };
                     let hour = at.with_timezone(&SHANGHAI).hour();
                     let checks: [(Cue, &str, fn(u32) -> bool); 4] = [
                         (Cue::MorningGreeting, "早上好只用于 0:00–12:00", |h| h < 12),
@@ -418,21 +566,6 @@ impl Engine {
                 } else {
                     na
                 }
-            }
-            "language.forbidden" => {
-                let mut evidence = Vec::new();
-                for &i in &p.agent_turns {
-                    for v in self.lint_with(&conv.turns[i].text, scratch) {
-                        evidence.push(Evidence {
-                            turn: i,
-                            start: v.start,
-                            end: v.end,
-                            text: v.matched.clone(),
-                            note: format!("{}（{}）：{} 建议：{}", v.rule, v.category, v.message, v.suggestion),
-                        });
-                    }
-                }
-                verdict(evidence)
             }
             "listen.no_interrupt" => {
                 if !phone || p.customer_turns.is_empty() {

@@ -8,6 +8,8 @@ pub mod calendar;
 pub mod desk;
 pub mod eval;
 pub mod inspect;
+pub mod limits;
+mod lines;
 pub mod lint;
 pub mod matcher;
 pub mod normalize;
@@ -59,6 +61,13 @@ impl Engine {
     /// As [`Engine::lint`], reusing buffers (one `Scratch` per thread).
     pub fn lint_with(&self, text: &str, scratch: &mut Scratch) -> Vec<Violation<'_>> {
         self.linter.check(&self.rulebook, text, scratch)
+    }
+
+    /// As [`Engine::lint_with`], building at most `max` violations (the first
+    /// by position); the second value is how many there are in all, so that
+    /// a caller can say what it left out.
+    pub fn lint_capped(&self, text: &str, max: usize, scratch: &mut Scratch) -> (Vec<Violation<'_>>, usize) {
+        self.linter.check_capped(&self.rulebook, text, max, scratch)
     }
 
     /// Whether an utterance has any violation, without building messages.

@@ -66,8 +66,9 @@ impl Linter {
         if found.is_empty() {
             return Vec::new();
         }
-        let quotes = quoted_spans(text);
-        resolve(found, &quotes)
+        let quotes = Cover::new(quoted_spans(text));
+        let exceptions = Exceptions::new(found);
+        resolve(found, &exceptions, &quotes)
     }
 
     /// True if `text` has at least one violation (the `--count` fast path).
@@ -76,43 +77,127 @@ impl Linter {
         if found.is_empty() {
             return false;
         }
-        let quotes = quoted_spans(text);
-        found.iter().any(|h| h.owner & 1 == 0 && !cancelled(h, found) && !inside(h, &quotes))
+        let quotes = Cover::new(quoted_spans(text));
+        let exceptions = Exceptions::new(found);
+        found.iter().any(|h| h.owner & 1 == 0 && !exceptions.cancel(h) && !quotes.covers(h.start, h.end))
     }
 
     /// Full violations with messages, for display.
     pub fn check<'r>(&self, book: &'r Rulebook, text: &str, scratch: &mut Scratch) -> Vec<Violation<'r>> {
+        self.check_capped(book, text, usize::MAX, scratch).0
+    }
+
+    /// As [`Linter::check`], building at most `max` violations (the first by
+    /// position); the second value is how many there are in all.
+    pub fn check_capped<'r>(&self, book: &'r Rulebook, text: &str, max: usize, scratch: &mut Scratch) -> (Vec<Violation<'r>>, usize) {
         let hits = self.hits(text, scratch);
-        if hits.is_empty() {
-            return Vec::new();
+        let total = hits.len();
+        if hits.is_empty() || max == 0 {
+            return (Vec::new(), total);
         }
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        hits.into_iter()
+        // Byte offsets of the hits' ends and starts, in one walk over the text.
+        let mut wanted: Vec<usize> = hits.iter().take(max).flat_map(|h| [h.start, h.end]).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let offsets = byte_offsets(text, &wanted);
+        let at = |char_index: usize| wanted.binary_search(&char_index).ok().map_or(text.len(), |i| offsets[i]);
+        let violations = hits
+            .into_iter()
+            .take(max)
             .filter_map(|h| {
                 let rule: &Rule = book.rules.get(h.rule)?;
-                let from = chars.get(h.start).map_or(text.len(), |c| c.0);
-                let to = chars.get(h.end).map_or(text.len(), |c| c.0);
                 Some(Violation {
                     rule: &rule.id,
                     category: &rule.category,
                     severity: rule.severity.as_str(),
                     start: h.start,
                     end: h.end,
-                    matched: text.get(from..to).unwrap_or_default().to_string(),
+                    matched: text.get(at(h.start)..at(h.end)).unwrap_or_default().to_string(),
                     message: &rule.message,
                     suggestion: &rule.suggestion,
                     source: &rule.source,
                 })
             })
-            .collect()
+            .collect();
+        (violations, total)
     }
 }
 
-/// An exception of the same rule that covers the hit's key words (its last
-/// fragment) cancels it; other hits of the rule in the text stand.
-fn cancelled(hit: &PatternHit, all: &[PatternHit]) -> bool {
-    let exception = hit.owner | 1;
-    all.iter().any(|e| e.owner == exception && e.start <= hit.core_start && e.end >= hit.end)
+/// The byte offset of each char index in `sorted` (ascending), `text.len()`
+/// for indices at or past the end.
+fn byte_offsets(text: &str, sorted: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(sorted.len());
+    let mut chars = text.char_indices().enumerate();
+    for &want in sorted {
+        let byte = loop {
+            match chars.next() {
+                Some((i, (b, _))) if i == want => break b,
+                Some(_) => {}
+                None => break text.len(),
+            }
+        };
+        out.push(byte);
+        if byte == text.len() {
+            break;
+        }
+    }
+    out.resize(sorted.len(), text.len());
+    out
+}
+
+/// Intervals answering "does one of them cover `start..end`?" in O(log n):
+/// sorted by start, with the furthest end reached so far.
+#[derive(Debug, Default)]
+struct Cover {
+    starts: Vec<usize>,
+    furthest_end: Vec<usize>,
+}
+
+impl Cover {
+    fn new(mut spans: Vec<(usize, usize)>) -> Cover {
+        spans.sort_unstable();
+        let mut furthest = 0;
+        let furthest_end = spans
+            .iter()
+            .map(|&(_, e)| {
+                furthest = furthest.max(e);
+                furthest
+            })
+            .collect();
+        Cover { starts: spans.into_iter().map(|(s, _)| s).collect(), furthest_end }
+    }
+
+    fn covers(&self, start: usize, end: usize) -> bool {
+        let n = self.starts.partition_point(|&s| s <= start);
+        n > 0 && self.furthest_end[n - 1] >= end
+    }
+}
+
+/// The exception hits of a text, by the rule they belong to.
+struct Exceptions {
+    /// (exception owner, its intervals), sorted by owner.
+    by_owner: Vec<(u32, Cover)>,
+}
+
+impl Exceptions {
+    fn new(found: &[PatternHit]) -> Exceptions {
+        let mut spans: Vec<(u32, usize, usize)> = found.iter().filter(|h| h.owner & 1 == 1).map(|h| (h.owner, h.start, h.end)).collect();
+        spans.sort_unstable();
+        let mut by_owner: Vec<(u32, Cover)> = Vec::new();
+        for group in spans.chunk_by(|a, b| a.0 == b.0) {
+            by_owner.push((group[0].0, Cover::new(group.iter().map(|&(_, s, e)| (s, e)).collect())));
+        }
+        Exceptions { by_owner }
+    }
+
+    /// An exception of the same rule that covers the hit's key words (its last
+    /// fragment) cancels it; other hits of the rule in the text stand.
+    fn cancel(&self, hit: &PatternHit) -> bool {
+        let exception = hit.owner | 1;
+        self.by_owner
+            .binary_search_by_key(&exception, |(o, _)| *o)
+            .is_ok_and(|i| self.by_owner[i].1.covers(hit.core_start, hit.end))
+    }
 }
 
 /// Words inside quotation marks or a book title are someone else's: an agent
@@ -122,8 +207,13 @@ fn cancelled(hit: &PatternHit, all: &[PatternHit]) -> bool {
 pub fn quoted_spans(text: &str) -> Vec<(usize, usize)> {
     const PAIRS: [(char, char); 8] =
         [('“', '”'), ('「', '」'), ('『', '』'), ('《', '》'), ('‘', '’'), ('〈', '〉'), ('﹃', '﹄'), ('＂', '＂')];
+    let kind = |close: char| PAIRS.iter().position(|&(_, cl)| cl == close).unwrap_or(0);
     let mut spans = Vec::new();
     let mut open: Vec<(char, usize)> = Vec::new();
+    // How many openers of each kind are on the stack: a closer with none
+    // open is skipped at once, so the stack is only ever walked down to an
+    // opener that is there, and what is walked over is popped (linear time).
+    let mut open_of_kind = [0usize; PAIRS.len()];
     let mut ascii_open: Option<usize> = None;
     for (i, c) in text.chars().enumerate() {
         if c == '"' {
@@ -135,25 +225,28 @@ pub fn quoted_spans(text: &str) -> Vec<(usize, usize)> {
         }
         if let Some(&(_, close)) = PAIRS.iter().find(|(o, cl)| *o == c && *cl != c) {
             open.push((close, i));
-        } else if let Some(pos) = open.iter().rposition(|&(close, _)| close == c) {
-            let (_, start) = open[pos];
-            open.truncate(pos);
-            spans.push((start + 1, i));
+            open_of_kind[kind(close)] += 1;
+        } else if PAIRS.iter().any(|&(_, cl)| cl == c) && open_of_kind[kind(c)] > 0 {
+            if let Some(pos) = open.iter().rposition(|&(close, _)| close == c) {
+                let (_, start) = open[pos];
+                for &(close, _) in &open[pos..] {
+                    open_of_kind[kind(close)] -= 1;
+                }
+                open.truncate(pos);
+                spans.push((start + 1, i));
+            }
         } else if c == '＂' {
             open.push(('＂', i));
+            open_of_kind[kind('＂')] += 1;
         }
     }
     spans
 }
 
-fn inside(hit: &PatternHit, quotes: &[(usize, usize)]) -> bool {
-    quotes.iter().any(|&(s, e)| s <= hit.start && hit.end <= e)
-}
-
-fn resolve(found: &[PatternHit], quotes: &[(usize, usize)]) -> Vec<RuleHit> {
+fn resolve(found: &[PatternHit], exceptions: &Exceptions, quotes: &Cover) -> Vec<RuleHit> {
     let mut hits: Vec<RuleHit> = found
         .iter()
-        .filter(|h| h.owner & 1 == 0 && !cancelled(h, found) && !inside(h, quotes))
+        .filter(|h| h.owner & 1 == 0 && !exceptions.cancel(h) && !quotes.covers(h.start, h.end))
         .map(|h| RuleHit { rule: (h.owner >> 1) as usize, start: h.start, end: h.end })
         .collect();
     hits.sort_by_key(|h| (h.rule, h.start, std::cmp::Reverse(h.end)));

@@ -3,6 +3,8 @@
 //! same time, recording where pattern fragments end. Sequences with gaps are stitched from
 //! those fragment hits afterwards, which only touches the (few) hits.
 
+use std::collections::HashSet;
+
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 use crate::normalize::{normalize_char, Norm};
@@ -80,6 +82,10 @@ pub struct Scratch {
     /// Sequences stitched together, before anchors and span mapping.
     candidates: Vec<Candidate>,
     hits: Vec<PatternHit>,
+    /// (sequence, segment, fragment, end) of lookback hits from which no
+    /// stitch reaches back to segment 0: each is tried once per text, so
+    /// stitching stays polynomial however many segments a pattern has.
+    dead_ends: HashSet<(u32, u32, u32, u32)>,
 }
 
 /// Per fragment: its length, whether later segments look back at it, and
@@ -110,6 +116,9 @@ pub struct Matcher {
     predecessors: Vec<Vec<u32>>,
     /// The widest gap of any sequence (merged optional segments can exceed `~9`).
     max_gap: u32,
+    /// The furthest back (in normalised chars) that stitching a sequence can
+    /// reach from the end of its last fragment: older lookback hits are dropped.
+    max_reach: u32,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -207,7 +216,19 @@ impl Matcher {
             };
         }
         let max_gap = seqs.iter().flat_map(|s| s.gaps.iter()).map(|&g| u32::from(g)).max().unwrap_or(0);
-        Ok(Matcher { automaton, fragments, seqs, info, seq_ids, predecessors, max_gap })
+        let longest = |segment: &Vec<u32>| segment.iter().map(|&f| info[f as usize].chars).max().unwrap_or(0);
+        let max_reach = seqs
+            .iter()
+            .map(|s| {
+                // Every segment counts, the last one too: a fragment found
+                // later may start before the position where pruning happens.
+                let widths: u32 = s.segments.iter().map(longest).fold(0u32, u32::saturating_add);
+                let gaps: u32 = s.gaps.iter().map(|&g| u32::from(g)).fold(0u32, u32::saturating_add);
+                widths.saturating_add(gaps)
+            })
+            .max()
+            .unwrap_or(0);
+        Ok(Matcher { automaton, fragments, seqs, info, seq_ids, predecessors, max_gap, max_reach })
     }
 
     /// The fragments (normalised literals) this matcher looks for.
@@ -221,6 +242,7 @@ impl Matcher {
         scratch.lookback.clear();
         scratch.candidates.clear();
         scratch.hits.clear();
+        scratch.dead_ends.clear();
         let Some(automaton) = &self.automaton else { return &scratch.hits };
         self.scan(automaton, text, scratch);
         if scratch.candidates.is_empty() {
@@ -246,6 +268,9 @@ impl Matcher {
         let mut last: Option<char> = None;
         let mut boundary = true;
         let mut nend: u32 = 0;
+        // Lookback hits too old for any sequence to reach are dropped now and
+        // then, so a long text keeps only a window of them.
+        let mut prune_at = PRUNE_AT_LEAST;
         for c in text.chars() {
             let k = match normalize_char(c) {
                 Norm::Skip { boundary: b } => {
@@ -267,18 +292,24 @@ impl Matcher {
                 let info = self.info[fragment as usize];
                 let hit = FragHit { fragment, nstart: nend - info.chars, nend };
                 if info.single.0 != info.multi.1 {
-                    self.complete(hit, info, &scratch.lookback, &mut scratch.candidates);
+                    self.complete(hit, info, &scratch.lookback, &mut scratch.candidates, &mut scratch.dead_ends);
                 }
                 if info.needed_for_lookback {
                     scratch.lookback.push(hit);
                 }
+            }
+            if scratch.lookback.len() >= prune_at {
+                let reach = self.max_reach.saturating_add(1);
+                let stale = scratch.lookback.partition_point(|h| h.nend.saturating_add(reach) < nend);
+                scratch.lookback.drain(..stale);
+                prune_at = (scratch.lookback.len() * 2).max(PRUNE_AT_LEAST);
             }
         }
     }
 
     /// The sequences that `hit` (just found) completes, given the earlier hits.
     #[inline]
-    fn complete(&self, hit: FragHit, info: FragInfo, lookback: &[FragHit], candidates: &mut Vec<Candidate>) {
+    fn complete(&self, hit: FragHit, info: FragInfo, lookback: &[FragHit], candidates: &mut Vec<Candidate>, dead_ends: &mut HashSet<(u32, u32, u32, u32)>) {
         let f = hit.fragment as usize;
         for &seq in &self.seq_ids[info.single.0 as usize..info.single.1 as usize] {
             candidates.push(Candidate { seq, nstart: hit.nstart, core_nstart: hit.nstart, nend: hit.nend });
@@ -296,35 +327,32 @@ impl Matcher {
         }
         for &seq_id in multi {
             let seq = &self.seqs[seq_id as usize];
-            if let Some(nstart) = self.stitch(seq, seq.segments.len() - 1, hit, window, lookback) {
+            if let Some(nstart) = self.stitch(seq_id, seq.segments.len() - 1, hit, window, lookback, dead_ends) {
                 candidates.push(Candidate { seq: seq_id, nstart, core_nstart: hit.nstart, nend: hit.nend });
             }
         }
     }
 
-    /// The lookback hits ending in `[nstart - gap, nstart]`. They sit at the
-    /// end of the list (it is ordered by end), so walk back from there.
+    /// The lookback hits ending in `[nstart - gap, nstart]` (the list is
+    /// ordered by end, so two binary searches find them).
     #[inline]
     fn window<'l>(&self, lookback: &'l [FragHit], nstart: u32, gap: u32) -> &'l [FragHit] {
-        let mut upto = lookback.len();
-        while upto > 0 && lookback[upto - 1].nend > nstart {
-            upto -= 1;
-        }
-        let mut from = upto;
-        while from > 0 && lookback[from - 1].nend + gap >= nstart {
-            from -= 1;
-        }
+        let upto = lookback.partition_point(|h| h.nend <= nstart);
+        let from = lookback[..upto].partition_point(|h| h.nend.saturating_add(gap) < nstart);
         &lookback[from..upto]
     }
 
-    /// Finds segments `0..=k` of `seq` ending with `hit` (in segment k), returning
-    /// the normalised start of segment 0. `window` holds the lookback hits that
-    /// end within the widest gap before `hit`; earlier segments must end within
-    /// their own gap before the next one starts; the closest is tried first.
-    fn stitch(&self, seq: &CompiledSeq, k: usize, hit: FragHit, window: &[FragHit], lookback: &[FragHit]) -> Option<u32> {
+    /// Finds segments `0..=k` of sequence `seq_id` ending with `hit` (in
+    /// segment k), returning the normalised start of segment 0. `window`
+    /// holds the lookback hits that end within the widest gap before `hit`;
+    /// earlier segments must end within their own gap before the next one
+    /// starts; the closest is tried first. A lookback hit that leads nowhere
+    /// is remembered in `dead_ends` and never tried again for this sequence.
+    fn stitch(&self, seq_id: u32, k: usize, hit: FragHit, window: &[FragHit], lookback: &[FragHit], dead_ends: &mut HashSet<(u32, u32, u32, u32)>) -> Option<u32> {
         if k == 0 {
             return Some(hit.nstart);
         }
+        let seq = &self.seqs[seq_id as usize];
         let want = &seq.segments[k - 1];
         let lowest_end = hit.nstart.saturating_sub(u32::from(seq.gaps[k - 1]));
         for prev in window.iter().rev() {
@@ -335,14 +363,23 @@ impl Matcher {
                 break;
             }
             if want.binary_search(&prev.fragment).is_ok() {
-                if let Some(start) = self.stitch(seq, k - 1, *prev, self.window(lookback, prev.nstart, self.max_gap), lookback) {
+                let key = (seq_id, (k - 1) as u32, prev.fragment, prev.nend);
+                if dead_ends.contains(&key) {
+                    continue;
+                }
+                let earlier = self.window(lookback, prev.nstart, self.max_gap);
+                if let Some(start) = self.stitch(seq_id, k - 1, *prev, earlier, lookback, dead_ends) {
                     return Some(start);
                 }
+                dead_ends.insert(key);
             }
         }
         None
     }
 }
+
+/// Lookback hits are pruned once there are at least this many.
+const PRUNE_AT_LEAST: usize = 4096;
 
 /// Pass two, only when something matched: the original char span and the
 /// clause boundary of every normalised char, by the same rules as `scan`.

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::lines::Lines;
 use crate::pattern;
 
 /// The rulebook format this build reads.
@@ -398,7 +399,7 @@ pub struct Rulebook {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text.get(..byte.min(text.len())).map_or(1, |s| s.matches('\n').count() + 1)
+    Lines::of(text).line(byte)
 }
 
 /// Is this file part of the rulebook proper (not the holiday calendar, not docs)?
@@ -450,7 +451,8 @@ impl Rulebook {
                     continue;
                 }
             };
-            let origin = |span: std::ops::Range<usize>| Origin { file: path.clone(), line: line_of(text, span.start) };
+            let lines = Lines::of(text);
+            let origin = |span: std::ops::Range<usize>| Origin { file: path.clone(), line: lines.line(span.start) };
             if let Some(h) = doc.rulebook {
                 if let Some((_, first)) = &header {
                     errors.push(RuleError {

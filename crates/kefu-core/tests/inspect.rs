@@ -355,12 +355,12 @@ fn scores_follow_the_scorecard() {
 fn malformed_conversations_are_rejected_with_a_reason() {
     let mut c = conv(Channel::Phone, &good_call(), vec![]);
     c.turns[1].end = Some(1.0);
-    assert!(c.validate().unwrap_err().contains("第 2 个 turn"));
+    assert!(c.validate().unwrap_err().message.contains("第 2 个 turn"));
     let mut c = conv(Channel::Phone, &good_call(), vec![Event::Hold { start: 10.0, end: 5.0 }]);
     assert!(c.validate().is_err());
     c.events.clear();
     c.started_at = Some("yesterday".into());
-    assert!(c.validate().unwrap_err().contains("started_at"));
+    assert_eq!(c.validate().unwrap_err().field, "started_at");
 }
 
 fn shared() -> PathBuf {

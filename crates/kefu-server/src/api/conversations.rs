@@ -71,7 +71,7 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
             .map(|(index, v)| {
                 let conv = match Conversation::from_json(v) {
                     Ok(c) => c,
-                    Err(error) => return StoredItem::Error { index, error, code: "invalid_conversation".into() },
+                    Err(error) => return StoredItem::Error { index, error: error.message, code: "invalid_conversation".into() },
                 };
                 let card = current.engine.inspect(&conv);
                 metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);

@@ -229,7 +229,7 @@ pub async fn inspect(_auth: Auth, State(state): State<AppState>, ApiJson(body): 
                     metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
                     InspectOutcome::Card(Box::new(engine.inspect(&conv)))
                 }
-                Err(error) => InspectOutcome::Error { index, error },
+                Err(error) => InspectOutcome::Error { index, error: error.message },
             })
             .collect::<Vec<_>>()
     })
