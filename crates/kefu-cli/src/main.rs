@@ -60,6 +60,12 @@ pub struct ServeArgs {
     /// Data directory (the SQLite database lives here; created on first run).
     #[arg(long, value_name = "DIR", default_value = "kefu-data")]
     pub data: PathBuf,
+    /// Seconds a client has to send its request headers (also an idle kept-alive connection); then it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Connections served at once; more are closed on arrival.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 #[derive(Args)]

@@ -20,6 +20,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
         calendar,
         admin_password: std::env::var("KEFU_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
         timer_scale: std::env::var("KEFU_TIMER_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
+        connections: kefu_server::listen::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+            ..kefu_server::listen::ConnectionLimits::default()
+        },
         ..Config::default()
     };
     let Started { state, first_admin } = kefu_server::start(&config)?;

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::api::engine::{classify_text, lint_text, now_shanghai, MAX_TEXT_CHARS};
+use crate::api::engine::{classify_text, lint_text, now_shanghai};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::AppState;
@@ -144,20 +144,27 @@ fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<V
         Err(e) => return Some(error(format!("无法识别的消息: {e}"))),
     };
     let engine = state.engine();
+    let limits = state.limits();
+    let too_long = |text: &str| text.chars().nth(limits.max_text_chars).is_some();
     match msg {
         ClientMessage::Draft { id, text } => {
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Some(error(format!("草稿过长（最多 {MAX_TEXT_CHARS} 个字符）")));
+            if too_long(&text) {
+                return Some(error(format!("草稿过长（最多 {} 个字符）", limits.max_text_chars)));
             }
             let started = Instant::now();
-            let violations = lint_text(&engine, &text);
+            let (violations, total) = lint_text(&engine, &text, limits.max_hits_per_turn);
             let micros = started.elapsed().as_secs_f64() * 1e6;
             state.metrics.lint_checks.fetch_add(1, Ordering::Relaxed);
-            Some(json!({"type": "lint", "id": id, "violations": violations, "micros": (micros * 10.0).round() / 10.0}))
+            let mut answer = json!({"type": "lint", "id": id, "violations": violations, "micros": (micros * 10.0).round() / 10.0});
+            if total > violations.len() {
+                answer["truncated"] = json!(true);
+                answer["total"] = json!(total);
+            }
+            Some(answer)
         }
         ClientMessage::Customer { text } => {
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Some(error(format!("消息过长（最多 {MAX_TEXT_CHARS} 个字符）")));
+            if too_long(&text) {
+                return Some(error(format!("消息过长（最多 {} 个字符）", limits.max_text_chars)));
             }
             let c = classify_text(&engine, &text, &ReplyContext::new(now_shanghai()));
             Some(json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply}))

@@ -94,12 +94,45 @@ pub fn generated_password() -> Result<String, ApiError> {
     Ok(bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
 }
 
-pub fn validate_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < 8 {
-        return Err(ApiError::bad_request("weak_password", "密码至少 8 个字符"));
-    }
+/// The shortest password accepted (OWASP ASVS 2.1.1 asks for 12; 10 is
+/// what the centre's own rules asked for, with the checks below).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Passwords of 10 characters or more that lead every leaked-password list:
+/// long enough to pass the length rule, and the first ones guessed.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1234567890", "0123456789", "0987654321", "9876543210", "12345678910", "123456789a", "a123456789",
+    "1qaz2wsx3edc", "1q2w3e4r5t", "1q2w3e4r5t6y", "q1w2e3r4t5", "qwertyuiop", "asdfghjkl;", "zxcvbnm123",
+    "qwerty1234", "qwerty12345", "qwerty123456", "password12", "password123", "password1234", "passw0rd12",
+    "p@ssw0rd123", "iloveyou12", "iloveyou123", "abc1234567", "abcd123456", "abcdefghij", "aa12345678",
+    "woaini1314", "woaini520", "5201314520", "1314520520", "admin12345", "admin123456", "administrator",
+    "changeme123", "welcome123", "letmein123", "football12", "sunshine12", "princess12", "11223344556",
+    "1122334455", "1234512345", "1234567891", "12341234", "147258369", "1472583690", "3141592653",
+];
+
+/// The password policy: at least `MIN_PASSWORD_CHARS` characters, at most
+/// 1024 bytes, not the username, not one character repeated, not a
+/// well-known password. Each refusal says why, in Chinese.
+pub fn validate_password(password: &str, username: &str) -> Result<(), ApiError> {
+    let weak = |message: String| ApiError::bad_request("weak_password", message).with_field("password");
     if password.len() > 1024 {
-        return Err(ApiError::bad_request("weak_password", "密码过长（最多 1024 字节）"));
+        return Err(weak("密码过长（最多 1024 字节）".into()));
+    }
+    let chars: Vec<char> = password.chars().collect();
+    if chars.len() < MIN_PASSWORD_CHARS {
+        return Err(weak(format!("密码至少 {MIN_PASSWORD_CHARS} 个字符（现在 {} 个）", chars.len())));
+    }
+    if chars.iter().all(|&c| c == chars[0]) {
+        return Err(weak("密码不能由同一个字符重复组成".into()));
+    }
+    let lower = password.to_lowercase();
+    let name = username.trim().to_lowercase();
+    // The username itself, or it with a few characters around it (zhangsan01).
+    if !name.is_empty() && lower.contains(&name) && lower.replacen(&name, "", 1).chars().count() < 4 {
+        return Err(weak("密码不能是用户名，也不能主要由用户名组成".into()));
+    }
+    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return Err(weak("这是最常见的密码之一，很容易被猜到，请换一个".into()));
     }
     Ok(())
 }
@@ -232,6 +265,22 @@ mod tests {
         assert!(with(&[("host", "[::1]:8080")]));
         assert!(with(&[("host", "kefu.example.com"), ("x-forwarded-proto", "https")]));
         assert!(!with(&[("host", "10.0.0.5:8080")]), "plain HTTP on the LAN: the browser would drop a Secure cookie");
+    }
+
+    #[test]
+    fn password_policy_says_why() {
+        let why = |p: &str, user: &str| validate_password(p, user).err().map(|e| e.message);
+        assert!(why("12345678", "li").is_some_and(|m| m.contains("至少 10 个字符")));
+        assert!(why("password", "li").is_some_and(|m| m.contains("至少")));
+        assert!(why("        ", "li").is_some_and(|m| m.contains("至少")));
+        assert!(why("          ", "li").is_some_and(|m| m.contains("同一个字符")));
+        assert!(why("zhangsan-password", "zhangsan").is_none(), "contains the name and more besides");
+        assert!(why("ZhangSan01", "zhangsan").is_some_and(|m| m.contains("用户名")));
+        assert!(why("zhangsan", "zhangsan").is_some());
+        assert!(why("1234567890", "li").is_some_and(|m| m.contains("常见")));
+        assert!(why("Password123", "li").is_some_and(|m| m.contains("常见")));
+        assert!(why("正确的密码 horse", "li").is_none());
+        assert_eq!(validate_password("short", "li").unwrap_err().field.as_deref(), Some("password"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::Json;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -191,8 +191,9 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, Query(q)
     let Some(conversation_id) = int(&conversation["display_id"]).or_else(|| int(&conversation["id"])) else {
         return Err(ApiError::bad_request("invalid_field", "缺少 conversation.id"));
     };
-    super::api::engine::check_text(&content)?;
-    let violations = if speaker == "agent" { lint_text(&state.engine(), &content) } else { Vec::new() };
+    let limits = state.limits();
+    super::api::engine::check_text(&content, &limits)?;
+    let violations = if speaker == "agent" { lint_text(&state.engine(), &content, limits.max_hits_per_turn).0 } else { Vec::new() };
     if speaker == "agent" {
         state.metrics.lint_checks.fetch_add(1, Ordering::Relaxed);
         state.metrics.lint_violations.fetch_add(violations.len() as u64, Ordering::Relaxed);
@@ -322,7 +323,7 @@ pub async fn inspect_chat(auth: Auth, State(state): State<AppState>, Path((accou
     let (_, stored) = crate::api::conversations::store_batch(&state, Some(&auth), crate::api::engine::OneOrMany::One(Box::new(transcript)), SOURCE, true).await?;
     match stored.results.into_iter().next() {
         Some(crate::api::conversations::StoredItem::Ok { conversation, .. }) => Ok(Json(ChatInspected { conversation, messages: count })),
-        Some(crate::api::conversations::StoredItem::Error { error, .. }) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_conversation", error)),
+        Some(crate::api::conversations::StoredItem::Error(e)) => Err(e.into_api()),
         None => Err(ApiError::internal("no result")),
     }
 }

@@ -1,6 +1,8 @@
 //! API errors: every failure is JSON `{"error":{"code":"…","message":"…"}}`
-//! with a 4xx status for anything the caller can fix; 500 only for faults of
-//! the server itself (their details go to the log, not to the caller).
+//! with a 4xx status for anything the caller can fix; 503 when the database
+//! cannot write (a full disk, a read-only directory); 500 only for faults of
+//! the server itself (their details go to the log with the request id, and
+//! the caller gets the request id).
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -12,12 +14,17 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::store::StoreError;
+use crate::AppState;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The request field at fault (`turns[3].start`), when there is one.
+    pub field: Option<String>,
+    /// Seconds to wait before trying again (429, 503): the Retry-After header.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -31,11 +38,42 @@ pub struct ErrorDetail {
     pub code: String,
     /// What is wrong, in Chinese.
     pub message: String,
+    /// The request field at fault, as a JSON path (`turns[3].start`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For 5xx: the id of the request in the server's log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), field: None, retry_after: None }
+    }
+    /// 422 for a field that holds what cannot be accepted.
+    pub fn invalid_field(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        let field = field.into();
+        ApiError { field: (!field.is_empty()).then_some(field), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message) }
+    }
+    /// 413 for a body, batch or text over a limit.
+    pub fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+    pub fn with_field(self, field: &str) -> ApiError {
+        ApiError { field: Some(field.to_string()), ..self }
+    }
+    pub fn with_retry_after(self, seconds: u64) -> ApiError {
+        ApiError { retry_after: Some(seconds.max(1)), ..self }
+    }
+    /// 503: the database cannot take writes, so nothing was saved.
+    pub fn storage_unavailable(detail: impl Into<String>) -> ApiError {
+        let detail = detail.into();
+        tracing::error!(%detail, "database cannot write");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "数据库暂时无法写入（磁盘已满或数据目录只读），本次操作未保存；请联系管理员处理后重试").with_retry_after(30)
+    }
+    /// 503: too much heavy work is queued.
+    pub fn busy() -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "服务器正忙（质检任务排队过多），请稍后重试").with_retry_after(5)
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
@@ -61,8 +99,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
-        (self.status, Json(body)).into_response()
+        let request_id = self.status.is_server_error().then(crate::request_id::current).flatten();
+        let message = match &request_id {
+            Some(id) if self.status == StatusCode::INTERNAL_SERVER_ERROR => format!("{}（请求编号 {id}）", self.message),
+            _ => self.message,
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message, field: self.field, request_id } };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -72,6 +119,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(m) => ApiError::not_found(m),
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+            StoreError::Db(e) if crate::store::is_write_failure(&e) => ApiError::storage_unavailable(format!("database: {e}")),
             StoreError::Db(e) => ApiError::internal(format!("database: {e}")),
         }
     }
@@ -83,19 +131,56 @@ impl From<tokio::task::JoinError> for ApiError {
     }
 }
 
+/// The longest a client may take to send a request body.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A JSON body whose rejections (not JSON, wrong types, unknown fields, too
-/// large) are 4xx errors in the API's format with a clear message.
+/// large, sent too slowly) are 4xx errors in the API's format with a clear
+/// message. The size limit is the `max_body_bytes` setting.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.limits().max_body_bytes;
+        let too_large = || ApiError::too_large(format!("请求体过大（最多 {} 字节）", limit));
+        let declared = req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type", "请求头 Content-Type 应为 application/json"));
+        }
+        let bytes = match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(req.into_body(), limit)).await {
+            Err(_) => return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", format!("请求体在 {} 秒内没有发送完", BODY_DEADLINE.as_secs()))),
+            Ok(Err(e)) if is_length_limit(&e) => return Err(too_large()),
+            Ok(Err(_)) => return Err(ApiError::bad_request("bad_request", "无法读取请求体（连接中断）")),
+            Ok(Ok(bytes)) => bytes,
+        };
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
+}
+
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Whether reading a body failed because it was longer than allowed.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
@@ -103,8 +188,6 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     let (code, message) = match &r {
         JsonRejection::JsonDataError(e) => ("invalid_field", format!("请求体字段不符合要求: {}", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: "))),
         JsonRejection::JsonSyntaxError(e) => ("invalid_json", format!("请求体不是有效的 JSON: {}", e.body_text().trim_start_matches("Failed to parse the request body as JSON: "))),
-        JsonRejection::MissingJsonContentType(_) => ("content_type", "请求头 Content-Type 应为 application/json".to_string()),
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "请求体过大".to_string()),
         other => ("bad_request", format!("无法读取请求体: {}", other.body_text())),
     };
     let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };

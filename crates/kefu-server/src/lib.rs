@@ -12,11 +12,15 @@ pub mod console;
 pub mod desk;
 pub mod desk_store;
 pub mod error;
+pub mod limits;
+pub mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod privacy;
+pub mod request_id;
 pub mod store;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,8 +36,7 @@ use kefu_core::Engine;
 use crate::auth::Role;
 use crate::store::{NewUser, Store};
 
-/// Request bodies above this are refused with 413 (a batch of transcripts fits).
-pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+use crate::limits::ServerLimits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -50,6 +53,8 @@ pub struct Config {
     pub timer_scale: f64,
     /// How often deadlines are checked for warnings and escalations.
     pub sweep_every: Duration,
+    /// Bounds on slow and numerous clients.
+    pub connections: listen::ConnectionLimits,
 }
 
 impl Default for Config {
@@ -62,6 +67,7 @@ impl Default for Config {
             admin_password: None,
             timer_scale: 1.0,
             sweep_every: Duration::from_secs(15),
+            connections: listen::ConnectionLimits::default(),
         }
     }
 }
@@ -80,9 +86,64 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub timer_scale: f64,
     pub sweep_every: Duration,
+    pub connections: listen::ConnectionLimits,
+    limits: Arc<RwLock<ServerLimits>>,
+    pub throttle: Arc<throttle::LoginThrottle>,
+    /// CPU-heavy work (inspecting batches, rebuilding the engine) runs on the
+    /// blocking pool, at most one task per core but one: the async workers
+    /// stay free for live assist, log-ins and `/healthz` while a heavy batch runs.
+    heavy: Arc<tokio::sync::Semaphore>,
+    heavy_waiting: Arc<std::sync::atomic::AtomicUsize>,
+    /// Password hashing is memory-hard (19 MiB each): only so many at once.
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// The last probe of the database's writes (`/healthz`): when, and whether it worked.
+    pub health: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
 }
 
+/// How many heavy requests may wait for a turn, per permit, before the next one gets 503.
+const HEAVY_QUEUE_PER_PERMIT: usize = 8;
+
 impl AppState {
+    /// The limits in force.
+    pub fn limits(&self) -> ServerLimits {
+        *self.limits.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_limits(&self, limits: ServerLimits) {
+        *self.limits.write().unwrap_or_else(|p| p.into_inner()) = limits;
+    }
+
+    /// Runs CPU-heavy work on the blocking pool when a permit is free; with
+    /// too many requests already waiting, answers 503 at once. The permit is
+    /// held by the work itself, so a client that hangs up cannot free it early.
+    pub async fn run_heavy<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, error::ApiError> {
+        use std::sync::atomic::Ordering;
+        let waiting = self.heavy_waiting.fetch_add(1, Ordering::SeqCst);
+        let permits = heavy_permits();
+        if waiting >= permits * HEAVY_QUEUE_PER_PERMIT {
+            self.heavy_waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(error::ApiError::busy());
+        }
+        let permit = self.heavy.clone().acquire_owned().await;
+        self.heavy_waiting.fetch_sub(1, Ordering::SeqCst);
+        let permit = permit.map_err(|e| error::ApiError::internal(format!("heavy work semaphore: {e}")))?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await?)
+    }
+
+    /// Runs a password hash or verification, a few at a time.
+    pub async fn run_hashing<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, error::ApiError> {
+        let permit = self.hashing.clone().acquire_owned().await.map_err(|e| error::ApiError::internal(format!("hashing semaphore: {e}")))?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await?)
+    }
+
     pub fn current(&self) -> Arc<Current> {
         self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -175,21 +236,44 @@ pub fn start(config: &Config) -> Result<Started, String> {
                 (p.clone(), Some(p))
             }
         };
-        auth::validate_password(&password).map_err(|e| format!("KEFU_ADMIN_PASSWORD: {}", e.message))?;
+        auth::validate_password(&password, "admin").map_err(|e| format!("KEFU_ADMIN_PASSWORD: {}", e.message))?;
         let hash = auth::hash_password(&password).map_err(|e| e.message)?;
         store
             .create_user(&NewUser { username: "admin", display_name: "管理员", role: Role::Admin, team: "", agent_id: "", password_hash: &hash })
             .map_err(|e| format!("无法创建管理员: {e:?}"))?;
         first_admin = Some(("admin".to_string(), shown));
     }
+    let limits = match store.setting(limits::SETTINGS_KEY).map_err(|e| format!("无法读取设置: {e:?}"))? {
+        Some(raw) => match serde_json::from_str::<ServerLimits>(&raw) {
+            Ok(l) if l.validate().is_ok() => l,
+            _ => {
+                tracing::warn!("stored limits are unreadable; using the defaults");
+                ServerLimits::default()
+            }
+        },
+        None => ServerLimits::default(),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let state = AppState {
+        limits: Arc::new(RwLock::new(limits)),
+        throttle: Arc::new(throttle::LoginThrottle::default()),
+        heavy: Arc::new(tokio::sync::Semaphore::new(heavy_permits())),
+        heavy_waiting: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        hashing: Arc::new(tokio::sync::Semaphore::new(cores.max(2))),
+        health: Arc::new(std::sync::Mutex::new(None)),
         store: Arc::new(store),
         current: Arc::new(RwLock::new(Arc::new(Current { engine: Arc::new(engine), version, files: Arc::new(files) }))),
         metrics: Arc::new(metrics::Metrics::default()),
         timer_scale: if config.timer_scale > 0.0 { config.timer_scale } else { 1.0 },
         sweep_every: if config.sweep_every.is_zero() { Duration::from_secs(15) } else { config.sweep_every },
+        connections: config.connections,
     };
     Ok(Started { state, first_admin })
+}
+
+/// Heavy tasks at once: one per core but one (at least one).
+fn heavy_permits() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).max(1)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -202,15 +286,20 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(metrics::prometheus))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        // The settings' max_body_bytes applies to JSON bodies (ApiJson); this
+        // is the ceiling for every other extractor.
+        .layer(DefaultBodyLimit::max(limits::HARD_BODY_LIMIT))
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight
+/// (see [`listen::serve_connections`] for the bounds on slow clients).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     let sweeper = tokio::spawn(desk::sweeper(state.clone(), state.sweep_every));
+    let connections = state.connections;
     let app = router(state);
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    let served = listen::serve_connections(listener, app, connections, shutdown).await;
     sweeper.abort();
     served
 }

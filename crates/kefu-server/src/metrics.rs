@@ -31,6 +31,7 @@ pub struct Metrics {
     pub assist_connections: AtomicU64,
     pub assist_messages: AtomicU64,
     pub logins_failed: AtomicU64,
+    pub logins_throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -61,11 +62,30 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     response
 }
 
+/// How long one probe of the database's writes stands for `/healthz`: load
+/// balancers ask every few seconds, and a public endpoint must not turn into
+/// a stream of fsyncs.
+const HEALTH_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Liveness and readiness: 200 while the database takes writes, else 503
+/// with the reason in Chinese (a full disk, a read-only data directory), so
+/// that a load balancer sends the traffic elsewhere.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.counts()).await {
-        Ok(Ok(_)) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "rulebook_version": state.current().version}))).into_response(),
-        _ => (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"}))).into_response(),
+    let cached = state.health.lock().unwrap_or_else(|p| p.into_inner()).filter(|(at, _)| at.elapsed() < HEALTH_PROBE_EVERY).map(|(_, ok)| ok);
+    let writable = match cached {
+        Some(ok) => ok,
+        None => {
+            let store = state.store.clone();
+            let ok = matches!(tokio::task::spawn_blocking(move || store.probe_write()).await, Ok(Ok(())));
+            *state.health.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), ok));
+            ok
+        }
+    };
+    if writable {
+        (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "rulebook_version": state.current().version}))).into_response()
+    } else {
+        let body = serde_json::json!({"status": "unavailable", "database": "not_writable", "message": "数据库无法写入（磁盘已满或数据目录只读），新数据无法保存；请管理员检查数据目录所在磁盘"});
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "30")], axum::Json(body)).into_response()
     }
 }
 
@@ -96,6 +116,7 @@ pub async fn prometheus(auth: crate::auth::Auth, State(state): State<AppState>) 
         ("kefu_conversations_inspected_total", "Conversations scored.", &m.conversations_inspected),
         ("kefu_assist_messages_total", "Live-assist WebSocket messages handled.", &m.assist_messages),
         ("kefu_logins_failed_total", "Failed log-ins.", &m.logins_failed),
+        ("kefu_logins_throttled_total", "Log-in attempts refused with 429 (too many failures).", &m.logins_throttled),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", get(counter));
     }

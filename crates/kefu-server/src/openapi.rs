@@ -10,7 +10,7 @@ use crate::api;
 #[openapi(
     info(title = "kefu API", description = "客服规范执行引擎：忌语检查、场景识别、标准回复、质检评分、申诉与规则库。所有接口需登录（会话 Cookie）或 API 令牌（Authorization: Bearer）。"),
     paths(
-        api::users::login, api::users::logout, api::users::me, api::users::list, api::users::create, api::users::update, api::users::create_token,
+        api::users::login, api::users::logout, api::users::me, api::users::list, api::users::create, api::users::update, api::users::create_token, api::users::list_tokens, api::users::revoke_token, crate::limits::get_limits, crate::limits::put_limits,
         api::engine::lint, api::engine::classify, api::engine::reply, api::engine::inspect,
         api::conversations::create, api::conversations::search, api::conversations::view, api::conversations::report,
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,
@@ -28,7 +28,7 @@ use crate::api;
         (name = "auth", description = "登录与会话"), (name = "users", description = "账号与 API 令牌（管理员）"),
         (name = "engine", description = "忌语检查、场景识别、标准回复、质检（不存储）"),
         (name = "conversations", description = "已存储的会话与评分卡"), (name = "appeals", description = "申诉"),
-        (name = "rulebook", description = "规则库、版本与审计日志"), (name = "integrations", description = "外部系统接入"), (name = "desk", description = "服务台：记录、时限、节假日"), (name = "attendance", description = "考勤"),
+        (name = "rulebook", description = "规则库、版本与审计日志"), (name = "integrations", description = "外部系统接入"), (name = "desk", description = "服务台：记录、时限、节假日"), (name = "attendance", description = "考勤"), (name = "settings", description = "限制与登录节流（管理员）"),
     )
 )]
 pub struct ApiDoc;

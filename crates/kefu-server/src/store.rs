@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     user_id INTEGER NOT NULL REFERENCES users(id),
     name TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    revoked INTEGER NOT NULL DEFAULT 0
+    revoked INTEGER NOT NULL DEFAULT 0,
+    expires_at TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
@@ -113,6 +114,10 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     PRIMARY KEY (source, account_id, message_id)
 );
 CREATE INDEX IF NOT EXISTS chat_messages_conversation ON chat_messages(source, account_id, conversation_id);
+CREATE TABLE IF NOT EXISTS health (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -305,6 +310,32 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// The database cannot take writes: the disk is full, the file or its
+/// directory is read-only, or the file system fails. Such a request gets 503
+/// and a message saying nothing was saved, not a bare 500.
+pub fn is_write_failure(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, DiskFull, ReadOnly, SystemIoFailure};
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, DiskFull | ReadOnly | CannotOpen | SystemIoFailure))
+}
+
+/// An API token as listed to admins (never the secret).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub username: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked: bool,
+}
+
+const TOKEN_COLUMNS: &str = "t.id, t.name, t.user_id, u.username, t.created_at, t.expires_at, t.revoked FROM api_tokens t JOIN users u ON u.id = t.user_id";
+
+fn token_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenInfo> {
+    Ok(TokenInfo { id: r.get(0)?, name: r.get(1)?, user_id: r.get(2)?, username: r.get(3)?, created_at: r.get(4)?, expires_at: r.get(5)?, revoked: r.get::<_, i64>(6)? != 0 })
+}
+
 /// A UNIQUE, CHECK or foreign-key constraint refused the write.
 pub fn is_constraint_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
@@ -373,9 +404,17 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        migrate_tokens(&conn)?;
         conn.execute_batch(crate::desk_store::SCHEMA)?;
         conn.execute_batch(crate::attendance::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    /// Writes one row, to find out whether the database still takes writes
+    /// (`/healthz`); reads alone would say ok on a full disk.
+    pub fn probe_write(&self) -> Result<()> {
+        self.conn().execute("INSERT INTO health (id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at = excluded.at", [now()])?;
+        Ok(())
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -435,7 +474,10 @@ impl Store {
         if let Some(v) = p.active {
             tx.execute("UPDATE users SET active = ?1 WHERE id = ?2", params![i64::from(v), id])?;
             if !v {
+                // Deactivating ends the sessions and revokes the API tokens for
+                // good: reactivating the account later does not bring them back.
                 tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+                tx.execute("UPDATE api_tokens SET revoked = 1 WHERE user_id = ?1", [id])?;
             }
         }
         let user = tx.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_from_row)?;
@@ -491,21 +533,49 @@ impl Store {
             .optional()?)
     }
 
-    pub fn create_token(&self, token_hash: &str, user_id: i64, name: &str) -> Result<i64> {
+    /// Stores a token's hash; it stops working at `expires_at` (RFC 3339).
+    pub fn create_token(&self, token_hash: &str, user_id: i64, name: &str, expires_at: &str) -> Result<i64> {
         let conn = self.conn();
-        conn.execute("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)", params![token_hash, user_id, name, now()])?;
+        conn.execute(
+            "INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, user_id, name, now(), expires_at],
+        )?;
         Ok(conn.last_insert_rowid())
     }
 
+    /// The active user of a token that is neither revoked nor expired.
     pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
         let conn = self.conn();
         Ok(conn
             .query_row(
-                &format!("SELECT {USER_COLUMNS_U} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND t.revoked = 0 AND u.active = 1"),
-                [token_hash],
+                &format!("SELECT {USER_COLUMNS_U} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND t.revoked = 0 AND t.expires_at > ?2 AND u.active = 1"),
+                [token_hash, &now()],
                 user_from_row,
             )
             .optional()?)
+    }
+
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("SELECT {TOKEN_COLUMNS} ORDER BY t.id"))?;
+        let rows = st
+            .query_map([], token_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Revokes a token for good; the revocation is audited in the same transaction.
+    pub fn revoke_token(&self, id: i64, by: &User) -> Result<TokenInfo> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = tx.execute("UPDATE api_tokens SET revoked = 1 WHERE id = ?1", [id])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("API 令牌 {id} 不存在")));
+        }
+        Store::audit_in(&tx, Some(by), "token.revoke", &format!("token {id}"), "")?;
+        let info = tx.query_row(&format!("SELECT {TOKEN_COLUMNS} WHERE t.id = ?1"), [id], token_from_row)?;
+        tx.commit()?;
+        Ok(info)
     }
 
     /// The team of the user whose agent id this is ('' when none).
@@ -843,6 +913,18 @@ impl Store {
         let users = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
         Ok((conversations, appeals, users))
     }
+}
+
+/// Databases made before tokens expired get the `expires_at` column; their
+/// tokens expire 90 days after this upgrade rather than never.
+fn migrate_tokens(conn: &Connection) -> Result<()> {
+    let has: bool = conn.query_row("SELECT COUNT(*) FROM pragma_table_info('api_tokens') WHERE name = 'expires_at'", [], |r| r.get::<_, i64>(0))? > 0;
+    if !has {
+        let later = (chrono::Utc::now() + chrono::Duration::days(90)).with_timezone(&kefu_core::calendar::SHANGHAI).to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+        conn.execute("ALTER TABLE api_tokens ADD COLUMN expires_at TEXT NOT NULL DEFAULT ''", [])?;
+        conn.execute("UPDATE api_tokens SET expires_at = ?1", [later])?;
+    }
+    Ok(())
 }
 
 /// The WHERE clause (over `conversations c`) of a search, and its values.

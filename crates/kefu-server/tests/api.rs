@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{call, qa_dev, TestServer};
+use common::{call, qa_dev, Credential, Session, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -224,9 +224,20 @@ async fn roles_are_enforced() {
     let id = me["id"].as_i64().expect("id");
     let (status, _) = other_agent.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"role": "admin"}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = other_agent.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"password": "a-new-password"}))).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, r) = other_agent.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"password": "a-new-password"}))).await;
+    assert_eq!((status, r["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("current_password")), "{r}");
+    let wrong = json!({"password": "a-new-password", "current_password": "not-my-password"});
+    let (status, r) = other_agent.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(wrong)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{r}");
+    let second = server.login("agent2", "agent2-password").await;
+    let change = json!({"password": "a-new-password", "current_password": "agent2-password"});
+    let response = other_agent.request(Method::PATCH, &format!("/api/v1/users/{id}")).json(&change).send().await.expect("patch");
+    assert_eq!(response.status(), StatusCode::OK);
+    let fresh = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a fresh session cookie").split(';').next().expect("pair").to_string();
     assert_eq!(other_agent.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "a new password ends the sessions");
+    assert_eq!(second.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "all of them");
+    let renewed = Session { auth: Credential::Cookie(fresh), ..other_agent.clone() };
+    assert_eq!(renewed.get("/api/v1/me").await.0, StatusCode::OK, "the caller who changed it carries on in a new session");
     server.login("agent2", "a-new-password").await;
     // Deactivated accounts are out at once.
     let (_, me) = agent.get("/api/v1/me").await;

@@ -11,7 +11,7 @@ use kefu_core::inspect::{Conversation, Scorecard};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engine::{batch, OneOrMany};
+use super::engine::{batch, decode, guarded, ItemError, OneOrMany};
 use crate::auth::{Auth, Role};
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::store::{Appeal, ConversationRow, Search};
@@ -43,58 +43,71 @@ pub enum StoredItem {
         #[schema(ignore)]
         scorecard: Box<Scorecard>,
     },
-    Error { index: usize, error: String, code: String },
+    Error(ItemError),
 }
 
-/// (turn, rule, category) of each forbidden phrase in the agent's turns.
-fn agent_violations(engine: &kefu_core::Engine, conv: &Conversation) -> Vec<(usize, String, String)> {
-    conv.turns
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.speaker == kefu_core::inspect::Party::Agent)
-        .flat_map(|(i, t)| engine.lint(&t.text).into_iter().map(move |v| (i, v.rule.to_string(), v.category.to_string())))
-        .collect()
+/// (turn, rule, category) of each forbidden phrase in the agent's turns, for
+/// the charts: at most `max_hits_per_turn` per turn and
+/// `max_hits_per_conversation` in all, like the scorecard's evidence.
+fn agent_violations(engine: &kefu_core::Engine, conv: &Conversation, limits: &kefu_core::limits::Limits) -> Vec<(usize, String, String)> {
+    let mut scratch = kefu_core::matcher::Scratch::default();
+    let mut out = Vec::new();
+    for (i, t) in conv.turns.iter().enumerate().filter(|(_, t)| t.speaker == kefu_core::inspect::Party::Agent) {
+        let room = limits.max_hits_per_turn.min(limits.max_hits_per_conversation.saturating_sub(out.len()));
+        if room == 0 {
+            break;
+        }
+        let (violations, _) = engine.lint_capped(&t.text, room, &mut scratch);
+        out.extend(violations.into_iter().map(|v| (i, v.rule.to_string(), v.category.to_string())));
+    }
+    out
 }
 
 /// Inspects and stores conversations: one (→ 201 with the row) or a batch (→ per-item results).
+/// An item that cannot be decoded, inspected or stored is that item's error;
+/// the others are stored.
 pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany, source: &str, replace: bool) -> Result<(bool, Stored), ApiError> {
-    let (many, items) = batch(body)?;
+    let limits = state.limits();
+    let (many, items) = batch(body, &limits)?;
     let current = state.current();
     let store = state.store.clone();
     let metrics = state.metrics.clone();
     let source = source.to_string();
     let username = auth.map(|a| a.user.username.clone());
-    let results = tokio::task::spawn_blocking(move || {
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(index, v)| {
-                let conv = match Conversation::from_json(v) {
-                    Ok(c) => c,
-                    Err(error) => return StoredItem::Error { index, error: error.message, code: "invalid_conversation".into() },
-                };
-                let card = current.engine.inspect(&conv);
-                metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
-                let violations = agent_violations(&current.engine, &conv);
-                match store.put_conversation(&conv, &card, &violations, &source, current.version, replace) {
-                    Ok(row) => StoredItem::Ok { index, conversation: row, scorecard: Box::new(card) },
-                    Err(e) => {
-                        let e = ApiError::from(e);
-                        StoredItem::Error { index, error: e.message, code: e.code.into() }
+    let request_id = crate::request_id::current();
+    let results = state
+        .run_heavy(move || {
+            let engine_limits = limits.engine();
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, v)| {
+                    let stored = guarded(index, request_id.as_deref(), || {
+                        let conv = decode(index, v, &limits)?;
+                        let card = current.engine.inspect_with(&conv, &engine_limits);
+                        metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
+                        let violations = agent_violations(&current.engine, &conv, &engine_limits);
+                        let row = store
+                            .put_conversation(&conv, &card, &violations, &source, current.version, replace)
+                            .map_err(|e| ItemError::from_api(index, ApiError::from(e)))?;
+                        Ok((row, card))
+                    });
+                    match stored {
+                        Ok((conversation, card)) => StoredItem::Ok { index, conversation, scorecard: Box::new(card) },
+                        Err(e) => StoredItem::Error(e),
                     }
-                }
-            })
-            .collect::<Vec<_>>()
-    })
-    .await?;
+                })
+                .collect::<Vec<_>>()
+        })
+        .await?;
     let stored = results.iter().filter(|r| matches!(r, StoredItem::Ok { .. })).count();
     tracing::info!(target: "kefu::audit", user = username.as_deref().unwrap_or("webhook"), stored, total = results.len(), "conversations stored");
     Ok((many, Stored { errors: results.len() - stored, stored, results }))
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = OneOrMany, params(StoreParams),
-    responses((status = 201, description = "one conversation stored", body = ConversationRow), (status = 200, description = "a batch: per-item results", body = Stored),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 201, description = "one conversation stored", body = ConversationRow), (status = 200, description = "a batch: per-item results (an item's error has the status it would have had alone)", body = Stored),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 /// Inspects and stores conversations (supervisors, admins and integration tokens).
 pub async fn create(auth: Auth, State(state): State<AppState>, ApiQuery(params): ApiQuery<StoreParams>, ApiJson(body): ApiJson<OneOrMany>) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     auth.require(Role::Supervisor)?;
@@ -104,11 +117,7 @@ pub async fn create(auth: Auth, State(state): State<AppState>, ApiQuery(params):
     }
     match stored.results.into_iter().next() {
         Some(StoredItem::Ok { conversation, .. }) => Ok((StatusCode::CREATED, Json(to_value(&conversation)?))),
-        Some(StoredItem::Error { error, code, .. }) => Err(match code.as_str() {
-            "conflict" => ApiError::conflict(error),
-            "invalid_conversation" => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_conversation", error),
-            _ => ApiError::internal(error),
-        }),
+        Some(StoredItem::Error(e)) => Err(e.into_api()),
         None => Err(ApiError::bad_request("bad_request", "没有会话")),
     }
 }

@@ -13,10 +13,11 @@ use utoipa::ToSchema;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiJson};
+use crate::limits::ServerLimits;
 use crate::AppState;
 
-/// The longest text accepted by lint and classify (characters).
-pub const MAX_TEXT_CHARS: usize = 100_000;
+/// Texts longer than this are linted on the heavy pool rather than on an async worker.
+const INLINE_TEXT_CHARS: usize = 2_000;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +44,11 @@ pub struct ViolationOut {
 pub struct LintResponse {
     pub text: String,
     pub violations: Vec<ViolationOut>,
+    /// More violations than `max_hits_per_turn`: `violations` holds the first, `total` counts all.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
     pub rulebook_version: i64,
 }
 
@@ -85,16 +91,18 @@ pub struct ReplyResponse {
     pub source: String,
 }
 
-pub fn check_text(text: &str) -> Result<(), ApiError> {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("文本过长（最多 {MAX_TEXT_CHARS} 个字符）")));
+/// 413 for a text over the `max_text_chars` setting.
+pub fn check_text(text: &str, limits: &ServerLimits) -> Result<(), ApiError> {
+    match kefu_core::limits::text_too_long("text", text, &limits.engine()) {
+        Some(message) => Err(ApiError::too_large(message)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-pub fn lint_text(engine: &Engine, text: &str) -> Vec<ViolationOut> {
-    engine
-        .lint(text)
+/// The violations of a text, at most `max` of them, and how many there are in all.
+pub fn lint_text(engine: &Engine, text: &str, max: usize) -> (Vec<ViolationOut>, usize) {
+    let (violations, total) = engine.lint_capped(text, max, &mut kefu_core::matcher::Scratch::default());
+    let out = violations
         .into_iter()
         .map(|v| ViolationOut {
             rule: v.rule.to_string(),
@@ -107,7 +115,8 @@ pub fn lint_text(engine: &Engine, text: &str) -> Vec<ViolationOut> {
             suggestion: v.suggestion.to_string(),
             source: v.source.to_string(),
         })
-        .collect()
+        .collect();
+    (out, total)
 }
 
 pub fn classify_text(engine: &Engine, text: &str, ctx: &ReplyContext) -> ClassifyResponse {
@@ -127,20 +136,39 @@ pub fn now_shanghai() -> chrono::DateTime<chrono::FixedOffset> {
     responses((status = 200, body = LintResponse), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
 /// Checks an agent utterance against the forbidden phrases (服务忌语).
 pub async fn lint(_auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<TextRequest>) -> Result<Json<LintResponse>, ApiError> {
-    check_text(&req.text)?;
+    let limits = state.limits();
+    check_text(&req.text, &limits)?;
     let current = state.current();
-    let violations = lint_text(&current.engine, &req.text);
+    let max = limits.max_hits_per_turn;
+    let (req, violations, total) = if req.text.len() <= INLINE_TEXT_CHARS {
+        let (violations, total) = lint_text(&current.engine, &req.text, max);
+        (req, violations, total)
+    } else {
+        let engine = current.engine.clone();
+        state
+            .run_heavy(move || {
+                let (violations, total) = lint_text(&engine, &req.text, max);
+                (req, violations, total)
+            })
+            .await?
+    };
     state.metrics.lint_checks.fetch_add(1, Ordering::Relaxed);
-    state.metrics.lint_violations.fetch_add(violations.len() as u64, Ordering::Relaxed);
-    Ok(Json(LintResponse { text: req.text, violations, rulebook_version: current.version }))
+    state.metrics.lint_violations.fetch_add(total as u64, Ordering::Relaxed);
+    let truncated = total > violations.len();
+    Ok(Json(LintResponse { text: req.text, violations, truncated, total: truncated.then_some(total), rulebook_version: current.version }))
 }
 
 #[utoipa::path(post, path = "/api/v1/classify", tag = "engine", request_body = TextRequest,
     responses((status = 200, body = ClassifyResponse), (status = 400, body = crate::error::ErrorBody)))]
 /// Recognises the scenario of a customer utterance and renders its standard reply.
 pub async fn classify(_auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<TextRequest>) -> Result<Json<ClassifyResponse>, ApiError> {
-    check_text(&req.text)?;
-    Ok(Json(classify_text(&state.engine(), &req.text, &ReplyContext::new(now_shanghai()))))
+    check_text(&req.text, &state.limits())?;
+    let engine = state.engine();
+    let ctx = ReplyContext::new(now_shanghai());
+    if req.text.len() <= INLINE_TEXT_CHARS {
+        return Ok(Json(classify_text(&engine, &req.text, &ctx)));
+    }
+    Ok(Json(state.run_heavy(move || classify_text(&engine, &req.text, &ctx)).await?))
 }
 
 pub fn reply_context(req: &ReplyRequest) -> Result<ReplyContext, ApiError> {
@@ -194,52 +222,114 @@ pub enum OneOrMany {
     One(Box<serde_json::Value>),
 }
 
+/// Why one item of a request could not be inspected or stored: the status
+/// it would have had on its own (422 for an invalid transcript, 409 for a
+/// duplicate, 503 when the database cannot write, 500 for a fault of kefu),
+/// a stable code, the field at fault and a message in Chinese.
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct ItemError {
+    pub index: usize,
+    pub status: u16,
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub error: String,
+}
+
+impl ItemError {
+    pub fn from_api(index: usize, e: ApiError) -> ItemError {
+        ItemError { index, status: e.status.as_u16(), code: e.code.to_string(), field: e.field, error: e.message }
+    }
+
+    /// The same error for a request that carried only this item.
+    pub fn into_api(self) -> ApiError {
+        let status = axum::http::StatusCode::from_u16(self.status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let code = match self.code.as_str() {
+            "invalid_conversation" => "invalid_conversation",
+            "conflict" => "conflict",
+            "storage_unavailable" => "storage_unavailable",
+            "not_found" => "not_found",
+            "forbidden" => "forbidden",
+            _ => "internal",
+        };
+        ApiError { field: self.field, ..ApiError::new(status, code, self.error) }
+    }
+}
+
 /// A scorecard, or why the conversation could not be inspected.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum InspectOutcome {
     #[schema(value_type = Object)]
     Card(Box<Scorecard>),
-    Error { index: usize, error: String },
+    Error(ItemError),
 }
 
-pub const MAX_BATCH: usize = 1_000;
-
-pub fn batch(body: OneOrMany) -> Result<(bool, Vec<serde_json::Value>), ApiError> {
+/// The items of a body, within the `max_batch` setting (413 above).
+pub fn batch(body: OneOrMany, limits: &ServerLimits) -> Result<(bool, Vec<serde_json::Value>), ApiError> {
     match body {
         OneOrMany::One(v) => Ok((false, vec![*v])),
-        OneOrMany::Many(vs) if vs.len() > MAX_BATCH => Err(ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("一次最多 {MAX_BATCH} 个会话"))),
+        OneOrMany::Many(vs) if vs.len() > limits.max_batch => Err(ApiError::too_large(format!("一次最多 {} 个会话", limits.max_batch))),
         OneOrMany::Many(vs) => Ok((true, vs)),
     }
 }
 
+/// Decodes and validates one item against the limits: 422 naming the field.
+pub fn decode(index: usize, value: serde_json::Value, limits: &ServerLimits) -> Result<Conversation, ItemError> {
+    Conversation::from_json_with(value, &limits.engine()).map_err(|e| ItemError::from_api(index, ApiError::invalid_field("invalid_conversation", e.field, e.message)))
+}
+
+/// Runs the work for one item; a panic in it (a fault of kefu that no known
+/// input triggers) becomes that item's 500 error with the request id, and the
+/// other items go on.
+pub fn guarded<T>(index: usize, request_id: Option<&str>, work: impl FnOnce() -> Result<T, ItemError>) -> Result<T, ItemError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = crate::privacy::mask_phones(&crate::request_id::panic_message(panic.as_ref()));
+            tracing::error!(request_id = request_id.unwrap_or(""), index, panic = %message, "inspection panicked");
+            let id = request_id.map(|id| format!("（请求编号 {id}）")).unwrap_or_default();
+            Err(ItemError { index, status: 500, code: "internal".into(), field: None, error: format!("服务器内部错误：质检此会话时出错{id}，其余会话不受影响") })
+        }
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/inspect", tag = "engine", request_body = OneOrMany,
-    responses((status = 200, description = "a scorecard, or for a batch an array of scorecards and error records", body = Object), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "a scorecard, or for a batch an array of scorecards and error records", body = Object), (status = 422, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 /// Scores one conversation or a batch against the checks (nothing is stored).
 pub async fn inspect(_auth: Auth, State(state): State<AppState>, ApiJson(body): ApiJson<OneOrMany>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (many, items) = batch(body)?;
+    let limits = state.limits();
+    let (many, items) = batch(body, &limits)?;
     let engine = state.engine();
     let metrics = state.metrics.clone();
-    let outcomes = tokio::task::spawn_blocking(move || {
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(index, v)| match Conversation::from_json(v) {
-                Ok(conv) => {
-                    metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
-                    InspectOutcome::Card(Box::new(engine.inspect(&conv)))
-                }
-                Err(error) => InspectOutcome::Error { index, error: error.message },
-            })
-            .collect::<Vec<_>>()
-    })
-    .await?;
+    let request_id = crate::request_id::current();
+    let outcomes = state
+        .run_heavy(move || {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, v)| {
+                    let card = guarded(index, request_id.as_deref(), || {
+                        let conv = decode(index, v, &limits)?;
+                        Ok(engine.inspect_with(&conv, &limits.engine()))
+                    });
+                    match card {
+                        Ok(card) => {
+                            metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
+                            InspectOutcome::Card(Box::new(card))
+                        }
+                        Err(e) => InspectOutcome::Error(e),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await?;
     if many {
         return Ok(Json(serde_json::to_value(outcomes).map_err(|e| ApiError::internal(e.to_string()))?));
     }
     match outcomes.into_iter().next() {
         Some(InspectOutcome::Card(card)) => Ok(Json(serde_json::to_value(card).map_err(|e| ApiError::internal(e.to_string()))?)),
-        Some(InspectOutcome::Error { error, .. }) => Err(ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_conversation", error)),
+        Some(InspectOutcome::Error(e)) => Err(e.into_api()),
         None => Err(ApiError::bad_request("bad_request", "没有会话")),
     }
 }

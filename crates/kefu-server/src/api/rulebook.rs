@@ -206,7 +206,7 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     let calendar = current.engine.calendar.clone();
     let built = {
         let files = files.clone();
-        tokio::task::spawn_blocking(move || build_engine(&files, &calendar, true)).await?
+        state.run_heavy(move || build_engine(&files, &calendar, true)).await?
     };
     let engine = built.map_err(|errors| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rulebook", errors.join("\n")))?;
     let store = state.store.clone();
@@ -252,10 +252,16 @@ pub struct TryRequest {
 #[utoipa::path(post, path = "/api/v1/rulebook/try", tag = "rulebook", request_body = TryRequest, responses((status = 200, body = TryResponse)))]
 /// Tries a sentence against the live rulebook: as an agent's words (lint) and as a customer's (scenario).
 pub async fn try_sentence(_auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<TryRequest>) -> Result<Json<TryResponse>, ApiError> {
-    super::engine::check_text(&req.text)?;
+    let limits = state.limits();
+    super::engine::check_text(&req.text, &limits)?;
     let engine = state.engine();
-    let violations = super::engine::lint_text(&engine, &req.text);
-    let classified = super::engine::classify_text(&engine, &req.text, &kefu_core::reply::ReplyContext::new(super::engine::now_shanghai()));
+    let ctx = kefu_core::reply::ReplyContext::new(super::engine::now_shanghai());
+    let (violations, classified) = state
+        .run_heavy(move || {
+            let (violations, _) = super::engine::lint_text(&engine, &req.text, limits.max_hits_per_turn);
+            (violations, super::engine::classify_text(&engine, &req.text, &ctx))
+        })
+        .await?;
     Ok(Json(TryResponse { violations, scenario: classified.scenario, confidence: classified.confidence, reply: classified.reply }))
 }
 

@@ -1,8 +1,9 @@
 //! Log-in, log-out, the caller, accounts and API tokens.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,46 +24,147 @@ pub struct LoginRequest {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, description = "logged in; sets the session cookie", body = User), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "logged in; sets the session cookie", body = User), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, description = "too many failed log-ins for this username or from this address; see Retry-After", body = crate::error::ErrorBody)))]
 /// Logs in with a password and sets an HttpOnly, SameSite=Strict session cookie
-/// (Secure whenever the browser can keep it: HTTPS, or a loopback host).
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
+/// (Secure whenever the browser can keep it: HTTPS, or a loopback host). A
+/// session cookie sent with the request is ended: log-in always starts a new
+/// session. Failed attempts are throttled per username and per address.
+pub async fn login(State(state): State<AppState>, ClientAddr(remote): ClientAddr, headers: HeaderMap, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
+    let limits = state.limits();
+    let address = client_address(&headers, remote, limits.trust_forwarded_for);
+    let guard = LoginGuard::new(&state, &req.username, address);
+    guard.check().await?;
     if req.username.len() > 200 || req.password.len() > 1024 {
+        guard.failed().await;
         return Err(ApiError::unauthorized("用户名或密码错误"));
     }
     let store = state.store.clone();
     let username = req.username.clone();
     let found = tokio::task::spawn_blocking(move || store.credentials(&username)).await??;
     let password = req.password;
-    let (user, ok) = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => {
-            let ok = auth::verify_password(&password, &hash);
-            (Some(user), ok)
-        }
-        None => {
-            let _ = auth::verify_password(&password, auth::dummy_hash());
-            (None, false)
-        }
-    })
-    .await?;
+    let (user, ok) = state
+        .run_hashing(move || match found {
+            Some((user, hash)) => {
+                let ok = auth::verify_password(&password, &hash);
+                (Some(user), ok)
+            }
+            None => {
+                let _ = auth::verify_password(&password, auth::dummy_hash());
+                (None, false)
+            }
+        })
+        .await?;
     let Some(user) = user.filter(|_| ok) else {
-        state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(target: "kefu::audit", "failed log-in");
+        guard.failed().await;
         return Err(ApiError::unauthorized("用户名或密码错误"));
     };
+    guard.succeeded();
+    // Session rotation: whatever session the browser had ends here.
+    if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
+        let (store, old) = (state.store.clone(), auth::secret_hash(old));
+        tokio::task::spawn_blocking(move || store.delete_session(&old)).await??;
+    }
+    let cookie = new_session(&state, &headers, user.id).await?;
+    tracing::info!(target: "kefu::audit", user = %user.username, "logged in");
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, cookie);
+    Ok((headers, Json(user)).into_response())
+}
+
+/// Creates a session for `user_id` and returns its Set-Cookie header.
+async fn new_session(state: &AppState, headers: &HeaderMap, user_id: i64) -> Result<HeaderValue, ApiError> {
     let secret = auth::new_secret("")?;
     let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
     let expires_at = expires.with_timezone(&kefu_core::calendar::SHANGHAI).to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
     let store = state.store.clone();
     let hash = auth::secret_hash(&secret);
-    let user_id = user.id;
     tokio::task::spawn_blocking(move || store.create_session(&hash, user_id, &expires_at)).await??;
-    tracing::info!(target: "kefu::audit", user = %user.username, "logged in");
-    let secure = if auth::secure_context(&headers) { "; Secure" } else { "" };
+    let secure = if auth::secure_context(headers) { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
-    let mut headers = HeaderMap::new();
-    headers.insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(e.to_string()))?);
-    Ok((headers, Json(user)).into_response())
+    HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The peer address of the connection (unspecified when unknown).
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(ClientAddr(ip))
+    }
+}
+
+/// The client's address: the connection's, or behind a trusted reverse proxy
+/// the last address it appended to X-Forwarded-For.
+fn client_address(headers: &HeaderMap, remote: IpAddr, trust_forwarded_for: bool) -> IpAddr {
+    if !trust_forwarded_for {
+        return remote;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .last()
+        .unwrap_or(remote)
+}
+
+/// Throttling and auditing of the attempts of one log-in (or of a password
+/// change, which proves the current password the same way).
+struct LoginGuard<'a> {
+    state: &'a AppState,
+    username: String,
+    address: IpAddr,
+    window: std::time::Duration,
+    max: u32,
+}
+
+impl<'a> LoginGuard<'a> {
+    fn new(state: &'a AppState, username: &str, address: IpAddr) -> Self {
+        let limits = state.limits();
+        let window = std::time::Duration::from_secs(u64::from(limits.login_window_seconds));
+        // Phone numbers typed as usernames are personal data: masked in the audit.
+        let username: String = crate::privacy::mask_phones(username).chars().take(64).collect();
+        LoginGuard { state, username, address, window, max: limits.login_max_failures }
+    }
+
+    /// 429 with Retry-After while too many attempts failed; the first refusal
+    /// of a blocked period is audited.
+    async fn check(&self) -> Result<(), ApiError> {
+        let Some((wait, first)) = self.state.throttle.check(&self.username, self.address, self.window, self.max) else { return Ok(()) };
+        self.state.metrics.logins_throttled.fetch_add(1, Ordering::Relaxed);
+        if first {
+            self.audit("login.throttled").await;
+        }
+        let seconds = wait.as_secs() + 1;
+        Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", format!("登录失败次数过多，请 {} 分钟后再试", seconds.div_ceil(60))).with_retry_after(seconds))
+    }
+
+    async fn failed(&self) {
+        self.state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
+        self.state.throttle.failed(&self.username, self.address, self.window, self.max);
+        tracing::warn!(target: "kefu::audit", "failed log-in");
+        self.audit("login.failed").await;
+    }
+
+    fn succeeded(&self) {
+        self.state.throttle.succeeded(&self.username);
+    }
+
+    async fn audit(&self, action: &'static str) {
+        let (store, target, detail) = (self.state.store.clone(), format!("user {}", self.username), format!("from {}", self.address));
+        // An audit row that cannot be written (a full disk) must not turn a
+        // refused log-in into a different answer; it is logged instead.
+        match tokio::task::spawn_blocking(move || store.audit(None, action, &target, &detail)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = ?e, action, "audit entry not written"),
+            Err(e) => tracing::warn!(error = %e, action, "audit entry not written"),
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204, description = "logged out")))]
@@ -134,8 +236,8 @@ pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): Api
     if req.display_name.trim().is_empty() {
         return Err(ApiError::bad_request("invalid_field", "请填写姓名（display_name）"));
     }
-    auth::validate_password(&req.password)?;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&req.password).map(|h| (h, req))).await??;
+    auth::validate_password(&req.password, &req.username)?;
+    let hash = state.run_hashing(move || auth::hash_password(&req.password).map(|h| (h, req))).await??;
     let (hash, req) = hash;
     let store = state.store.clone();
     let admin = auth.user.clone();
@@ -163,18 +265,24 @@ pub struct UserPatchRequest {
     pub team: Option<String>,
     pub agent_id: Option<String>,
     pub password: Option<String>,
+    /// Required to change one's own password.
+    pub current_password: Option<String>,
     pub active: Option<bool>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatchRequest,
-    responses((status = 200, body = User), (status = 404, body = crate::error::ErrorBody)))]
-/// Changes an account (admins; anyone may change their own password).
-pub async fn update(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>, ApiJson(req): ApiJson<UserPatchRequest>) -> Result<Json<User>, ApiError> {
-    let own_password_only = auth.user.id == id && req.display_name.is_none() && req.role.is_none() && req.team.is_none() && req.agent_id.is_none() && req.active.is_none();
+    responses((status = 200, body = User), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, description = "the password is refused by the policy (the message says why)", body = crate::error::ErrorBody)))]
+/// Changes an account (admins; anyone may change their own password, giving
+/// the current one). A new password ends every session of the account; the
+/// caller changing their own gets a fresh session cookie.
+pub async fn update(auth: Auth, State(state): State<AppState>, ClientAddr(remote): ClientAddr, headers: HeaderMap, Path(id): Path<i64>, ApiJson(req): ApiJson<UserPatchRequest>) -> Result<Response, ApiError> {
+    let own = auth.user.id == id;
+    let own_password_only = own && req.display_name.is_none() && req.role.is_none() && req.team.is_none() && req.agent_id.is_none() && req.active.is_none();
     if !own_password_only {
         auth.require(Role::Admin)?;
     }
-    if auth.user.id == id && (req.role.is_some_and(|r| r != Role::Admin) || req.active == Some(false)) && auth.user.role == Role::Admin {
+    if own && (req.role.is_some_and(|r| r != Role::Admin) || req.active == Some(false)) && auth.user.role == Role::Admin {
         return Err(ApiError::conflict("不能降低或停用自己的管理员账号"));
     }
     for (field, value) in [("display_name", &req.display_name), ("team", &req.team), ("agent_id", &req.agent_id)] {
@@ -184,12 +292,17 @@ pub async fn update(auth: Auth, State(state): State<AppState>, Path(id): Path<i6
     }
     let password_hash = match &req.password {
         Some(p) => {
-            auth::validate_password(p)?;
+            let username = if own { auth.user.username.clone() } else { username_of(&state, id).await? };
+            auth::validate_password(p, &username)?;
+            if own {
+                verify_current_password(&state, &auth.user, &headers, remote, req.current_password.as_deref()).await?;
+            }
             let p = p.clone();
-            Some(tokio::task::spawn_blocking(move || auth::hash_password(&p)).await??)
+            Some(state.run_hashing(move || auth::hash_password(&p)).await??)
         }
         None => None,
     };
+    let new_password = password_hash.is_some();
     let patch = UserPatch { display_name: req.display_name, role: req.role, team: req.team, agent_id: req.agent_id, password_hash, active: req.active };
     let store = state.store.clone();
     let admin = auth.user.clone();
@@ -209,7 +322,7 @@ pub async fn update(auth: Auth, State(state): State<AppState>, Path(id): Path<i6
             changed.push(format!("agent_id={a}"));
         }
         if patch.password_hash.is_some() {
-            changed.push("password".into());
+            changed.push("password (all sessions ended)".into());
         }
         if let Some(a) = patch.active {
             changed.push(format!("active={a}"));
@@ -218,7 +331,40 @@ pub async fn update(auth: Auth, State(state): State<AppState>, Path(id): Path<i6
         Ok::<_, crate::store::StoreError>(user)
     })
     .await??;
-    Ok(Json(user))
+    let mut response = Json(user).into_response();
+    if own && new_password {
+        // Every session ended with the old password, this one too: the
+        // person who just proved the current password gets a new one.
+        let cookie = new_session(&state, &headers, id).await?;
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+async fn username_of(state: &AppState, id: i64) -> Result<String, ApiError> {
+    let store = state.store.clone();
+    let users = tokio::task::spawn_blocking(move || store.users()).await??;
+    users.into_iter().find(|u| u.id == id).map(|u| u.username).ok_or_else(|| ApiError::not_found(format!("用户 {id} 不存在")))
+}
+
+/// Changing one's own password needs the current one, checked (and
+/// throttled) like a log-in, so that a session left open is not enough.
+async fn verify_current_password(state: &AppState, user: &User, headers: &HeaderMap, remote: IpAddr, current: Option<&str>) -> Result<(), ApiError> {
+    let address = client_address(headers, remote, state.limits().trust_forwarded_for);
+    let guard = LoginGuard::new(state, &user.username, address);
+    guard.check().await?;
+    let Some(current) = current.filter(|c| !c.is_empty() && c.len() <= 1024).map(str::to_string) else {
+        return Err(ApiError::invalid_field("current_password_required", "current_password", "修改自己的密码需要填写当前密码"));
+    };
+    let store = state.store.clone();
+    let username = user.username.clone();
+    let found = tokio::task::spawn_blocking(move || store.credentials(&username)).await??;
+    let ok = state.run_hashing(move || found.is_some_and(|(_, hash)| auth::verify_password(&current, &hash))).await?;
+    if !ok {
+        guard.failed().await;
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_password", "当前密码不正确").with_field("current_password"));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -228,6 +374,8 @@ pub struct TokenRequest {
     pub name: String,
     /// The account the token acts as (default: the caller).
     pub user_id: Option<i64>,
+    /// Days until the token stops working (1–3650; default: the `token_days` setting, 90).
+    pub expires_days: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -236,23 +384,30 @@ pub struct TokenResponse {
     pub name: String,
     /// Shown once; only its hash is stored. Send as `Authorization: Bearer …`.
     pub token: String,
+    /// RFC 3339 (Asia/Shanghai): the token stops working then.
+    pub expires_at: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "users", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 403, body = crate::error::ErrorBody)))]
-/// Creates an API token for an integration (admins).
+    responses((status = 201, body = TokenResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+/// Creates an API token for an integration (admins); it expires.
 pub async fn create_token(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<TokenRequest>) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
     auth.require(Role::Admin)?;
     valid_label("name", &req.name)?;
+    let days = req.expires_days.unwrap_or(state.limits().token_days);
+    if !(1..=3_650).contains(&days) {
+        return Err(ApiError::invalid_field("invalid_field", "expires_days", "expires_days 应在 1–3650 天之间"));
+    }
+    let expires_at = (chrono::Utc::now() + chrono::Duration::days(i64::from(days))).with_timezone(&kefu_core::calendar::SHANGHAI).to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
     let token = auth::new_secret("kefu_")?;
     let hash = auth::secret_hash(&token);
     let store = state.store.clone();
     let admin = auth.user.clone();
     let user_id = req.user_id.unwrap_or(admin.id);
-    let name = req.name.clone();
+    let (name, until) = (req.name.clone(), expires_at.clone());
     let id = tokio::task::spawn_blocking(move || {
-        let id = store.create_token(&hash, user_id, &name)?;
-        store.audit(Some(&admin), "token.create", &format!("token {id}"), &format!("name={name} user={user_id}"))?;
+        let id = store.create_token(&hash, user_id, &name, &until)?;
+        store.audit(Some(&admin), "token.create", &format!("token {id}"), &format!("name={name} user={user_id} expires={until}"))?;
         Ok::<_, crate::store::StoreError>(id)
     })
     .await?
@@ -262,5 +417,22 @@ pub async fn create_token(auth: Auth, State(state): State<AppState>, ApiJson(req
         }
         other => other.into(),
     })?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { id, name: req.name, token })))
+    Ok((StatusCode::CREATED, Json(TokenResponse { id, name: req.name, token, expires_at })))
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "users", responses((status = 200, body = Vec<crate::store::TokenInfo>), (status = 403, body = crate::error::ErrorBody)))]
+/// Every API token with its account, expiry and whether it is revoked (admins; never the secret).
+pub async fn list_tokens(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<crate::store::TokenInfo>>, ApiError> {
+    auth.require(Role::Admin)?;
+    let store = state.store.clone();
+    Ok(Json(tokio::task::spawn_blocking(move || store.tokens()).await??))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::store::TokenInfo), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// Revokes an API token for good (admins); audited.
+pub async fn revoke_token(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<crate::store::TokenInfo>, ApiError> {
+    auth.require(Role::Admin)?;
+    let (store, admin) = (state.store.clone(), auth.user.clone());
+    Ok(Json(tokio::task::spawn_blocking(move || store.revoke_token(id, &admin)).await??))
 }

@@ -1,0 +1,71 @@
+//! Every request gets an id: in the `x-request-id` response header, in every
+//! log line written while it is handled, and in the body of a 5xx answer, so
+//! that a caller's report can be found in the log. A handler that panics
+//! (a fault of kefu, never of the input) is answered 500 with that id and
+//! logged; the connection is never dropped.
+
+use std::panic::AssertUnwindSafe;
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use tracing::Instrument;
+
+use crate::error::ApiError;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled on this task, if any.
+pub fn current() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// An id from a proxy in front (`x-request-id`) when it is short and plain,
+/// else a new random one.
+fn id_for(req: &Request) -> String {
+    let given = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).filter(|v| {
+        !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    if let Some(id) = given {
+        return id.to_string();
+    }
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // No randomness: a counter still tells requests apart in the log.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        bytes = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_be_bytes();
+    }
+    hex::encode(bytes)
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+pub async fn middleware(req: Request, next: Next) -> Response {
+    let id = id_for(&req);
+    let span = tracing::info_span!("request", request_id = %id);
+    let handled = REQUEST_ID.scope(id.clone(), async move {
+        match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+            Ok(response) => response,
+            Err(panic) => {
+                let message = crate::privacy::mask_phones(&panic_message(panic.as_ref()));
+                ApiError::internal(format!("handler panicked: {message}")).into_response()
+            }
+        }
+    });
+    let mut response = handled.instrument(span).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
