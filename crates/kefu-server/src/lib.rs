@@ -98,6 +98,8 @@ pub struct AppState {
     hashing: Arc<tokio::sync::Semaphore>,
     /// The last probe of the database's writes (`/healthz`): when, and whether it worked.
     pub health: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
+    /// Where the database lives (`None`: in memory), for the free-space check.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// How many heavy requests may wait for a turn, per permit, before the next one gets 503.
@@ -206,7 +208,12 @@ pub fn start(config: &Config) -> Result<Started, String> {
     let store = match &config.data {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| format!("无法创建数据目录 {}: {e}", dir.display()))?;
-            Store::open(&dir.join("kefu.sqlite3")).map_err(|e| format!("无法打开数据库: {e:?}"))?
+            Store::open(&dir.join("kefu.sqlite3")).map_err(|e| match &e {
+                store::StoreError::Db(db) if store::is_write_failure(db) => {
+                    format!("无法打开数据库 {}：数据目录只读、磁盘已满或没有写权限（{db}）", dir.join("kefu.sqlite3").display())
+                }
+                other => format!("无法打开数据库: {other:?}"),
+            })?
         }
         None => Store::in_memory().map_err(|e| format!("无法创建内存数据库: {e:?}"))?,
     };
@@ -261,6 +268,7 @@ pub fn start(config: &Config) -> Result<Started, String> {
         heavy_waiting: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         hashing: Arc::new(tokio::sync::Semaphore::new(cores.max(2))),
         health: Arc::new(std::sync::Mutex::new(None)),
+        data_dir: config.data.clone(),
         store: Arc::new(store),
         current: Arc::new(RwLock::new(Arc::new(Current { engine: Arc::new(engine), version, files: Arc::new(files) }))),
         metrics: Arc::new(metrics::Metrics::default()),

@@ -67,16 +67,29 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 /// a stream of fsyncs.
 const HEALTH_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Liveness and readiness: 200 while the database takes writes, else 503
-/// with the reason in Chinese (a full disk, a read-only data directory), so
-/// that a load balancer sends the traffic elsewhere.
+/// Below this much free space on the data directory's disk kefu reports
+/// itself unavailable: SQLite may still fit a small write into its journal,
+/// but the next batch of transcripts will not fit.
+pub const MIN_FREE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Free bytes for an unprivileged writer on the disk of `dir`, and whether
+/// it is mounted read-only (`None` if the file system cannot say).
+fn disk_of(dir: &std::path::Path) -> Option<(u64, bool)> {
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some((s.f_bavail.saturating_mul(s.f_frsize), s.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY)))
+}
+
+/// Liveness and readiness: 200 while the database takes writes and its disk
+/// has room, else 503 with the reason in Chinese (a full disk, a read-only
+/// data directory), so that a load balancer sends the traffic elsewhere.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let cached = state.health.lock().unwrap_or_else(|p| p.into_inner()).filter(|(at, _)| at.elapsed() < HEALTH_PROBE_EVERY).map(|(_, ok)| ok);
     let writable = match cached {
         Some(ok) => ok,
         None => {
             let store = state.store.clone();
-            let ok = matches!(tokio::task::spawn_blocking(move || store.probe_write()).await, Ok(Ok(())));
+            let room = state.data_dir.as_deref().and_then(disk_of).is_none_or(|(free, read_only)| free >= MIN_FREE_BYTES && !read_only);
+            let ok = room && matches!(tokio::task::spawn_blocking(move || store.probe_write()).await, Ok(Ok(())));
             *state.health.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), ok));
             ok
         }

@@ -69,3 +69,35 @@ pub async fn middleware(req: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        let fault: Option<&str> = None;
+        fault.expect("a fault of kefu, call 13812345678")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_with_the_request_id() {
+        let app = Router::new().route("/boom", get(boom)).route("/fine", get(|| async { "ok" })).layer(axum::middleware::from_fn(super::middleware));
+        let response = app.clone().oneshot(Request::get("/boom").body(Body::empty()).expect("request")).await.expect("answered");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).expect("request id header").to_string();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["error"]["code"], "internal");
+        assert_eq!(json["error"]["request_id"], id.as_str());
+        assert!(json["error"]["message"].as_str().is_some_and(|m| m.contains(&id)), "{json}");
+        assert!(!body.windows(11).any(|w| w == b"13812345678"), "no panic text reaches the caller");
+        // The same service goes on answering.
+        let fine = app.oneshot(Request::get("/fine").header("x-request-id", "lb-42").body(Body::empty()).expect("request")).await.expect("answered");
+        assert_eq!(fine.status(), StatusCode::OK);
+        assert_eq!(fine.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("lb-42"), "a proxy's id is kept");
+    }
+}

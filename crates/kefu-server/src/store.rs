@@ -1004,3 +1004,30 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
         inspected_at: r.get(11)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_refused_by_the_file_system_are_write_failures() {
+        let dir = std::env::temp_dir().join(format!("kefu-store-ro-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("kefu.sqlite3");
+        drop(Store::open(&path).expect("create"));
+        // A read-only connection stands for a file system remounted read-only
+        // under a running server (which SQLite reports the same way).
+        let ro = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open read-only");
+        let store = Store { conn: Mutex::new(ro) };
+        let err = store.probe_write().expect_err("cannot write");
+        let StoreError::Db(db) = &err else { panic!("{err:?}") };
+        assert!(is_write_failure(db), "{db:?}");
+        let api = crate::error::ApiError::from(err);
+        assert_eq!((api.status.as_u16(), api.code), (503, "storage_unavailable"));
+        assert!(api.message.contains("只读"));
+        // Reads go on.
+        assert!(store.user_count().is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

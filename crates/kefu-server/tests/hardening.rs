@@ -305,3 +305,94 @@ async fn slow_and_numerous_clients_are_cut_off() {
     assert_eq!(reqwest::get(&health).await.expect("healthz").status(), StatusCode::OK);
     server.stop().await;
 }
+
+/// A tmpfs of `megabytes` at `dir`, or `None` when this machine does not
+/// allow mounting (then the test is skipped, unless KEFU_REQUIRE_MOUNT is set,
+/// as `.ci/run` does: CI runs as root).
+fn mount_tmpfs(dir: &std::path::Path, megabytes: u32) -> Option<Mounted> {
+    std::fs::create_dir_all(dir).expect("mount point");
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Some(Mounted(dir.to_path_buf()));
+    }
+    assert!(std::env::var_os("KEFU_REQUIRE_MOUNT").is_none(), "cannot mount a tmpfs at {} (root needed)", dir.display());
+    eprintln!("skipped: cannot mount a tmpfs (not root)");
+    None
+}
+
+struct Mounted(std::path::PathBuf);
+
+impl Mounted {
+    /// Remounting read-only works only while no file on it is open for writing.
+    fn remount(&self, how: &str) {
+        let ok = std::process::Command::new("mount").args(["-o", &format!("remount,{how}")]).arg(&self.0).status().is_ok_and(|s| s.success());
+        assert!(ok, "remount {how}");
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Writes a file until the disk is full; returns its path.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).expect("filler");
+    let block = vec![0u8; 1 << 16];
+    while f.write_all(&block).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+async fn health(server: &TestServer) -> (StatusCode, Value) {
+    // /healthz probes at most every 2 seconds: wait for a fresh probe.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    server.anonymous().get("/healthz").await
+}
+
+#[tokio::test]
+async fn a_full_disk_is_a_chinese_503_not_a_500() {
+    let mount = common::temp_dir("full-disk").join("mnt");
+    let Some(mounted) = mount_tmpfs(&mount, 48) else { return };
+    let server = TestServer::start_with("full-disk", |c| c.data = Some(mount.join("data"))).await;
+    let admin = server.admin().await;
+    assert_eq!(admin.post("/api/v1/conversations", call("before", "A1", "2026-03-02T10:00:00+08:00")).await.0, StatusCode::CREATED);
+    assert_eq!(health(&server).await.0, StatusCode::OK);
+
+    // The disk fills up.
+    let filler = fill(&mount);
+    let mut big = call("big", "A1", "2026-03-02T10:00:00+08:00");
+    for t in big["turns"].as_array_mut().expect("turns") {
+        t["text"] = json!(format!("{}您好", "请稍等，".repeat(20_000)));
+    }
+    let (status, r) = admin.post("/api/v1/conversations", big.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{r}");
+    assert_eq!(r["error"]["code"], "storage_unavailable");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("磁盘已满") && m.contains("未保存")), "{r}");
+    let (status, r) = health(&server).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{r}");
+    assert!(r["message"].as_str().is_some_and(|m| m.contains("数据库无法写入")), "{r}");
+    // Reading still works.
+    let (status, found) = admin.get("/api/v1/conversations").await;
+    assert_eq!((status, found["total"].as_u64()), (StatusCode::OK, Some(1)));
+    // Room again: writes and health are back.
+    std::fs::remove_file(&filler).expect("free the disk");
+    assert_eq!(health(&server).await.0, StatusCode::OK);
+    assert_eq!(admin.post("/api/v1/conversations", big).await.0, StatusCode::CREATED);
+
+    let (_, metrics) = admin.get("/metrics").await;
+    assert!(metrics.as_str().is_some_and(|m| m.contains("kefu_http_requests_total{status=\"5xx\"} 2")), "the two 503s and no 500: {metrics}");
+    server.stop().await;
+    // A data directory that cannot be written at all: kefu says so at start.
+    mounted.remount("ro");
+    let refused = kefu_server::start(&kefu_server::Config { data: Some(mount.join("data")), ..kefu_server::Config::default() }).err().expect("no start on a read-only directory");
+    assert!(refused.contains("只读"), "{refused}");
+    mounted.remount("rw");
+    drop(mounted);
+}
