@@ -2,7 +2,9 @@
 // a running `kefu serve` on loopback: an agent logs in, types a forbidden
 // phrase in the workspace and sees it underlined, gets the standard reply for
 // a customer message, opens a scorecard and files an appeal; a supervisor
-// overturns it and the score follows. Screenshots go to OUT_DIR.
+// overturns it and the score follows, then changes their password (a weak one
+// refused with the reason); an admin creates and revokes an API token.
+// Screenshots go to OUT_DIR.
 //
 // usage: node console-e2e.mjs BASE_URL OUT_DIR   (env KEFU_ADMIN_PASSWORD, QA_DEV = path of qa_dev.jsonl)
 
@@ -193,6 +195,36 @@ try {
   await ad.click('#cal-import');
   await ad.waitForFunction(() => document.getElementById('cal-years').textContent.includes('2031'));
   await ad.screenshot({ path: join(out, 'settings.png'), fullPage: true });
+
+  // Accounts: an API token is shown once, listed with its expiry, and revoked.
+  await ad.click('text=账号');
+  await ad.waitForSelector('#tokens');
+  await ad.fill('#token-name', 'Chatwoot 接入');
+  await ad.fill('#token-days', '30');
+  await ad.click('text=创建令牌');
+  await ad.waitForSelector('#token-shown pre');
+  assert.match(await ad.textContent('#token-shown pre'), /^kefu_[0-9a-f]{64}$/);
+  await ad.waitForSelector('#tokens >> text=Chatwoot 接入');
+  ad.once('dialog', (d) => d.accept());
+  await ad.click('#tokens button.revoke-token');
+  await ad.waitForSelector('#tokens >> text=已撤销');
+  await ad.screenshot({ path: join(out, 'accounts.png'), fullPage: true });
+
+  // The supervisor changes their password: a weak one is refused with the reason, a good one taken.
+  await lead.click('#change-password');
+  await lead.waitForSelector('#pw-current');
+  await lead.fill('#pw-current', 'wanglead-2026');
+  await lead.fill('#pw-new', '1234567890');
+  await lead.fill('#pw-repeat', '1234567890');
+  await lead.click('#save-password');
+  await lead.waitForFunction(() => document.getElementById('password-error').textContent.includes('常见'));
+  results.passwordRefused = await lead.textContent('#password-error');
+  await lead.screenshot({ path: join(out, 'password-refused.png'), fullPage: true });
+  await lead.fill('#pw-new', '王班长的新密码-2026');
+  await lead.fill('#pw-repeat', '王班长的新密码-2026');
+  await lead.click('#save-password');
+  await lead.waitForSelector('#scorecards');
+  assert.ok(await login('wang.lead', '王班长的新密码-2026'), 'the new password logs in');
 
   assert.deepEqual(errors, [], 'no errors in the page');
   console.log(JSON.stringify({ ok: true, ...results }));

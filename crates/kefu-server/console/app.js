@@ -79,6 +79,7 @@ function drawBar(current) {
   if (me.role === 'admin') links.push(['users', '账号'], ['settings', '设置']);
   for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
   who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
+    h('a', { href: '#/password', id: 'change-password', class: current === 'password' ? 'on' : '' }, '修改密码'),
     h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; route('#/login'); } }, '退出'));
 }
 window.addEventListener('hashchange', render);
@@ -101,6 +102,28 @@ views.login = async () => {
   h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'login' }, '登录')), err);
   $main().append(form);
   user.focus();
+};
+
+// ——— own password ———
+views.password = async () => {
+  const field = (id, label) => { const el = h('input', { id, type: 'password', autocomplete: id === 'pw-current' ? 'current-password' : 'new-password', required: true }); return [h('label', { for: id }, label), el]; };
+  const [lc, current] = field('pw-current', '当前密码'), [ln, next] = field('pw-new', '新密码'), [lr, repeat] = field('pw-repeat', '再输入一次新密码');
+  const err = h('p', { class: 'check-fail', id: 'password-error', role: 'alert' });
+  const form = h('form', { class: 'panel login', onsubmit: async (e) => {
+    e.preventDefault();
+    err.textContent = '';
+    if (next.value !== repeat.value) { err.textContent = '两次输入的新密码不一致'; return; }
+    try {
+      await api('PATCH', `/api/v1/users/${me.id}`, { password: next.value, current_password: current.value });
+      toast('密码已修改；其他设备上的登录已全部退出');
+      route(`#/${defaultView()}`);
+    } catch (x) { err.textContent = x.message; }
+  } },
+  h('h1', {}, '修改密码'), lc, current, ln, next, lr, repeat,
+  h('p', { class: 'muted small' }, '至少 10 个字符；不能是用户名，不能由同一个字符重复组成，也不能是常见密码。修改后其他设备上的登录会全部退出。'),
+  h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'save-password' }, '修改')), err);
+  $main().append(form);
+  current.focus();
 };
 
 // ——— agent workspace ———
@@ -452,10 +475,44 @@ views.users = async () => {
     } catch (x) { toast(x.message); }
   } }, input('username', '用户名', { size: 12 }), input('display_name', '姓名', { size: 8 }), h('div', {}, h('label', { for: 'new-role' }, '角色'), role),
   input('team', '班组', { size: 8 }), input('agent_id', '坐席 ID（转写中的 agent.id）', { size: 10 }), input('password', '初始密码', { type: 'password', size: 12 }), h('button', { type: 'submit' }, '创建'));
-  $main().append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form),
+  const tokenName = h('input', { id: 'token-name', size: 14, placeholder: '用途，如 Chatwoot' });
+  const tokenUser = h('select', { id: 'token-user' }, users.filter((u) => u.active).map((u) => h('option', { value: u.id }, `${u.display_name}（${u.username}）`)));
+  const tokenDays = h('input', { id: 'token-days', size: 5, value: '90' });
+  const shown = h('div', { id: 'token-shown' });
+  const tokenBody = h('tbody', {});
+  const tokenState = (t) => t.revoked ? '已撤销' : (new Date(t.expires_at) < new Date() ? '已过期' : '有效');
+  const revoke = (t) => async () => {
+    if (!confirm(`撤销令牌“${t.name}”？使用它的系统将立即无法访问。`)) return;
+    try { await api('DELETE', `/api/v1/tokens/${t.id}`); toast('令牌已撤销'); await drawTokens(); } catch (x) { toast(x.message); }
+  };
+  async function drawTokens() {
+    const tokens = await api('GET', '/api/v1/tokens');
+    tokenBody.replaceChildren(...tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.username), h('td', {}, fmtTime(t.created_at)), h('td', {}, fmtTime(t.expires_at)), h('td', {}, tokenState(t)),
+      h('td', {}, t.revoked ? '' : h('button', { class: 'revoke-token', onclick: revoke(t) }, '撤销')))));
+  }
+  await drawTokens();
+  const tokenForm = h('form', { class: 'filters', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const t = await api('POST', '/api/v1/tokens', { name: tokenName.value, user_id: Number(tokenUser.value), expires_days: Number(tokenDays.value) });
+      shown.replaceChildren(h('p', {}, `令牌只显示这一次，请立即复制（${fmtTime(t.expires_at)} 到期）：`), h('pre', { class: 'code' }, t.token));
+      await drawTokens();
+    } catch (x) { toast(x.message); }
+  } }, h('div', {}, h('label', { for: 'token-name' }, '名称'), tokenName), h('div', {}, h('label', { for: 'token-user' }, '代表账号'), tokenUser),
+  h('div', {}, h('label', { for: 'token-days' }, '有效天数'), tokenDays), h('button', { type: 'submit' }, '创建令牌'));
+  $main().append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form,
+    h('p', { class: 'muted small' }, '初始密码至少 10 个字符，不能是用户名、同一个字符重复或常见密码。')),
     h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '状态'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.active ? '启用' : '停用')))))));
+      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.active ? '启用' : '停用')))))),
+    h('section', { class: 'panel' }, h('h2', {}, 'API 令牌（接入 Chatwoot、Webhook、Prometheus）'), tokenForm, shown,
+      h('table', { id: 'tokens' }, h('thead', {}, h('tr', {}, ['名称', '代表账号', '创建', '到期', '状态', ''].map((t) => h('th', {}, t)))), tokenBody)));
 };
+
+// 2026-11-22T11:48:00.000+08:00 → 2026年11月22日 11:48
+function fmtTime(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || '');
+  return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日 ${m[4]}:${m[5]}` : (iso || '');
+}
 
 // ——— service desk: records, deadlines ———
 const KIND = { repair: '客户报修记录表', complaint: '客户投诉处理通知单', walkin_complaint: '上门客诉', call_log: '每日接听电话记录表', task: '回复制任务' };
@@ -576,8 +633,13 @@ views.attendance = async () => {
 };
 
 // ——— settings (admins): mail, teams, holidays ———
+const LIMITS = [
+  ['max_body_bytes', '请求体最大字节数'], ['max_batch', '每批最多会话数'], ['max_text_chars', '每段文字最多字符数'], ['max_turns', '每个会话最多轮次'],
+  ['max_hits_per_turn', '每句最多列出的忌语'], ['max_hits_per_conversation', '每项检查最多列出的证据'],
+  ['login_max_failures', '登录失败几次后暂停'], ['login_window_seconds', '统计登录失败的时间窗（秒）'], ['token_days', 'API 令牌默认有效天数'],
+];
 views.settings = async () => {
-  const [smtp, years] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years')]);
+  const [smtp, years, limits] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years'), api('GET', '/api/v1/settings/limits')]);
   const input = (id, value, attrs) => h('input', { id, value: value ?? '', ...attrs });
   const host = input('smtp-host', smtp.host, { size: 18 }), port = input('smtp-port', smtp.port || '', { size: 5 }), from = input('smtp-from', smtp.from, { size: 26 });
   const user = input('smtp-user', smtp.username, { size: 14 }), pass = input('smtp-pass', '', { type: 'password', size: 14, placeholder: smtp.password_set ? '已设置（留空不变）' : '' });
@@ -602,6 +664,16 @@ views.settings = async () => {
         h('button', { onclick: run(() => api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/mail`, { direct: direct.value, indirect: indirect.value })) }, '保存收件人')),
       h('div', { class: 'filters gap-top' }, field('工作时间（时段，逗号分隔）', hours),
         h('button', { onclick: run(() => api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/hours`, { periods: hours.value.split(',').map((p) => p.trim().split('-')) })) }, '保存工作时间'))),
+    h('section', { class: 'panel' }, h('h2', {}, '限制与登录保护'),
+      h('div', { class: 'filters' }, LIMITS.map(([k, label]) => field(label, input(`limit-${k}`, limits[k], { size: 9, inputmode: 'numeric' }))),
+        field('信任反向代理的 X-Forwarded-For', h('select', { id: 'limit-trust_forwarded_for' }, h('option', { value: 'false', selected: !limits.trust_forwarded_for }, '否'), h('option', { value: 'true', selected: limits.trust_forwarded_for }, '是'))),
+        h('button', { id: 'save-limits', onclick: run(async () => {
+          const body = {};
+          for (const [k] of LIMITS) body[k] = Number(document.getElementById(`limit-${k}`).value);
+          body.trust_forwarded_for = document.getElementById('limit-trust_forwarded_for').value === 'true';
+          await api('PUT', '/api/v1/settings/limits', body);
+        }) }, '保存限制')),
+      h('p', { class: 'muted small' }, '同一用户名或同一地址在时间窗内登录失败达到次数后，再次登录（即使密码正确）会被拒绝，直到时间窗过去。只有 kefu 前面有自己的反向代理时才信任 X-Forwarded-For。')),
     h('section', { class: 'panel' }, h('h2', {}, '法定节假日'), h('p', { class: 'muted' }, '已有：', h('span', { id: 'cal-years' }, years.years.join('、')), ' 年。国务院公布新一年的安排后在此导入；没有数据的年份一律报错，不做猜测。'),
       h('div', { class: 'row' }, field('年份', year)), text,
       h('div', { class: 'row gap-top' }, h('button', { id: 'cal-import', onclick: run(async () => { const r = await api('PUT', `/api/v1/calendar/years/${encodeURIComponent(year.value)}`, { text: text.value }); document.getElementById('cal-years').textContent = r.years.join('、'); }) }, '校验并导入'))),
