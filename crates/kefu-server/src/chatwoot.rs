@@ -12,7 +12,6 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
@@ -24,7 +23,7 @@ use utoipa::ToSchema;
 
 use crate::api::engine::{lint_text, ViolationOut};
 use crate::auth::{self, Auth, Role};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, LimitedBytes};
 use crate::store::ChatMessage;
 use crate::AppState;
 
@@ -142,7 +141,7 @@ fn int(v: &Value) -> Option<i64> {
 #[utoipa::path(post, path = "/api/v1/integrations/chatwoot", tag = "integrations", request_body(content = Object, description = "Chatwoot's webhook payload"),
     responses((status = 200, body = WebhookResult), (status = 401, body = crate::error::ErrorBody)))]
 /// The Chatwoot webhook (`message_created`).
-pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<WebhookQuery>, body: Bytes) -> Result<Json<WebhookResult>, ApiError> {
+pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<WebhookQuery>, LimitedBytes(body): LimitedBytes) -> Result<Json<WebhookResult>, ApiError> {
     let settings = load(&state).await?;
     if settings.webhook_secret.is_empty() {
         // No secret: the webhook URL must carry an integration token.

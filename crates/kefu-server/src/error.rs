@@ -143,24 +143,37 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type", "请求头 Content-Type 应为 application/json"));
+        }
+        let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
+        match Json::<T>::from_bytes(&bytes) {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+/// A raw request body within the `max_body_bytes` setting and sent within
+/// [`BODY_DEADLINE`] (413 and 408 otherwise), for handlers that need the
+/// bytes themselves (a signed webhook).
+pub struct LimitedBytes(pub axum::body::Bytes);
+
+impl FromRequest<AppState> for LimitedBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let limit = state.limits().max_body_bytes;
         let too_large = || ApiError::too_large(format!("请求体过大（最多 {} 字节）", limit));
         let declared = req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
-        if !json_content_type(req.headers()) {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type", "请求头 Content-Type 应为 application/json"));
-        }
-        let bytes = match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(req.into_body(), limit)).await {
-            Err(_) => return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", format!("请求体在 {} 秒内没有发送完", BODY_DEADLINE.as_secs()))),
-            Ok(Err(e)) if is_length_limit(&e) => return Err(too_large()),
-            Ok(Err(_)) => return Err(ApiError::bad_request("bad_request", "无法读取请求体（连接中断）")),
-            Ok(Ok(bytes)) => bytes,
-        };
-        match Json::<T>::from_bytes(&bytes) {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(req.into_body(), limit)).await {
+            Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", format!("请求体在 {} 秒内没有发送完", BODY_DEADLINE.as_secs()))),
+            Ok(Err(e)) if is_length_limit(&e) => Err(too_large()),
+            Ok(Err(_)) => Err(ApiError::bad_request("bad_request", "无法读取请求体（连接中断）")),
+            Ok(Ok(bytes)) => Ok(LimitedBytes(bytes)),
         }
     }
 }
