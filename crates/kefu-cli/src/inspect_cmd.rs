@@ -211,17 +211,8 @@ fn inspect_record(engine: &Engine, Record { file, line, text }: Record) -> Inspe
     match outcome {
         Ok(Ok((conv, card))) => Inspected::Card { file, line, conv: Box::new(conv), card: Box::new(card) },
         Ok(Err(message)) => Inspected::Error { file, line, message },
-        Err(panic) => Inspected::Error { file, line, message: format!("内部错误：质检此记录时程序出错（{}），已跳过此记录；请把它报告给 kefu 的开发者", panic_message(&panic)) },
+        Err(panic) => Inspected::Error { file, line, message: format!("内部错误：质检此记录时程序出错（{}），已跳过此记录；请把它报告给 kefu 的开发者", kefu_core::panic_message(panic.as_ref()).unwrap_or_else(|| "未知原因".into())) },
     }
-}
-
-/// The text a panic was raised with.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "未知原因".to_string())
 }
 
 /// A transcript from JSON text (see [`Conversation::from_json`]). The

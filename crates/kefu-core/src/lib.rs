@@ -99,6 +99,12 @@ impl Engine {
     }
 }
 
+/// The message a panic was raised with, if it was a string. The shells use it
+/// to turn a record whose inspection panicked into that record's error.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload.downcast_ref::<&str>().map(|s| (*s).to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
 /// An example of the rulebook that does not behave as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExampleFailure {

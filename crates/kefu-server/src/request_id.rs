@@ -42,15 +42,6 @@ fn id_for(req: &Request) -> String {
     hex::encode(bytes)
 }
 
-/// The text a panic was raised with.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 pub async fn middleware(req: Request, next: Next) -> Response {
     let id = id_for(&req);
     let span = tracing::info_span!("request", request_id = %id);
@@ -58,7 +49,7 @@ pub async fn middleware(req: Request, next: Next) -> Response {
         match AssertUnwindSafe(next.run(req)).catch_unwind().await {
             Ok(response) => response,
             Err(panic) => {
-                let message = crate::privacy::mask_phones(&panic_message(panic.as_ref()));
+                let message = crate::privacy::mask_phones(&kefu_core::panic_message(panic.as_ref()).unwrap_or_default());
                 ApiError::internal(format!("handler panicked: {message}")).into_response()
             }
         }

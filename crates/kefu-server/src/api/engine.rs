@@ -286,7 +286,7 @@ pub fn guarded<T>(index: usize, request_id: Option<&str>, work: impl FnOnce() ->
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(result) => result,
         Err(panic) => {
-            let message = crate::privacy::mask_phones(&crate::request_id::panic_message(panic.as_ref()));
+            let message = crate::privacy::mask_phones(&kefu_core::panic_message(panic.as_ref()).unwrap_or_default());
             tracing::error!(request_id = request_id.unwrap_or(""), index, panic = %message, "inspection panicked");
             let id = request_id.map(|id| format!("（请求编号 {id}）")).unwrap_or_default();
             Err(ItemError { index, status: 500, code: "internal".into(), field: None, error: format!("服务器内部错误：质检此会话时出错{id}，其余会话不受影响") })
