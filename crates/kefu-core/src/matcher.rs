@@ -86,6 +86,23 @@ pub struct Scratch {
     /// stitch reaches back to segment 0: each is tried once per text, so
     /// stitching stays polynomial however many segments a pattern has.
     dead_ends: HashSet<(u32, u32, u32, u32)>,
+    /// Normalised positions that a clause boundary (or the start of the
+    /// text) precedes, ascending: one entry per clause, so that stitching
+    /// can honour `^` and `=` while it searches, not only afterwards.
+    boundaries: Vec<u32>,
+}
+
+/// Whether a clause boundary precedes normalised position `at`.
+#[inline]
+fn boundary_at(boundaries: &[u32], at: u32) -> bool {
+    boundaries.binary_search(&at).is_ok()
+}
+
+/// Whether a clause boundary precedes any normalised position in `from..to`.
+#[inline]
+fn boundary_within(boundaries: &[u32], from: u32, to: u32) -> bool {
+    let i = boundaries.partition_point(|&b| b < from);
+    boundaries.get(i).is_some_and(|&b| b < to)
 }
 
 /// Per fragment: its length, whether later segments look back at it, and
@@ -243,6 +260,7 @@ impl Matcher {
         scratch.candidates.clear();
         scratch.hits.clear();
         scratch.dead_ends.clear();
+        scratch.boundaries.clear();
         let Some(automaton) = &self.automaton else { return &scratch.hits };
         self.scan(automaton, text, scratch);
         if scratch.candidates.is_empty() {
@@ -284,6 +302,9 @@ impl Matcher {
                 continue;
             }
             last = Some(k);
+            if boundary {
+                scratch.boundaries.push(nend);
+            }
             boundary = false;
             nend += 1;
             stepper.consume(k);
@@ -292,7 +313,7 @@ impl Matcher {
                 let info = self.info[fragment as usize];
                 let hit = FragHit { fragment, nstart: nend - info.chars, nend };
                 if info.single.0 != info.multi.1 {
-                    self.complete(hit, info, &scratch.lookback, &mut scratch.candidates, &mut scratch.dead_ends);
+                    self.complete(hit, info, &scratch.lookback, &scratch.boundaries, &mut scratch.candidates, &mut scratch.dead_ends);
                 }
                 if info.needed_for_lookback {
                     scratch.lookback.push(hit);
@@ -309,7 +330,15 @@ impl Matcher {
 
     /// The sequences that `hit` (just found) completes, given the earlier hits.
     #[inline]
-    fn complete(&self, hit: FragHit, info: FragInfo, lookback: &[FragHit], candidates: &mut Vec<Candidate>, dead_ends: &mut HashSet<(u32, u32, u32, u32)>) {
+    fn complete(
+        &self,
+        hit: FragHit,
+        info: FragInfo,
+        lookback: &[FragHit],
+        boundaries: &[u32],
+        candidates: &mut Vec<Candidate>,
+        dead_ends: &mut HashSet<(u32, u32, u32, u32)>,
+    ) {
         let f = hit.fragment as usize;
         for &seq in &self.seq_ids[info.single.0 as usize..info.single.1 as usize] {
             candidates.push(Candidate { seq, nstart: hit.nstart, core_nstart: hit.nstart, nend: hit.nend });
@@ -327,7 +356,7 @@ impl Matcher {
         }
         for &seq_id in multi {
             let seq = &self.seqs[seq_id as usize];
-            if let Some(nstart) = self.stitch(seq_id, seq.segments.len() - 1, hit, window, lookback, dead_ends) {
+            if let Some(nstart) = self.stitch(seq_id, seq.segments.len() - 1, hit, window, lookback, boundaries, dead_ends) {
                 candidates.push(Candidate { seq: seq_id, nstart, core_nstart: hit.nstart, nend: hit.nend });
             }
         }
@@ -346,13 +375,29 @@ impl Matcher {
     /// segment k), returning the normalised start of segment 0. `window`
     /// holds the lookback hits that end within the widest gap before `hit`;
     /// earlier segments must end within their own gap before the next one
-    /// starts; the closest is tried first. A lookback hit that leads nowhere
-    /// is remembered in `dead_ends` and never tried again for this sequence.
-    fn stitch(&self, seq_id: u32, k: usize, hit: FragHit, window: &[FragHit], lookback: &[FragHit], dead_ends: &mut HashSet<(u32, u32, u32, u32)>) -> Option<u32> {
-        if k == 0 {
-            return Some(hit.nstart);
-        }
+    /// starts; the closest is tried first. The sequence's `^` (segment 0
+    /// begins a clause) and `=` (no boundary after the start, up to the end
+    /// of `hit`) are part of the search: a closer segment that breaks them
+    /// does not hide a farther one that keeps them. A lookback hit that
+    /// leads nowhere is remembered in `dead_ends` and never tried again for
+    /// this sequence.
+    #[allow(clippy::too_many_arguments)]
+    fn stitch(
+        &self,
+        seq_id: u32,
+        k: usize,
+        hit: FragHit,
+        window: &[FragHit],
+        lookback: &[FragHit],
+        boundaries: &[u32],
+        dead_ends: &mut HashSet<(u32, u32, u32, u32)>,
+    ) -> Option<u32> {
         let seq = &self.seqs[seq_id as usize];
+        if k == 0 {
+            let anchored = !seq.anchor_start || boundary_at(boundaries, hit.nstart);
+            let one_clause = !seq.one_clause || !boundary_within(boundaries, hit.nstart + 1, hit.nend);
+            return (anchored && one_clause).then_some(hit.nstart);
+        }
         let want = &seq.segments[k - 1];
         let lowest_end = hit.nstart.saturating_sub(u32::from(seq.gaps[k - 1]));
         for prev in window.iter().rev() {
@@ -363,12 +408,18 @@ impl Matcher {
                 break;
             }
             if want.binary_search(&prev.fragment).is_ok() {
+                // One clause: nothing from the end of `prev` to the end of `hit`
+                // may be preceded by a boundary (earlier ones are `stitch`'s);
+                // hits further back only widen that span.
+                if seq.one_clause && boundary_within(boundaries, prev.nend, hit.nend) {
+                    break;
+                }
                 let key = (seq_id, (k - 1) as u32, prev.fragment, prev.nend);
                 if dead_ends.contains(&key) {
                     continue;
                 }
                 let earlier = self.window(lookback, prev.nstart, self.max_gap);
-                if let Some(start) = self.stitch(seq_id, k - 1, *prev, earlier, lookback, dead_ends) {
+                if let Some(start) = self.stitch(seq_id, k - 1, *prev, earlier, lookback, boundaries, dead_ends) {
                     return Some(start);
                 }
                 dead_ends.insert(key);
@@ -469,6 +520,16 @@ mod tests {
         assert_eq!(spans(&m, "好的，什么！"), vec![(0, 3, 5)]);
         assert!(spans(&m, "什么时候").is_empty());
         assert!(spans(&m, "为什么").is_empty());
+    }
+
+    #[test]
+    fn anchors_hold_for_any_stitch_not_only_the_closest() {
+        // The 最好 closest to 提前 is mid-clause; the first one begins the clause.
+        let m = matcher(&["^最好~8提前"]);
+        assert_eq!(spans(&m, "最好你们最好提前通知"), vec![(0, 0, 8)]);
+        assert!(spans(&m, "你们最好提前通知").is_empty());
+        let m = matcher(&["^b~a"]);
+        assert_eq!(spans(&m, "BaBa"), vec![(0, 0, 2), (0, 0, 4)]);
     }
 
     #[test]
