@@ -6,7 +6,7 @@
 //! (the extractor rejects anonymous requests with 401) and states the role it
 //! needs with [`Auth::require`] (403 otherwise).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
@@ -61,18 +61,72 @@ impl Role {
     }
 }
 
+/// Argon2's working memory (19 MiB for the default parameters), reused
+/// from hash to hash. Allocating it afresh each time let the allocator keep
+/// every freed copy (glibc raises its mmap threshold after the first free),
+/// so 64 concurrent log-ins grew the server by over a gigabyte; with the
+/// buffers kept here, memory is one buffer per concurrent hash (bounded by
+/// `AppState::run_hashing`) whatever the allocator does.
+static MEMORY: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+/// Buffers kept for reuse at most (more are freed after use).
+const MEMORY_KEPT: usize = 4;
+
+/// Runs Argon2 with `blocks` blocks of memory from the pool.
+fn with_memory<T>(blocks: usize, run: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    let taken = {
+        let mut pool = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+        pool.iter().position(|m| m.len() == blocks).map(|i| pool.swap_remove(i))
+    };
+    let mut memory = taken.unwrap_or_else(|| vec![argon2::Block::default(); blocks]);
+    let out = run(&mut memory);
+    let mut pool = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+    if pool.len() < MEMORY_KEPT {
+        pool.push(memory);
+    }
+    out
+}
+
+/// Argon2id with the default parameters; the hash in PHC string format.
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).map_err(|e| ApiError::internal(format!("系统随机数不可用: {e}")))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::internal(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ApiError::internal(format!("密码哈希失败: {e}")))
+    let failed = |e: &dyn std::fmt::Display| ApiError::internal(format!("密码哈希失败: {e}"));
+    let params = argon2::Params::default();
+    let argon = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params.clone());
+    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+    let mut raw_salt = [0u8; 64];
+    let raw_salt = salt.decode_b64(&mut raw_salt).map_err(|e| failed(&e))?;
+    with_memory(params.block_count(), |memory| argon.hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, memory)).map_err(|e| failed(&e))?;
+    let hash = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: params.try_into().map_err(|e| failed(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(hash.to_string())
 }
 
+/// Whether `password` matches a PHC-format Argon2 hash (any variant and
+/// parameters the hash names); constant-time comparison.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    let Ok(hash) = PasswordHash::new(hash) else { return false };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else { return false };
+    let Ok(algorithm) = argon2::Algorithm::try_from(hash.algorithm) else { return false };
+    let version = match hash.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = argon2::Params::try_from(&hash) else { return false };
+    let mut raw_salt = [0u8; 64];
+    let Ok(raw_salt) = salt.decode_b64(&mut raw_salt) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let computed = with_memory(params.block_count(), |memory| argon.hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, memory));
+    // Output's equality is constant-time.
+    computed.is_ok() && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// A new random secret (64 hex characters) with a prefix that says what it is.
@@ -249,6 +303,25 @@ mod tests {
         assert!(verify_password("正确的密码 horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn pooled_hashing_agrees_with_the_stock_argon2_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        // Hashes stored by earlier versions (the crate's own hasher) still verify…
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let stock = Argon2::default().hash_password("旧版本的密码 1".as_bytes(), &salt).expect("stock hash").to_string();
+        assert!(verify_password("旧版本的密码 1", &stock));
+        assert!(!verify_password("旧版本的密码 2", &stock));
+        // …other parameters too (a smaller memory cost: a buffer of another size)…
+        let small = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(8192, 2, 1, None).expect("params"));
+        let other = small.hash_password(b"other-params-pw", &salt).expect("hash").to_string();
+        assert!(verify_password("other-params-pw", &other));
+        // …and the pooled hasher's hashes verify with the crate's verifier.
+        let ours = hash_password("新版本的密码 3").expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("PHC string");
+        assert!(Argon2::default().verify_password("新版本的密码 3".as_bytes(), &parsed).is_ok());
+        assert!(MEMORY.lock().map(|p| p.len() <= MEMORY_KEPT).unwrap_or(false));
     }
 
     #[test]
