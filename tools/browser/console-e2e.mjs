@@ -3,7 +3,8 @@
 // phrase in the workspace and sees it underlined, gets the standard reply for
 // a customer message, opens a scorecard and files an appeal; a supervisor
 // overturns it and the score follows, then changes their password (a weak one
-// refused with the reason); an admin creates and revokes an API token.
+// refused with the reason); an admin creates and revokes an API token, and is
+// warned of a missing holiday schedule (deadlines meanwhile 暂定).
 // Screenshots go to OUT_DIR.
 //
 // usage: node console-e2e.mjs BASE_URL OUT_DIR   (env KEFU_ADMIN_PASSWORD, QA_DEV = path of qa_dev.jsonl)
@@ -178,6 +179,23 @@ try {
   await ad.fill('#password', adminPassword);
   await ad.click('#login');
   await ad.waitForSelector('#scorecards');
+  // A missing holiday schedule: admins are warned on every page, with a link
+  // to the import form; a record whose deadline reaches that year is stored
+  // with a provisional (暂定) deadline.
+  const years = await call(admin, 'GET', '/api/v1/calendar/years');
+  if (years.warning) {
+    await ad.waitForSelector('#calendar-warning');
+    assert.ok((await ad.textContent('#banner')).includes(String(years.missing)), 'the banner names the year');
+    const y = years.missing;
+    await call(admin, 'POST', '/api/v1/records', { kind: 'walkin_complaint', fields: { customer: '周先生', description: '到店投诉安装质量' }, received_at: `${y - 1}-12-30T10:00:00+08:00`, owner: 'zhang.min' });
+    await ad.click('text=时限');
+    await ad.waitForSelector('#deadlines .provisional');
+    results.provisionalTitle = await ad.getAttribute('#deadlines .provisional', 'title');
+    assert.ok(results.provisionalTitle.includes(`${y} 年`), results.provisionalTitle);
+    await ad.screenshot({ path: join(out, 'calendar-warning.png'), fullPage: true });
+    await ad.click('#calendar-import-link');
+    await ad.waitForSelector('#holidays #cal-text');
+  }
   await ad.click('text=规则库');
   await ad.waitForSelector('#rules');
   await ad.fill('#try', '你听不懂人话吗');

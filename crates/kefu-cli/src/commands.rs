@@ -306,6 +306,15 @@ fn calendar_cmd(cli: &Cli, command: &CalendarCommand) -> Result<u8, String> {
 fn due(cal: &calendar::HolidayCalendar, args: &DueArgs) -> Result<u8, String> {
     let from = parse_at(Some(&args.from))?;
     let hours = WorkingHours::default();
+    // Strict by default: a year without a schedule is an error naming it.
+    // With --provisional it is guessed (weekends and statutory festival days)
+    // and the answer says so.
+    let provisional = calendar::ProvisionalCalendar::new(cal);
+    let days: &dyn calendar::Workdays = if args.provisional { &provisional } else { cal };
+    let refused = |e: calendar::CalendarError| match e {
+        calendar::CalendarError::YearNotCovered { .. } => format!("{e}；或加 --provisional 按周末和法定节日暂定推算"),
+        other => other.to_string(),
+    };
     let deadline = if let Some(m) = args.minutes {
         if m < 0 {
             return Err(format!("--minutes 不能为负数（{m}）"));
@@ -315,15 +324,22 @@ fn due(cal: &calendar::HolidayCalendar, args: &DueArgs) -> Result<u8, String> {
         if !h.is_finite() || !(0.0..=100_000.0).contains(&h) {
             return Err(format!("--working-hours 应为 0 到 100000 之间的数（收到 {h}）"));
         }
-        calendar::due_after_working_hours(cal, &hours, from, (h * 60.0).round() as i64).map_err(|e| e.to_string())?
+        calendar::due_after_working_hours(days, &hours, from, (h * 60.0).round() as i64).map_err(refused)?
     } else if let Some(d) = args.working_days {
-        calendar::due_after_working_days(cal, &hours, from, d).map_err(|e| e.to_string())?
+        calendar::due_after_working_days(days, &hours, from, d).map_err(refused)?
     } else {
         return Err("需要 --minutes、--working-hours 或 --working-days 之一".into());
     };
     let text = deadline.with_timezone(&SHANGHAI).to_rfc3339();
+    let reason = calendar::provisional_reason(&provisional.guessed());
     if args.json {
-        println!("{}", serde_json::json!({ "from": from.to_rfc3339(), "due": text }));
+        let mut out = serde_json::json!({ "from": from.to_rfc3339(), "due": text, "provisional": reason.is_some() });
+        if let Some(r) = &reason {
+            out["provisional_reason"] = serde_json::json!(r);
+        }
+        println!("{out}");
+    } else if let Some(r) = reason {
+        println!("{text}（{r}）");
     } else {
         println!("{text}");
     }

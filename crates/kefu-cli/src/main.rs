@@ -188,6 +188,11 @@ pub struct DueArgs {
     /// Working days after the day of receipt; ends at the close of the last one.
     #[arg(long = "working-days")]
     pub working_days: Option<u32>,
+    /// For a year without a holiday schedule, count weekends and the
+    /// statutory festival days only (no 调休) and mark the answer 暂定,
+    /// instead of refusing.
+    #[arg(long)]
+    pub provisional: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -183,7 +183,17 @@ fn calendar_contract() {
     assert_eq!(due(&["calendar", "due", "--from", "2026-09-30T15:00:00+08:00", "--working-days", "3"]), "2026-10-10T18:00:00+08:00");
     let out = kefu(&["calendar", "due", "--from", "2026-12-31T17:00:00+08:00", "--working-days", "2"], b"");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2027"));
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(said.contains("2027") && said.contains("--provisional"), "names the year and the way out: {said}");
+    // --provisional: weekends and statutory festival days, marked as a guess.
+    let v: Value = serde_json::from_str(&due(&["calendar", "due", "--from", "2026-12-31T17:00:00+08:00", "--working-days", "2", "--provisional", "--json"])).expect("json");
+    assert_eq!(v["due"], "2027-01-05T18:00:00+08:00", "元旦 and the weekend skipped: {v}");
+    assert_eq!(v["provisional"], true);
+    assert!(v["provisional_reason"].as_str().is_some_and(|r| r.contains("2027 年")));
+    assert!(due(&["calendar", "due", "--from", "2026-12-31T17:00:00+08:00", "--working-days", "2", "--provisional"]).contains("暂定"));
+    // Within a covered year --provisional changes nothing.
+    let v: Value = serde_json::from_str(&due(&["calendar", "due", "--from", "2026-09-30T15:00:00+08:00", "--working-days", "3", "--provisional", "--json"])).expect("json");
+    assert_eq!((v["due"].as_str(), v["provisional"].as_bool()), (Some("2026-10-10T18:00:00+08:00"), Some(false)));
 }
 
 #[test]

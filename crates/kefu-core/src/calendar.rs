@@ -4,6 +4,11 @@
 //!   (国务院办公厅关于部分节假日安排的通知), one TOML file per year, see
 //!   `rulebook/calendar/README.md`. A date of a year without a file is never
 //!   guessed: it is [`CalendarError::YearNotCovered`].
+//! * [`ProvisionalCalendar`] answers a year without a schedule
+//!   *provisionally* — weekends and the statutory festival days of
+//!   《全国年节及纪念日放假办法》, without 调休 — and remembers which years
+//!   it guessed, so that a deadline computed with it can be marked 暂定 and
+//!   recomputed once the year's schedule is imported.
 //! * [`spring_festival`] computes 农历正月初一 from the lunisolar calendar.
 //! * [`greeting_festival`] says whether a festival greeting (节日好 / 新年好)
 //!   applies on a date.
@@ -16,7 +21,8 @@
 //! ([`HolidayCalendar::from_sources`]) or come embedded in the binary
 //! ([`HolidayCalendar::embedded_default`]).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 
@@ -708,6 +714,149 @@ impl HolidayCalendar {
 }
 
 // ---------------------------------------------------------------------------
+// Where working days come from: the schedules, or a provisional guess
+// ---------------------------------------------------------------------------
+
+/// A source of "what kind of day is this": the strict [`HolidayCalendar`]
+/// or a [`ProvisionalCalendar`] over it. The deadline functions take either.
+pub trait Workdays {
+    /// What kind of day `date` is.
+    fn day_info(&self, date: NaiveDate) -> Result<DayInfo, CalendarError>;
+
+    /// Whether `date` is a working day.
+    fn workday(&self, date: NaiveDate) -> Result<bool, CalendarError> {
+        Ok(self.day_info(date)?.kind == DayKind::Workday)
+    }
+
+    /// The years answered by a guess since the last call (and forgets them).
+    /// Always empty for the strict calendar.
+    fn take_guessed(&self) -> Vec<i32> {
+        Vec::new()
+    }
+}
+
+impl Workdays for HolidayCalendar {
+    fn day_info(&self, date: NaiveDate) -> Result<DayInfo, CalendarError> {
+        self.day(date)
+    }
+}
+
+/// The statutory calendar, with years it does not cover answered
+/// provisionally instead of refused: Saturdays and Sundays are rest days and
+/// the festival days of 《全国年节及纪念日放假办法》 (2024 revision:
+/// 元旦 1 day, 春节 除夕 to 初三, 清明, 劳动节 2 days, 端午, 中秋, 国庆节 3 days)
+/// are holidays; 调休 (moved and make-up days) cannot be known before the
+/// State Council's notice and is not guessed. Every year answered this way
+/// is remembered ([`Workdays::take_guessed`], [`ProvisionalCalendar::guessed`]).
+#[derive(Debug)]
+pub struct ProvisionalCalendar<'a> {
+    calendar: &'a HolidayCalendar,
+    guessed: RefCell<BTreeSet<i32>>,
+    /// The festival days of the years guessed so far (cached per year).
+    festivals: RefCell<BTreeMap<i32, BTreeMap<NaiveDate, Festival>>>,
+}
+
+impl<'a> ProvisionalCalendar<'a> {
+    /// A provisional view of `calendar`.
+    pub fn new(calendar: &'a HolidayCalendar) -> Self {
+        ProvisionalCalendar { calendar, guessed: RefCell::default(), festivals: RefCell::default() }
+    }
+
+    /// Every year answered by a guess so far, ascending.
+    pub fn guessed(&self) -> Vec<i32> {
+        self.guessed.borrow().iter().copied().collect()
+    }
+}
+
+impl Workdays for ProvisionalCalendar<'_> {
+    fn day_info(&self, date: NaiveDate) -> Result<DayInfo, CalendarError> {
+        match self.calendar.day(date) {
+            Err(CalendarError::YearNotCovered { year }) => {
+                self.guessed.borrow_mut().insert(year);
+                let festival = self
+                    .festivals
+                    .borrow_mut()
+                    .entry(year)
+                    .or_insert_with(|| statutory_festival_days(year))
+                    .get(&date)
+                    .copied();
+                let kind = match festival {
+                    Some(_) => DayKind::Holiday,
+                    None if is_weekend(date) => DayKind::Rest,
+                    None => DayKind::Workday,
+                };
+                Ok(DayInfo { date, kind, festival, makeup: false })
+            }
+            other => other,
+        }
+    }
+
+    fn take_guessed(&self) -> Vec<i32> {
+        std::mem::take(&mut *self.guessed.borrow_mut()).into_iter().collect()
+    }
+}
+
+/// The reason a deadline computed over `years` without a schedule is
+/// provisional (暂定), in Chinese, or `None` when no year was guessed.
+pub fn provisional_reason(years: &[i32]) -> Option<String> {
+    if years.is_empty() {
+        return None;
+    }
+    let list = years.iter().map(|y| format!("{y} 年")).collect::<Vec<_>>().join("、");
+    Some(format!(
+        "暂定：尚未导入 {list}节假日安排，按周末和法定节日（《全国年节及纪念日放假办法》）推算，未计调休；导入后自动重算"
+    ))
+}
+
+/// The statutory festival days of a Gregorian year under 《全国年节及纪念日
+/// 放假办法》 (as revised in 2024, in force from 2025): the days off the law
+/// itself fixes, before the State Council's yearly notice adds 调休.
+/// Lunar dates outside 1901–2100 are left out (no guess beyond the tables).
+pub fn statutory_festival_days(year: i32) -> BTreeMap<NaiveDate, Festival> {
+    let mut days = BTreeMap::new();
+    let mut put = |date: Option<NaiveDate>, festival: Festival| {
+        if let Some(d) = date.filter(|d| d.year() == year) {
+            days.insert(d, festival);
+        }
+    };
+    let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d);
+    put(ymd(1, 1), Festival::NewYear);
+    if let Some(new_year) = spring_festival(year) {
+        for offset in -1..=2 {
+            put(new_year.checked_add_signed(TimeDelta::days(offset)), Festival::SpringFestival);
+        }
+    }
+    put(qingming(year), Festival::Qingming);
+    put(ymd(5, 1), Festival::LabourDay);
+    put(ymd(5, 2), Festival::LabourDay);
+    put(lunar(year, 5, 5), Festival::DragonBoat);
+    put(lunar(year, 8, 15), Festival::MidAutumn);
+    for d in 1..=3 {
+        put(ymd(10, d), Festival::NationalDay);
+    }
+    days
+}
+
+/// A day of a month of the lunisolar year that starts in `year`.
+fn lunar(year: i32, month: u8, day: u8) -> Option<NaiveDate> {
+    let year = u16::try_from(year).ok()?;
+    LunisolarDate::from_ymd(year, month, false, day).ok().map(|d| d.to_naive_date())
+}
+
+/// 清明 (the solar term) of a year of 1901–2099: April 4, 5 or 6, by the
+/// usual formula ⌊Y·0.2422 + C⌋ − ⌊Y/4⌋ (Y the year within its century, C
+/// the century's constant). Checked against 2024–2026 in the tests.
+fn qingming(year: i32) -> Option<NaiveDate> {
+    let (y, c) = match year {
+        1901..=2000 => (year - 1900, 5.59),
+        2001..=2099 => (year - 2000, 4.81),
+        _ => return None,
+    };
+    let day = (f64::from(y) * 0.2422 + c).floor() as i32 - y / 4;
+    NaiveDate::from_ymd_opt(year, 4, u32::try_from(day).ok()?)
+}
+
+// ---------------------------------------------------------------------------
 // Festivals
 // ---------------------------------------------------------------------------
 
@@ -867,8 +1016,8 @@ pub fn due_after_minutes(from: DateTime<FixedOffset>, minutes: i64) -> DateTime<
 /// Errors: [`CalendarError::YearNotCovered`] for the first date needed that
 /// the calendar does not cover, [`CalendarError::NegativeDuration`],
 /// [`CalendarError::SearchLimit`] after [`MAX_SEARCH_DAYS`] days.
-pub fn due_after_working_hours(
-    cal: &HolidayCalendar,
+pub fn due_after_working_hours<W: Workdays + ?Sized>(
+    cal: &W,
     hours: &WorkingHours,
     from: DateTime<FixedOffset>,
     working_minutes: i64,
@@ -887,7 +1036,7 @@ pub fn due_after_working_hours(
     let mut not_before = Some(from.time());
     let mut date = start_date;
     for _ in 0..MAX_SEARCH_DAYS {
-        if cal.is_workday(date)? {
+        if cal.workday(date)? {
             for &(start, end) in hours.periods() {
                 let start = match not_before {
                     Some(t) if t > start => t,
@@ -926,8 +1075,8 @@ pub fn due_after_working_hours(
 /// Errors: [`CalendarError::YearNotCovered`] for the first date needed that
 /// the calendar does not cover, [`CalendarError::SearchLimit`] after
 /// [`MAX_SEARCH_DAYS`] days.
-pub fn due_after_working_days(
-    cal: &HolidayCalendar,
+pub fn due_after_working_days<W: Workdays + ?Sized>(
+    cal: &W,
     hours: &WorkingHours,
     from: DateTime<FixedOffset>,
     days: u32,
@@ -943,7 +1092,7 @@ pub fn due_after_working_days(
         date = date
             .succ_opt()
             .ok_or(CalendarError::YearNotCovered { year: date.year() })?;
-        if cal.is_workday(date)? {
+        if cal.workday(date)? {
             counted += 1;
             if counted == days {
                 return shanghai_at(date.and_time(hours.close()));

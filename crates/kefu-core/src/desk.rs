@@ -6,7 +6,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{due_after_working_days, due_after_working_hours, CalendarError, HolidayCalendar, WorkingHours, SHANGHAI};
+use crate::calendar::{due_after_working_days, due_after_working_hours, CalendarError, HolidayCalendar, WorkingHours, Workdays, SHANGHAI};
 
 /// The forms of 02.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +120,11 @@ pub struct Obligation {
     pub due: DateTime<FixedOffset>,
     pub warn_at: DateTime<FixedOffset>,
     pub source: &'static str,
+    /// Why the deadline is provisional (暂定): it was computed over a year
+    /// the calendar has no schedule for ([`crate::calendar::ProvisionalCalendar`]).
+    /// `None` for a final deadline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisional: Option<String>,
 }
 
 /// The numbers of the rules (from the rulebook's `numbers`).
@@ -152,10 +157,12 @@ pub struct RecordFacts {
     pub task_due: Option<DateTime<FixedOffset>>,
 }
 
-fn obligation(kind: ObligationKind, from: DateTime<FixedOffset>, due: DateTime<FixedOffset>, rules: &DeskRules, source: &'static str) -> Obligation {
+/// An obligation due at `due`; provisional when `cal` guessed a year while computing it.
+fn obligation<W: Workdays + ?Sized>(cal: &W, kind: ObligationKind, from: DateTime<FixedOffset>, due: DateTime<FixedOffset>, rules: &DeskRules, source: &'static str) -> Obligation {
     let span = due - from;
     let lead = TimeDelta::milliseconds((span.num_milliseconds() as f64 * rules.warn_at_fraction.clamp(0.0, 1.0)) as i64);
-    Obligation { kind, due, warn_at: from.with_timezone(&SHANGHAI) + lead, source }
+    let provisional = crate::calendar::provisional_reason(&cal.take_guessed());
+    Obligation { kind, due, warn_at: from.with_timezone(&SHANGHAI) + lead, source, provisional }
 }
 
 /// The close of the working day `at` falls on (its own day, whatever kind of day it is).
@@ -168,9 +175,9 @@ pub fn end_of_day(hours: &WorkingHours, at: DateTime<FixedOffset>) -> DateTime<F
 
 /// The close of work of the day `at` falls on when that is a working day and
 /// not yet closed; otherwise the close of the next working day.
-pub fn close_of_working_day(cal: &HolidayCalendar, hours: &WorkingHours, at: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, CalendarError> {
+pub fn close_of_working_day<W: Workdays + ?Sized>(cal: &W, hours: &WorkingHours, at: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, CalendarError> {
     let close = end_of_day(hours, at);
-    if cal.is_workday(at.with_timezone(&SHANGHAI).date_naive())? && at < close {
+    if cal.workday(at.with_timezone(&SHANGHAI).date_naive())? && at < close {
         Ok(close)
     } else {
         due_after_working_days(cal, hours, at, 1)
@@ -178,18 +185,18 @@ pub fn close_of_working_day(cal: &HolidayCalendar, hours: &WorkingHours, at: Dat
 }
 
 /// The obligations a record creates when it is received at `at`.
-pub fn obligations(
+pub fn obligations<W: Workdays + ?Sized>(
     kind: RecordKind,
     at: DateTime<FixedOffset>,
     facts: &RecordFacts,
     rules: &DeskRules,
-    cal: &HolidayCalendar,
+    cal: &W,
     hours: &WorkingHours,
 ) -> Result<Vec<Obligation>, CalendarError> {
     let at = at.with_timezone(&SHANGHAI);
     let mut out = Vec::new();
     let forward = |minutes: i64, source: &'static str| -> Result<Obligation, CalendarError> {
-        Ok(obligation(ObligationKind::Forward, at, due_after_working_hours(cal, hours, at, minutes)?, rules, source))
+        Ok(obligation(cal, ObligationKind::Forward, at, due_after_working_hours(cal, hours, at, minutes)?, rules, source))
     };
     match kind {
         RecordKind::Repair => out.push(forward(rules.repair_forward_minutes, "02-daily-conduct.md §日常工作、表单提报时间 1")?),
@@ -197,16 +204,16 @@ pub fn obligations(
             // 02 names no time for the form after an urgent complaint; kefu's
             // default is the close of the working day it was received on.
             let due = close_of_working_day(cal, hours, at)?;
-            out.push(obligation(ObligationKind::RecordAfterUrgent, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 2（紧急问题；补录时限为 kefu 默认：当日下班前）"));
+            out.push(obligation(cal, ObligationKind::RecordAfterUrgent, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 2（紧急问题；补录时限为 kefu 默认：当日下班前）"));
         }
         RecordKind::Complaint => out.push(forward(rules.complaint_forward_minutes, "02-daily-conduct.md §日常工作、表单提报时间 2")?),
         RecordKind::WalkinComplaint => {
             let due = due_after_working_days(cal, hours, at, rules.walkin_reply_working_days)?;
-            out.push(obligation(ObligationKind::WalkinReply, at, due, rules, "02-daily-conduct.md §上门客户投诉接待规范 8"));
+            out.push(obligation(cal, ObligationKind::WalkinReply, at, due, rules, "02-daily-conduct.md §上门客户投诉接待规范 8"));
         }
         RecordKind::CallLog => {
             let due = close_of_working_day(cal, hours, at)?;
-            out.push(obligation(ObligationKind::DailyLog, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 3"));
+            out.push(obligation(cal, ObligationKind::DailyLog, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 3"));
         }
         RecordKind::Task => {
             let due = match facts.task_due {
@@ -214,12 +221,12 @@ pub fn obligations(
                 // 回复制 says "第一时间": without a date from the assigner, the close of the next working day.
                 None => due_after_working_days(cal, hours, at, 1)?,
             };
-            out.push(obligation(ObligationKind::TaskReply, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 5"));
+            out.push(obligation(cal, ObligationKind::TaskReply, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 5"));
         }
     }
     if let Some(h) = facts.promised_reply_hours.filter(|_| kind != RecordKind::CallLog && kind != RecordKind::Task) {
         let due = due_after_working_hours(cal, hours, at, i64::from(h) * 60)?;
-        out.push(obligation(ObligationKind::Reply, at, due, rules, "03-after-sales-phrases.md §客户投诉时; 01-online-service-manual.md（承诺回复时限）"));
+        out.push(obligation(cal, ObligationKind::Reply, at, due, rules, "03-after-sales-phrases.md §客户投诉时; 01-online-service-manual.md（承诺回复时限）"));
     }
     Ok(out)
 }

@@ -1011,3 +1011,66 @@ makeup_workdays = [\"2018-12-29\"]
     let text = "year = 2019\nsource = \"t\"\n[[holiday]]\nfestival = \"labour_day\"\nname = \"劳动节\"\nfrom = \"2018-12-30\"\nto = \"2019-01-01\"\n";
     assert!(invalid_message(load("2019.toml", text)).starts_with("第 6 行："));
 }
+
+// ---------------------------------------------------------------------------
+// Provisional answers for a year without a schedule
+// ---------------------------------------------------------------------------
+
+use kefu_core::calendar::{provisional_reason, statutory_festival_days, ProvisionalCalendar, Workdays};
+
+#[test]
+fn the_statutory_festival_days_are_holidays_in_every_published_schedule_under_the_2024_law() {
+    // The 2024 revision of 《全国年节及纪念日放假办法》 is in force from
+    // 2025: each day it fixes must be a holiday in the State Council's
+    // notices for 2025 and 2026 (the lunar and solar-term dates included).
+    let cal = cal();
+    for year in [2025, 2026] {
+        let days = statutory_festival_days(year);
+        assert_eq!(days.len(), 13, "{year}: 13 statutory days off");
+        for (date, festival) in days {
+            let info = cal.day(date).expect("covered");
+            assert_eq!(info.kind, DayKind::Holiday, "{date} ({festival}) is a holiday in {year}'s notice");
+        }
+    }
+    assert_eq!(statutory_festival_days(2027).keys().filter(|d| d.month() == 2).count(), 4, "2027: 春节 除夕 to 初三 in February");
+}
+
+#[test]
+fn a_year_without_a_schedule_is_answered_provisionally_and_remembered() {
+    let cal = cal();
+    let provisional = ProvisionalCalendar::new(&cal);
+    // Covered years answer exactly as the calendar does, and guess nothing.
+    assert_eq!(provisional.day_info(d("2026-10-10")).expect("covered"), cal.day(d("2026-10-10")).expect("covered"));
+    assert!(provisional.guessed().is_empty());
+    // 2027: weekends rest, statutory days holidays, other days workdays.
+    assert_eq!(provisional.day_info(d("2027-01-01")).expect("guess").kind, DayKind::Holiday);
+    assert_eq!(provisional.day_info(d("2027-01-02")).expect("guess").kind, DayKind::Rest);
+    assert_eq!(provisional.day_info(d("2027-01-04")).expect("guess").kind, DayKind::Workday);
+    assert_eq!(provisional.day_info(d("2027-10-01")).expect("guess").festival, Some(Festival::NationalDay));
+    assert_eq!(provisional.guessed(), vec![2027]);
+    assert!(provisional_reason(&provisional.guessed()).is_some_and(|r| r.starts_with("暂定") && r.contains("2027 年")));
+    assert_eq!(provisional_reason(&[]), None);
+    // The strict calendar still refuses.
+    assert_eq!(cal.day(d("2027-01-04")), Err(CalendarError::YearNotCovered { year: 2027 }));
+}
+
+#[test]
+fn deadlines_that_reach_an_unscheduled_year_are_provisional_and_strict_ones_still_refuse() {
+    let cal = cal();
+    // A walk-in complaint on Wednesday 2026-12-30: 3 working days are
+    // 12-31, (元旦 1-1 off, weekend) 1-4 and 1-5.
+    let from = at("2026-12-30T10:00:00+08:00");
+    assert_eq!(due_after_working_days(&cal, &hours(), from, 3), Err(CalendarError::YearNotCovered { year: 2027 }));
+    let provisional = ProvisionalCalendar::new(&cal);
+    assert_eq!(due_after_working_days(&provisional, &hours(), from, 3).expect("provisional"), at("2027-01-05T18:00:00+08:00"));
+    assert_eq!(provisional.take_guessed(), vec![2027]);
+    assert!(provisional.take_guessed().is_empty(), "taken once");
+    // A repair at 17:50 on 2026-12-31: 10 of its 20 working minutes spill into 2027.
+    let due = due_after_working_hours(&provisional, &hours(), at("2026-12-31T17:50:00+08:00"), 20).expect("provisional");
+    assert_eq!(due, at("2027-01-04T09:10:00+08:00"));
+    assert_eq!(provisional.take_guessed(), vec![2027]);
+    // Inside a covered year nothing is guessed.
+    let due = due_after_working_hours(&provisional, &hours(), at("2026-12-01T10:00:00+08:00"), 20).expect("covered");
+    assert_eq!(due, at("2026-12-01T10:20:00+08:00"));
+    assert!(provisional.take_guessed().is_empty());
+}

@@ -64,6 +64,7 @@ async function render() {
     try { me = await api('GET', '/api/v1/me'); } catch { return; }
   }
   drawBar(name);
+  drawBanner();
   const view = views[name] || views[me ? defaultView() : 'login'];
   $main().replaceChildren();
   try { await view(arg ? decodeURIComponent(arg) : undefined); } catch (e) { $main().append(h('pre', { class: 'err' }, e.message)); }
@@ -81,6 +82,16 @@ function drawBar(current) {
   who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
     h('a', { href: '#/password', id: 'change-password', class: current === 'password' ? 'on' : '' }, '修改密码'),
     h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; route('#/login'); } }, '退出'));
+}
+// Admins are warned when a holiday schedule is missing: this year's, or
+// from 1 November next year's (the server decides; deadlines meanwhile are 暂定).
+async function drawBanner() {
+  const banner = document.getElementById('banner');
+  if (!me || me.role !== 'admin') { banner.replaceChildren(); return; }
+  try {
+    const years = await api('GET', '/api/v1/calendar/years');
+    banner.replaceChildren(...(years.warning ? [h('span', { id: 'calendar-warning' }, years.warning), h('a', { href: '#/settings?section=holidays', id: 'calendar-import-link' }, '去导入节假日安排')] : []));
+  } catch { banner.replaceChildren(); }
 }
 window.addEventListener('hashchange', render);
 window.addEventListener('DOMContentLoaded', render);
@@ -583,7 +594,7 @@ views.record = async (id) => {
   const labels = Object.fromEntries((FIELDS[v.record.kind] || []).map(([k, label]) => [k, label]));
   const fields = h('table', {}, h('tbody', {}, Object.entries(v.record.fields).map(([k, val]) => h('tr', {}, h('th', {}, labels[k] || k), h('td', { class: 't' }, typeof val === 'object' ? JSON.stringify(val) : String(val))))));
   const owed = h('table', { id: 'obligations' }, h('thead', {}, h('tr', {}, ['义务', '期限', '状态', '依据'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, o.source)))));
+    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, o.source, o.provisional ? h('div', {}, o.provisional) : null)))));
   const history = h('ol', { class: 'steps' }, v.events.map((e) => h('li', {}, `${when(e.at)} ${e.username} · ${e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
   const closed = v.record.status === 'closed';
   $main().replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
@@ -599,13 +610,16 @@ views.record = async (id) => {
             h('button', { id: 'act-closed', onclick: act('closed') }, '关闭'))), h('h3', {}, '经过'), history))));
 };
 
+// A deadline computed without the year's holiday schedule.
+const provisionalEl = (o) => (o.provisional ? h('span', { class: 'pill warn provisional', title: o.provisional }, '暂定') : null);
+
 views.deadlines = async () => {
   const [owed, notes] = await Promise.all([api('GET', '/api/v1/obligations'), api('GET', '/api/v1/notifications')]);
   const late = owed.filter((o) => o.state === 'breached').length;
   const soon = owed.filter((o) => o.state === 'warning').length;
   const table = h('table', { id: 'deadlines' }, h('thead', {}, h('tr', {}, ['记录', '义务', '负责人', '期限', '状态'].map((t) => h('th', {}, t)))),
     h('tbody', {}, owed.map((o) => h('tr', { class: 'click', onclick: () => route(`#/record/${o.record_id}`) },
-      h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, when(o.due_at)), h('td', {}, stateEl(o.state))))));
+      h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state))))));
   $main().append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${owed.length} 项：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
     h('section', { class: 'panel' }, owed.length ? table : h('p', { class: 'muted' }, '没有未完成的义务。')),
     h('section', { class: 'panel' }, h('h2', {}, '提醒与升级'), notes.length ? h('ul', { id: 'notifications' }, notes.map((n) => h('li', {}, h('span', { class: `pill ${n.kind === 'escalation' ? 'bad' : 'warn'}` }, n.kind === 'escalation' ? '升级' : '提醒'), ' ', n.message, h('span', { class: 'small muted' }, ` ${when(n.at)}`)))) : h('p', { class: 'muted' }, '暂无。')));
@@ -674,8 +688,9 @@ views.settings = async () => {
           await api('PUT', '/api/v1/settings/limits', body);
         }) }, '保存限制')),
       h('p', { class: 'muted small' }, '同一用户名或同一地址在时间窗内登录失败达到次数后，再次登录（即使密码正确）会被拒绝，直到时间窗过去。只有 kefu 前面有自己的反向代理时才信任 X-Forwarded-For。')),
-    h('section', { class: 'panel' }, h('h2', {}, '法定节假日'), h('p', { class: 'muted' }, '已有：', h('span', { id: 'cal-years' }, years.years.join('、')), ' 年。国务院公布新一年的安排后在此导入；没有数据的年份一律报错，不做猜测。'),
+    h('section', { class: 'panel', id: 'holidays' }, h('h2', {}, '法定节假日'), h('p', { class: 'muted' }, '已有：', h('span', { id: 'cal-years' }, years.years.join('、')), ' 年。国务院公布新一年的安排后在此导入。尚无安排的年份，时限暂按周末和法定节日推算并标注“暂定”（不计调休），导入后自动重算。'),
       h('div', { class: 'row' }, field('年份', year)), text,
-      h('div', { class: 'row gap-top' }, h('button', { id: 'cal-import', onclick: run(async () => { const r = await api('PUT', `/api/v1/calendar/years/${encodeURIComponent(year.value)}`, { text: text.value }); document.getElementById('cal-years').textContent = r.years.join('、'); }) }, '校验并导入'))),
+      h('div', { class: 'row gap-top' }, h('button', { id: 'cal-import', onclick: run(async () => { const r = await api('PUT', `/api/v1/calendar/years/${encodeURIComponent(year.value)}`, { text: text.value }); document.getElementById('cal-years').textContent = r.years.join('、'); out.append(h('p', { id: 'cal-recomputed' }, `已导入；重算暂定时限 ${r.recomputed || 0} 项。`)); drawBanner(); }) }, '校验并导入'))),
     out);
+  if (location.hash.includes('section=holidays')) document.getElementById('holidays').scrollIntoView();
 };

@@ -6,8 +6,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, FixedOffset, NaiveTime};
-use kefu_core::calendar::{CalendarError, HolidayCalendar, WorkingHours, SHANGHAI};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveTime};
+use kefu_core::calendar::{CalendarError, HolidayCalendar, ProvisionalCalendar, WorkingHours, SHANGHAI};
 use kefu_core::desk::{obligations, DeskRules, RecordFacts, RecordKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{Auth, Role};
 use crate::desk_store::{NewObligation, NewRecord, Notification, ObligationRow, RecordEvent, RecordRow};
 use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::store::Store;
 use crate::{AppState, Current};
 
 /// The form fields each kind requires, and the optional ones it knows.
@@ -166,6 +167,51 @@ fn rules(current: &Current) -> DeskRules {
     }
 }
 
+/// What a record's form says about its deadlines.
+fn record_facts(urgent: bool, fields: &Map<String, Value>) -> RecordFacts {
+    RecordFacts {
+        urgent,
+        promised_reply_hours: fields.get("promised_reply_hours").and_then(Value::as_u64).map(|h| h as u32),
+        task_due: fields.get("due").and_then(Value::as_str).and_then(|d| DateTime::parse_from_rfc3339(d).ok()),
+    }
+}
+
+/// The deadlines of a record, provisional where a year has no schedule.
+fn deadlines(kind: RecordKind, received_at: DateTime<FixedOffset>, facts: &RecordFacts, current: &Current, hours: &WorkingHours) -> Result<Vec<NewObligation>, CalendarError> {
+    let calendar = ProvisionalCalendar::new(&current.engine.calendar);
+    let owed = obligations(kind, received_at, facts, &rules(current), &calendar, hours)?;
+    Ok(owed
+        .into_iter()
+        .map(|o| NewObligation { kind: o.kind.as_str(), due_at: o.due.to_rfc3339(), due_utc: o.due.timestamp(), warn_utc: o.warn_at.timestamp(), source: o.source, provisional: o.provisional })
+        .collect())
+}
+
+/// Recomputes every provisional deadline on the current calendar (after a
+/// year is imported, and at start, when a new build may embed more years).
+/// Deadlines of years still missing stay provisional. Returns how many
+/// deadlines were recomputed; a record that cannot be recomputed is logged
+/// and left as it was.
+pub fn recompute_provisional(store: &Store, current: &Current) -> crate::store::Result<usize> {
+    let mut changed = 0;
+    for record in store.records_with_provisional_deadlines()? {
+        let Some(kind) = RecordKind::parse(&record.kind) else { continue };
+        let Ok(received_at) = DateTime::parse_from_rfc3339(&record.received_at) else {
+            tracing::warn!(target: "kefu::desk", record = record.id, "stored received_at unreadable; provisional deadline kept");
+            continue;
+        };
+        let hours = match store.team_hours(&record.team)? {
+            None => WorkingHours::default(),
+            Some(text) => parse_hours(&text).unwrap_or_default(),
+        };
+        let fields = record.fields.as_object().cloned().unwrap_or_default();
+        match deadlines(kind, received_at, &record_facts(record.urgent, &fields), current, &hours) {
+            Ok(recomputed) => changed += store.reschedule_provisional(record.id, &recomputed)?,
+            Err(e) => tracing::warn!(target: "kefu::desk", record = record.id, error = %e, "provisional deadline not recomputed"),
+        }
+    }
+    Ok(changed)
+}
+
 /// Creates a record and its obligations (shared by the API and "record from a conversation").
 pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest) -> Result<RecordView, ApiError> {
     let kind = RecordKind::parse(&req.kind).ok_or_else(|| bad(format!("kind 应为 repair、complaint、walkin_complaint、call_log 或 task，而不是 {}", req.kind)))?;
@@ -191,16 +237,10 @@ pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest)
     };
     let hours = hours_of(state, &owner.team).await?;
     let current = state.current();
-    let facts = RecordFacts {
-        urgent: req.urgent,
-        promised_reply_hours: req.fields.get("promised_reply_hours").and_then(Value::as_u64).map(|h| h as u32),
-        task_due: req.fields.get("due").and_then(Value::as_str).and_then(|d| DateTime::parse_from_rfc3339(d).ok()),
-    };
-    let owed = obligations(kind, received_at, &facts, &rules(&current), &current.engine.calendar, &hours).map_err(calendar_error)?;
-    let new_obligations: Vec<NewObligation> = owed
-        .iter()
-        .map(|o| NewObligation { kind: o.kind.as_str(), due_at: o.due.to_rfc3339(), due_utc: o.due.timestamp(), warn_utc: o.warn_at.timestamp(), source: o.source })
-        .collect();
+    let facts = record_facts(req.urgent, &req.fields);
+    // A record is never refused for a missing holiday schedule: its deadline
+    // is then provisional (暂定) and recomputed when the year is imported.
+    let new_obligations = deadlines(kind, received_at, &facts, &current, &hours).map_err(calendar_error)?;
     let store = state.store.clone();
     let user = auth.user.clone();
     let fields = Value::Object(req.fields);
@@ -431,12 +471,36 @@ pub async fn get_hours(_auth: Auth, State(state): State<AppState>, Path(team): P
 #[derive(Serialize, ToSchema)]
 pub struct CalendarYears {
     pub years: Vec<i32>,
+    /// The year whose schedule is missing and needed now: this year's, or
+    /// from 1 November next year's. Null when nothing is missing.
+    pub missing: Option<i32>,
+    /// A Chinese warning for the console when `missing` is set.
+    pub warning: Option<String>,
+    /// After an import: how many provisional deadlines were recomputed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recomputed: Option<usize>,
+}
+
+/// The covered years, with the warning due on `today`.
+fn calendar_years_at(calendar: &HolidayCalendar, today: chrono::NaiveDate, recomputed: Option<usize>) -> CalendarYears {
+    let year = today.year();
+    let missing = if !calendar.covers(year) {
+        Some(year)
+    } else if today.month() >= 11 && !calendar.covers(year + 1) {
+        Some(year + 1)
+    } else {
+        None
+    };
+    let warning = missing.map(|y| {
+        format!("尚未导入 {y} 年节假日安排：涉及 {y} 年的时限暂按周末和法定节日推算（标注“暂定”），导入国务院公布的安排后自动重算。")
+    });
+    CalendarYears { years: calendar.years(), missing, warning, recomputed }
 }
 
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "desk", responses((status = 200, body = CalendarYears)))]
-/// The years the holiday calendar covers.
+/// The years the holiday calendar covers, and the year missing now (if any).
 pub async fn calendar_years(_auth: Auth, State(state): State<AppState>) -> Json<CalendarYears> {
-    Json(CalendarYears { years: state.engine().calendar.years() })
+    Json(calendar_years_at(&state.engine().calendar, crate::api::engine::now_shanghai().date_naive(), None))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -482,7 +546,11 @@ pub async fn import_year(auth: Auth, State(state): State<AppState>, Path(year): 
     let text = req.text;
     tokio::task::spawn_blocking(move || store.import_calendar_year(year, &text, &user)).await??;
     state.install(Current { engine: std::sync::Arc::new(engine), version: current.version, files: current.files.clone() });
-    Ok(Json(CalendarYears { years: calendar.years() }))
+    let store = state.store.clone();
+    let current = state.current();
+    let recomputed = tokio::task::spawn_blocking(move || recompute_provisional(&store, &current)).await??;
+    tracing::info!(target: "kefu::desk", year, recomputed, "calendar imported; provisional deadlines recomputed");
+    Ok(Json(calendar_years_at(&calendar, crate::api::engine::now_shanghai().date_naive(), Some(recomputed))))
 }
 
 #[derive(Serialize, ToSchema)]

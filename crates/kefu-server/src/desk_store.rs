@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS obligations (
     source TEXT NOT NULL,
     done_at TEXT,
     warned_at TEXT,
-    escalated_at TEXT
+    escalated_at TEXT,
+    provisional TEXT
 );
 CREATE INDEX IF NOT EXISTS obligations_open ON obligations(done_at, due_utc);
 CREATE TABLE IF NOT EXISTS notifications (
@@ -106,6 +107,9 @@ pub struct ObligationRow {
     pub done_at: Option<String>,
     pub warned_at: Option<String>,
     pub escalated_at: Option<String>,
+    /// Why the deadline is provisional (暂定: computed over a year without a
+    /// holiday schedule; recomputed when the year is imported), or null.
+    pub provisional: Option<String>,
     /// done | open | warning | breached (breached also when done late)
     pub state: String,
     #[serde(skip)]
@@ -150,6 +154,7 @@ pub struct NewObligation {
     pub due_utc: i64,
     pub warn_utc: i64,
     pub source: &'static str,
+    pub provisional: Option<String>,
 }
 
 const RECORD_SELECT: &str = "SELECT r.id, r.kind, r.status, r.team, r.owner_id, u.display_name, r.supervisor, r.department, r.urgent, r.received_at, r.conversation_id, r.fields, r.created_at, r.updated_at FROM records r JOIN users u ON u.id = r.owner_id";
@@ -174,7 +179,7 @@ fn record_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
     })
 }
 
-const OBLIGATION_SELECT: &str = "SELECT o.id, o.record_id, r.kind, o.kind, o.owner_id, u.display_name, r.team, o.due_at, o.source, o.done_at, o.warned_at, o.escalated_at, o.due_utc, o.warn_utc FROM obligations o JOIN records r ON r.id = o.record_id JOIN users u ON u.id = o.owner_id";
+const OBLIGATION_SELECT: &str = "SELECT o.id, o.record_id, r.kind, o.kind, o.owner_id, u.display_name, r.team, o.due_at, o.source, o.done_at, o.warned_at, o.escalated_at, o.due_utc, o.warn_utc, o.provisional FROM obligations o JOIN records r ON r.id = o.record_id JOIN users u ON u.id = o.owner_id";
 
 fn obligation_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObligationRow> {
     Ok(ObligationRow {
@@ -190,6 +195,7 @@ fn obligation_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObligationRow> {
         done_at: r.get(9)?,
         warned_at: r.get(10)?,
         escalated_at: r.get(11)?,
+        provisional: r.get(14)?,
         state: String::new(),
         due_utc: r.get(12)?,
         warn_utc: r.get(13)?,
@@ -218,6 +224,16 @@ fn fulfilled_by(action: &str) -> &'static [&'static str] {
     }
 }
 
+/// Databases made before provisional deadlines get the column (all their
+/// deadlines were computed on imported schedules, so none is provisional).
+pub fn migrate(conn: &rusqlite::Connection) -> Result<()> {
+    let has: bool = conn.query_row("SELECT COUNT(*) FROM pragma_table_info('obligations') WHERE name = 'provisional'", [], |r| r.get::<_, i64>(0))? > 0;
+    if !has {
+        conn.execute("ALTER TABLE obligations ADD COLUMN provisional TEXT", [])?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Stores a record, its obligations and its first event in one transaction.
     pub fn create_record(&self, r: &NewRecord<'_>, obligations: &[NewObligation], user: &User) -> Result<RecordRow> {
@@ -232,8 +248,8 @@ impl Store {
         let id = tx.last_insert_rowid();
         for o in obligations {
             tx.execute(
-                "INSERT INTO obligations (record_id, kind, owner_id, due_at, due_utc, warn_utc, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, o.kind, r.owner_id, o.due_at, o.due_utc, o.warn_utc, o.source],
+                "INSERT INTO obligations (record_id, kind, owner_id, due_at, due_utc, warn_utc, source, provisional) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![id, o.kind, r.owner_id, o.due_at, o.due_utc, o.warn_utc, o.source, o.provisional],
             )?;
         }
         tx.execute(
@@ -243,6 +259,35 @@ impl Store {
         let row = tx.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from)?;
         tx.commit()?;
         Ok(row)
+    }
+
+    /// Records with at least one provisional deadline (oldest first).
+    pub fn records_with_provisional_deadlines(&self) -> Result<Vec<RecordRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("{RECORD_SELECT} WHERE r.id IN (SELECT record_id FROM obligations WHERE provisional IS NOT NULL) ORDER BY r.id"))?;
+        let rows = st.query_map([], record_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Replaces the provisional deadlines of a record with those computed
+    /// anew (matched by obligation kind), in one transaction; a deadline that
+    /// moves loses its warning so that the sweeper warns again on the new
+    /// time. Returns how many deadlines changed.
+    pub fn reschedule_provisional(&self, record_id: i64, recomputed: &[NewObligation]) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut changed = 0;
+        for o in recomputed {
+            changed += tx.execute(
+                "UPDATE obligations SET due_at = ?1, due_utc = ?2, warn_utc = ?3, provisional = ?4,
+                     warned_at = CASE WHEN due_utc = ?2 THEN warned_at ELSE NULL END,
+                     escalated_at = CASE WHEN due_utc = ?2 THEN escalated_at ELSE NULL END
+                 WHERE record_id = ?5 AND kind = ?6 AND provisional IS NOT NULL",
+                params![o.due_at, o.due_utc, o.warn_utc, o.provisional, record_id, o.kind],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     pub fn record(&self, id: i64) -> Result<Option<RecordRow>> {

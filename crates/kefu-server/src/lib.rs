@@ -260,6 +260,14 @@ pub fn start(config: &Config) -> Result<Started, String> {
         },
         None => ServerLimits::default(),
     };
+    let current = Current { engine: Arc::new(engine), version, files: Arc::new(files) };
+    // A build that embeds more years than the last run settles the deadlines
+    // that were provisional for them.
+    match desk::recompute_provisional(&store, &current) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(target: "kefu::desk", recomputed = n, "provisional deadlines recomputed at start"),
+        Err(e) => tracing::warn!(target: "kefu::desk", error = ?e, "provisional deadlines not recomputed at start"),
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let state = AppState {
         limits: Arc::new(RwLock::new(limits)),
@@ -270,7 +278,7 @@ pub fn start(config: &Config) -> Result<Started, String> {
         health: Arc::new(std::sync::Mutex::new(None)),
         data_dir: config.data.clone(),
         store: Arc::new(store),
-        current: Arc::new(RwLock::new(Arc::new(Current { engine: Arc::new(engine), version, files: Arc::new(files) }))),
+        current: Arc::new(RwLock::new(Arc::new(current))),
         metrics: Arc::new(metrics::Metrics::default()),
         timer_scale: if config.timer_scale > 0.0 { config.timer_scale } else { 1.0 },
         sweep_every: if config.sweep_every.is_zero() { Duration::from_secs(15) } else { config.sweep_every },

@@ -86,7 +86,10 @@ impl ServerLimits {
         if !(1..=100_000).contains(&self.max_batch) {
             return Err(invalid("max_batch", "max_batch 应在 1–100000 之间".into()));
         }
-        self.engine().validate().map_err(|m| invalid(&m.split(' ').next().unwrap_or("").to_string(), m))?;
+        self.engine().validate().map_err(|m| {
+            let field = m.split(' ').next().unwrap_or("").to_owned();
+            invalid(&field, m)
+        })?;
         if !(1..=1_000).contains(&self.login_max_failures) {
             return Err(invalid("login_max_failures", "login_max_failures 应在 1–1000 之间".into()));
         }

@@ -69,6 +69,7 @@ mod tests {
     use axum::Router;
     use tower::ServiceExt;
 
+    #[allow(clippy::unnecessary_literal_unwrap)] // the point: a panic nobody foresaw
     async fn boom() -> &'static str {
         let fault: Option<&str> = None;
         fault.expect("a fault of kefu, call 13812345678")

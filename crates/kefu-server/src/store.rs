@@ -406,6 +406,7 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         migrate_tokens(&conn)?;
         conn.execute_batch(crate::desk_store::SCHEMA)?;
+        crate::desk_store::migrate(&conn)?;
         conn.execute_batch(crate::attendance::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
     }

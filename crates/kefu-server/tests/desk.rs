@@ -19,6 +19,13 @@ name = "元旦"
 from = "2031-01-01"
 to = "2031-01-01"
 makeup_workdays = []
+
+[[holiday]]
+festival = "qingming"
+name = "清明节"
+from = "2031-04-05"
+to = "2031-04-07"
+makeup_workdays = []
 "#;
 
 fn repair(received_at: &str) -> Value {
@@ -188,13 +195,20 @@ async fn team_hours_and_a_new_years_holidays() {
     let (_, v) = night.post("/api/v1/records", log).await;
     assert_eq!(obligation(&v, "daily_log")["due_at"], "2026-03-02T21:00:00+08:00");
 
-    // 2031 has no data: an explicit error naming the year, on the record and on the calendar.
-    let (status, r) = night.post("/api/v1/records", repair("2031-03-03T10:00:00+08:00")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
-    assert_eq!(r["error"]["code"], "calendar_missing");
-    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("2031")));
+    // 2031 has no data: the record is stored all the same, its deadlines
+    // provisional (weekends and statutory festival days, no 调休); the
+    // calendar's day endpoint still says the year is missing.
+    let walkin = |at: &str| json!({"kind": "walkin_complaint", "received_at": at, "fields": {"customer": "周先生", "contact": "13800000000", "description": "到店投诉安装质量"}});
+    let (status, v) = night.post("/api/v1/records", walkin("2031-04-03T10:00:00+08:00")).await;
+    assert_eq!(status, StatusCode::CREATED, "never refused for a missing schedule: {v}");
+    let record = v["record"]["id"].as_i64().expect("id");
+    let owed = obligation(&v, "walkin_reply");
+    // Thursday 04-03: Friday 04-04, (清明 Saturday 04-05, Sunday) Monday 04-07, Tuesday 04-08.
+    assert_eq!(owed["due_at"], "2031-04-08T21:00:00+08:00"); // the late shift closes at 21:00
+    assert!(owed["provisional"].as_str().is_some_and(|r| r.contains("暂定") && r.contains("2031")), "{owed}");
     let (status, r) = night.get("/api/v1/calendar/days/2031-03-03").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["error"]["code"], "calendar_missing");
     // An invalid schedule is refused with its line; a valid one is imported.
     let (status, r) = admin.call(Method::PUT, "/api/v1/calendar/years/2031", Some(json!({"text": "year = 2031\n[[holiday]]\nfestival = \"new_year\"\nfrom = \"2031-13-01\"\n"}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
@@ -202,11 +216,19 @@ async fn team_hours_and_a_new_years_holidays() {
     let (status, r) = admin.call(Method::PUT, "/api/v1/calendar/years/2031", Some(json!({"text": YEAR_2031}))).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert!(r["years"].as_array().expect("years").contains(&json!(2031)));
+    assert_eq!(r["recomputed"], 1, "the provisional deadline recomputed: {r}");
+    // The imported schedule moves 清明 to Saturday–Monday: the deadline is
+    // now Wednesday 04-09, and final.
+    let (_, v) = night.get(&format!("/api/v1/records/{record}")).await;
+    let owed = obligation(&v, "walkin_reply");
+    assert_eq!(owed["due_at"], "2031-04-09T21:00:00+08:00", "{owed}");
+    assert!(owed["provisional"].is_null(), "{owed}");
     let (status, day) = night.get("/api/v1/calendar/days/2031-01-01").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(day["kind"], "holiday");
     let (status, v) = night.post("/api/v1/records", repair("2031-03-03T10:00:00+08:00")).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert!(obligation(&v, "forward")["provisional"].is_null());
     let (_, reply) = night.post("/api/v1/reply", json!({"scenario": "closing", "at": "2031-01-01T10:00:00+08:00"})).await;
     assert!(reply["text"].is_string(), "the engine uses the imported year too: {reply}");
     server.stop().await;
@@ -218,4 +240,37 @@ async fn team_hours_and_a_new_years_holidays() {
     let (_, years) = admin.get("/api/v1/calendar/years").await;
     assert!(years["years"].as_array().expect("years").contains(&json!(2031)));
     again.stop().await;
+}
+
+/// The issue's reproductions: a walk-in complaint on 2026-12-30 and a repair
+/// at 17:25 on 2026-12-31 whose 4-hour reply promise reaches into 2027 were
+/// refused (422 calendar_missing) while 2027 had no schedule.
+#[tokio::test]
+async fn records_at_the_turn_of_the_year_are_stored_with_provisional_deadlines() {
+    let server = TestServer::start("desk-year-end").await;
+    let admin = server.admin().await;
+    let limin = server.user(&admin, "limin", "agent", "售后一组", "A31").await;
+    let (_, years) = admin.get("/api/v1/calendar/years").await;
+    let has_2027 = years["years"].as_array().expect("years").contains(&json!(2027));
+    let complaint = json!({"kind": "walkin_complaint", "fields": {"customer": "周先生", "description": "到店投诉安装质量"}, "received_at": "2026-12-30T10:00:00+08:00", "owner": "limin"});
+    let (status, v) = admin.post("/api/v1/records", complaint).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let owed = obligation(&v, "walkin_reply");
+    if !has_2027 {
+        // Thursday 12-31, (元旦 Friday, weekend) Monday 01-04, Tuesday 01-05.
+        assert_eq!(owed["due_at"], "2027-01-05T18:00:00+08:00");
+        assert!(owed["provisional"].as_str().is_some_and(|r| r.contains("2027 年")), "{owed}");
+        assert_eq!(years["missing"], 2027, "{years}");
+        assert!(years["warning"].as_str().is_some_and(|w| w.contains("2027")), "{years}");
+    }
+    let (status, v) = limin.post("/api/v1/records", repair("2026-12-31T17:25:00+08:00")).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert!(obligation(&v, "forward")["provisional"].is_null(), "17:45 on 12-31 needs no 2027 data");
+    if !has_2027 {
+        assert!(obligation(&v, "reply")["provisional"].is_string(), "the 4-hour promise reaches 2027");
+    }
+    // The provisional deadlines are listed with their reason.
+    let (_, list) = limin.get("/api/v1/obligations").await;
+    assert_eq!(list.as_array().expect("list").iter().filter(|o| o["provisional"].is_string()).count(), if has_2027 { 0 } else { 2 }, "the complaint and the reply promise");
+    server.stop().await;
 }

@@ -109,7 +109,7 @@ fn client_address(headers: &HeaderMap, remote: IpAddr, trust_forwarded_for: bool
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .last()
+        .next_back()
         .unwrap_or(remote)
 }
 
