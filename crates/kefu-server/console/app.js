@@ -480,12 +480,12 @@ views.users = async () => {
   const form = h('form', { class: 'filters', onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api('POST', '/api/v1/users', { username: f.username.value, display_name: f.display_name.value, role: role.value, team: f.team.value, agent_id: f.agent_id.value, password: f.password.value });
+      await api('POST', '/api/v1/users', { username: f.username.value, display_name: f.display_name.value, role: role.value, team: f.team.value, agent_id: f.agent_id.value, work_no: f.work_no.value, password: f.password.value });
       toast('账号已创建');
       render();
     } catch (x) { toast(x.message); }
   } }, input('username', '用户名', { size: 12 }), input('display_name', '姓名', { size: 8 }), h('div', {}, h('label', { for: 'new-role' }, '角色'), role),
-  input('team', '班组', { size: 8 }), input('agent_id', '坐席 ID（转写中的 agent.id）', { size: 10 }), input('password', '初始密码', { type: 'password', size: 12 }), h('button', { type: 'submit' }, '创建'));
+  input('team', '班组', { size: 8 }), input('agent_id', '坐席 ID（转写中的 agent.id；Chatwoot 用邮箱）', { size: 14 }), input('work_no', '工号（标准话术中报给客户）', { size: 6 }), input('password', '初始密码', { type: 'password', size: 12 }), h('button', { type: 'submit' }, '创建'));
   const tokenName = h('input', { id: 'token-name', size: 14, placeholder: '用途，如 Chatwoot' });
   const tokenUser = h('select', { id: 'token-user' }, users.filter((u) => u.active).map((u) => h('option', { value: u.id }, `${u.display_name}（${u.username}）`)));
   const tokenDays = h('input', { id: 'token-days', size: 5, value: '90' });
@@ -513,8 +513,8 @@ views.users = async () => {
   h('div', {}, h('label', { for: 'token-days' }, '有效天数'), tokenDays), h('button', { type: 'submit' }, '创建令牌'));
   $main().append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form,
     h('p', { class: 'muted small' }, '初始密码至少 10 个字符，不能是用户名、同一个字符重复或常见密码。')),
-    h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '状态'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.active ? '启用' : '停用')))))),
+    h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '工号', '状态'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.work_no || ''), h('td', {}, u.active ? '启用' : '停用')))))),
     h('section', { class: 'panel' }, h('h2', {}, 'API 令牌（接入 Chatwoot、Webhook、Prometheus）'), tokenForm, shown,
       h('table', { id: 'tokens' }, h('thead', {}, h('tr', {}, ['名称', '代表账号', '创建', '到期', '状态', ''].map((t) => h('th', {}, t)))), tokenBody)));
 };
@@ -653,7 +653,7 @@ const LIMITS = [
   ['login_max_failures', '登录失败几次后暂停'], ['login_window_seconds', '统计登录失败的时间窗（秒）'], ['token_days', 'API 令牌默认有效天数'],
 ];
 views.settings = async () => {
-  const [smtp, years, limits] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years'), api('GET', '/api/v1/settings/limits')]);
+  const [smtp, years, limits, centre] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years'), api('GET', '/api/v1/settings/limits'), api('GET', '/api/v1/settings/centre')]);
   const input = (id, value, attrs) => h('input', { id, value: value ?? '', ...attrs });
   const host = input('smtp-host', smtp.host, { size: 18 }), port = input('smtp-port', smtp.port || '', { size: 5 }), from = input('smtp-from', smtp.from, { size: 26 });
   const user = input('smtp-user', smtp.username, { size: 14 }), pass = input('smtp-pass', '', { type: 'password', size: 14, placeholder: smtp.password_set ? '已设置（留空不变）' : '' });
@@ -665,7 +665,11 @@ views.settings = async () => {
   const text = h('textarea', { class: 'code', id: 'cal-text', spellcheck: 'false', placeholder: 'year = 2027\nsource = "国务院办公厅关于2027年部分节假日安排的通知"\n\n[[holiday]]\nfestival = "new_year"\nname = "元旦"\nfrom = "2027-01-01"\nto = "2027-01-03"\nmakeup_workdays = []' });
   const out = h('div', { id: 'settings-result' });
   const run = (f) => async () => { out.replaceChildren(); try { await f(); toast('已保存'); } catch (e) { out.append(h('pre', { class: 'err' }, e.message)); } };
+  const centreName = input('centre-name', centre.name, { size: 24, placeholder: '如：华业售后服务中心' });
   $main().append(h('h1', {}, '设置'),
+    h('section', { class: 'panel' }, h('h2', {}, '中心名称'),
+      h('div', { class: 'filters' }, field('坐席报给客户的中心名称', centreName), h('button', { id: 'save-centre', onclick: run(() => api('PUT', '/api/v1/settings/centre', { name: centreName.value })) }, '保存')),
+      h('p', { class: 'muted small' }, '标准话术中的“公司/中心”与“工号”：中心名称取自这里，工号取自各坐席账号（账号页设置）。')),
     h('section', { class: 'panel' }, h('h2', {}, '邮件服务器（每日接听电话记录表的发送）'),
       h('div', { class: 'filters' }, field('服务器', host), field('端口', port), field('加密', tls), field('用户名', user), field('密码', pass), field('发件人', from),
         h('button', { onclick: run(async () => {

@@ -115,7 +115,7 @@ async fn session(mut socket: WebSocket, state: AppState, auth: Auth) {
                     }
                 };
                 state.metrics.assist_messages.fetch_add(1, Ordering::Relaxed);
-                let reply = handle(&state, &text, &mut timers, &tx);
+                let reply = handle(&state, &auth, &text, &mut timers, &tx);
                 if let Some(reply) = reply {
                     if send(&mut socket, reply).await.is_err() { break }
                 }
@@ -138,7 +138,7 @@ fn error(message: impl Into<String>) -> Value {
     json!({"type": "error", "message": message.into()})
 }
 
-fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<Value>) -> Option<Value> {
+fn handle(state: &AppState, auth: &Auth, text: &str, timers: &mut Timers, tx: &mpsc::Sender<Value>) -> Option<Value> {
     let msg: ClientMessage = match serde_json::from_str(text) {
         Ok(m) => m,
         Err(e) => return Some(error(format!("无法识别的消息: {e}"))),
@@ -166,7 +166,8 @@ fn handle(state: &AppState, text: &str, timers: &mut Timers, tx: &mpsc::Sender<V
             if too_long(&text) {
                 return Some(error(format!("消息过长（最多 {} 个字符）", limits.max_text_chars)));
             }
-            let c = classify_text(&engine, &text, &ReplyContext::new(now_shanghai()));
+            // The standard reply with this agent's own 工号 and the centre's name.
+            let c = classify_text(&engine, &text, &crate::centre::context_for(state, &auth.user, now_shanghai()));
             Some(json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply}))
         }
         ClientMessage::Hold { state: Toggle::Start } => {

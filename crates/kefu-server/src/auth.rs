@@ -215,13 +215,18 @@ impl Auth {
         }
     }
 
+    /// Whose conversations the caller may see — and write: one scope for both.
+    pub fn scope(&self) -> crate::store::WriteScope {
+        match self.user.role {
+            Role::Admin => crate::store::WriteScope::All,
+            Role::Supervisor => crate::store::WriteScope::Team(self.user.team.clone()),
+            Role::Agent => crate::store::WriteScope::Agent(self.user.agent_id.clone()),
+        }
+    }
+
     /// Whether the caller may see the scorecards of this agent in this team.
     pub fn may_see(&self, agent: &str, team: &str) -> bool {
-        match self.user.role {
-            Role::Admin => true,
-            Role::Supervisor => !self.user.team.is_empty() && self.user.team == team,
-            Role::Agent => !self.user.agent_id.is_empty() && self.user.agent_id == agent,
-        }
+        self.scope().allows(agent, team)
     }
 }
 

@@ -232,7 +232,12 @@ pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest)
             let store = state.store.clone();
             let name = name.clone();
             let found = tokio::task::spawn_blocking(move || store.credentials(&name)).await??;
-            found.map(|(u, _)| u).ok_or_else(|| bad("owner 不是有效的账号"))?
+            let owner = found.map(|(u, _)| u).ok_or_else(|| bad("owner 不是有效的账号"))?;
+            // The same scope as reading records: a supervisor's own team.
+            if auth.user.role == Role::Supervisor && owner.team != auth.user.team {
+                return Err(ApiError::forbidden(format!("{} 不属于你的班组，不能为其创建记录", owner.username)));
+            }
+            owner
         }
     };
     let hours = hours_of(state, &owner.team).await?;

@@ -119,6 +119,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(m) => ApiError::not_found(m),
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+            StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Db(e) if crate::store::is_write_failure(&e) => ApiError::storage_unavailable(format!("database: {e}")),
             StoreError::Db(e) => ApiError::internal(format!("database: {e}")),
         }

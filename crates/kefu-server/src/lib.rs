@@ -7,6 +7,7 @@ pub mod api;
 pub mod assist;
 pub mod attendance;
 pub mod auth;
+pub mod centre;
 pub mod chatwoot;
 pub mod console;
 pub mod desk;
@@ -88,6 +89,7 @@ pub struct AppState {
     pub sweep_every: Duration,
     pub connections: listen::ConnectionLimits,
     limits: Arc<RwLock<ServerLimits>>,
+    centre: Arc<RwLock<centre::CentreSettings>>,
     pub throttle: Arc<throttle::LoginThrottle>,
     /// CPU-heavy work (inspecting batches, rebuilding the engine) runs on the
     /// blocking pool, at most one task per core but one: the async workers
@@ -113,6 +115,15 @@ impl AppState {
 
     pub fn set_limits(&self, limits: ServerLimits) {
         *self.limits.write().unwrap_or_else(|p| p.into_inner()) = limits;
+    }
+
+    /// The centre's name setting.
+    pub fn centre(&self) -> centre::CentreSettings {
+        self.centre.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_centre(&self, centre: centre::CentreSettings) {
+        *self.centre.write().unwrap_or_else(|p| p.into_inner()) = centre;
     }
 
     /// Runs CPU-heavy work on the blocking pool when a permit is free; with
@@ -246,7 +257,7 @@ pub fn start(config: &Config) -> Result<Started, String> {
         auth::validate_password(&password, "admin").map_err(|e| format!("KEFU_ADMIN_PASSWORD: {}", e.message))?;
         let hash = auth::hash_password(&password).map_err(|e| e.message)?;
         store
-            .create_user(&NewUser { username: "admin", display_name: "管理员", role: Role::Admin, team: "", agent_id: "", password_hash: &hash })
+            .create_user(&NewUser { username: "admin", display_name: "管理员", role: Role::Admin, team: "", agent_id: "", work_no: "", password_hash: &hash })
             .map_err(|e| format!("无法创建管理员: {e:?}"))?;
         first_admin = Some(("admin".to_string(), shown));
     }
@@ -260,6 +271,10 @@ pub fn start(config: &Config) -> Result<Started, String> {
         },
         None => ServerLimits::default(),
     };
+    let centre = match store.setting(centre::SETTINGS_KEY).map_err(|e| format!("无法读取设置: {e:?}"))? {
+        Some(raw) => serde_json::from_str(&raw).unwrap_or_default(),
+        None => centre::CentreSettings::default(),
+    };
     let current = Current { engine: Arc::new(engine), version, files: Arc::new(files) };
     // A build that embeds more years than the last run settles the deadlines
     // that were provisional for them.
@@ -271,6 +286,7 @@ pub fn start(config: &Config) -> Result<Started, String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let state = AppState {
         limits: Arc::new(RwLock::new(limits)),
+        centre: Arc::new(RwLock::new(centre)),
         throttle: Arc::new(throttle::LoginThrottle::default()),
         heavy: Arc::new(tokio::sync::Semaphore::new(heavy_permits())),
         heavy_waiting: Arc::new(std::sync::atomic::AtomicUsize::new(0)),

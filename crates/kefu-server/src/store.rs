@@ -134,6 +134,8 @@ pub enum StoreError {
     NotFound(String),
     Conflict(String),
     Invalid(String),
+    /// Outside the caller's scope (another team's conversation or agent).
+    Forbidden(String),
     Db(rusqlite::Error),
 }
 
@@ -165,10 +167,14 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub team: String,
-    /// The agent id used in transcripts (`agent.id`), for agents.
+    /// The agent id used in transcripts (`agent.id`), for agents; unique.
+    /// Chatwoot conversations name their agent by e-mail, so an agent who
+    /// works in Chatwoot has their Chatwoot e-mail here.
     pub agent_id: String,
     pub active: bool,
     pub created_at: String,
+    /// The agent's own 工号, told to customers in the standard replies; unique.
+    pub work_no: String,
 }
 
 pub struct NewUser<'a> {
@@ -177,6 +183,7 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub team: &'a str,
     pub agent_id: &'a str,
+    pub work_no: &'a str,
     pub password_hash: &'a str,
 }
 
@@ -186,8 +193,29 @@ pub struct UserPatch {
     pub role: Option<Role>,
     pub team: Option<String>,
     pub agent_id: Option<String>,
+    pub work_no: Option<String>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,
+}
+
+/// Whose conversations a writer may store or replace: the same scope as
+/// reading them (admins and their tokens everything, a supervisor their
+/// team, an agent their own agent id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteScope {
+    All,
+    Team(String),
+    Agent(String),
+}
+
+impl WriteScope {
+    pub fn allows(&self, agent: &str, team: &str) -> bool {
+        match self {
+            WriteScope::All => true,
+            WriteScope::Team(t) => !t.is_empty() && t == team,
+            WriteScope::Agent(a) => !a.is_empty() && a == agent,
+        }
+    }
 }
 
 /// A stored conversation's summary row.
@@ -356,12 +384,13 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         agent_id: r.get(5)?,
         active: r.get::<_, i64>(6)? != 0,
         created_at: r.get(7)?,
+        work_no: r.get(8)?,
     })
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, team, agent_id, active, created_at";
+const USER_COLUMNS: &str = "id, username, display_name, role, team, agent_id, active, created_at, work_no";
 /// The same columns of `users u` in a join.
-const USER_COLUMNS_U: &str = "u.id, u.username, u.display_name, u.role, u.team, u.agent_id, u.active, u.created_at";
+const USER_COLUMNS_U: &str = "u.id, u.username, u.display_name, u.role, u.team, u.agent_id, u.active, u.created_at, u.work_no";
 
 fn appeal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Appeal> {
     Ok(Appeal {
@@ -405,6 +434,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
         migrate_tokens(&conn)?;
+        migrate_users(&conn)?;
         conn.execute_batch(crate::desk_store::SCHEMA)?;
         crate::desk_store::migrate(&conn)?;
         conn.execute_batch(crate::attendance::SCHEMA)?;
@@ -431,11 +461,12 @@ impl Store {
     }
 
     pub fn create_user(&self, u: &NewUser<'_>) -> Result<User> {
-        let conn = self.conn();
-        let at = now();
-        let inserted = conn.execute(
-            "INSERT INTO users (username, display_name, role, team, agent_id, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![u.username, u.display_name, u.role.as_str(), u.team, u.agent_id, u.password_hash, at],
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        Self::unique_ids(&tx, None, u.agent_id, u.work_no)?;
+        let inserted = tx.execute(
+            "INSERT INTO users (username, display_name, role, team, agent_id, work_no, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![u.username, u.display_name, u.role.as_str(), u.team, u.agent_id, u.work_no, u.password_hash, now()],
         );
         match inserted {
             Ok(_) => {}
@@ -444,8 +475,43 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        let id = conn.last_insert_rowid();
-        Ok(conn.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_from_row)?)
+        let id = tx.last_insert_rowid();
+        Self::adopt_conversations(&tx, u.agent_id, u.team)?;
+        let user = tx.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_from_row)?;
+        Self::adopt_conversations(&tx, &user.agent_id, &user.team)?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// Agent ids and work numbers are unique among accounts (empty ones aside):
+    /// a second account with an agent's id would see that agent's scorecards.
+    fn unique_ids(tx: &Connection, except: Option<i64>, agent_id: &str, work_no: &str) -> Result<()> {
+        let taken = |column: &str, value: &str| -> Result<Option<String>> {
+            if value.is_empty() {
+                return Ok(None);
+            }
+            Ok(tx
+                .query_row(&format!("SELECT username FROM users WHERE {column} = ?1 AND id != ?2"), params![value, except.unwrap_or(-1)], |r| r.get(0))
+                .optional()?)
+        };
+        if let Some(owner) = taken("agent_id", agent_id)? {
+            return Err(StoreError::Conflict(format!("坐席编号 {agent_id} 已被账号 {owner} 使用")));
+        }
+        if let Some(owner) = taken("work_no", work_no)? {
+            return Err(StoreError::Conflict(format!("工号 {work_no} 已被账号 {owner} 使用")));
+        }
+        Ok(())
+    }
+
+    /// Conversations stored before any account had this agent id (team
+    /// empty) become the team's when an account takes the id. Conversations
+    /// that already have a team keep it: an agent who moves leaves their
+    /// history with the team they were in when it was recorded.
+    fn adopt_conversations(tx: &Connection, agent_id: &str, team: &str) -> Result<usize> {
+        if agent_id.is_empty() || team.is_empty() {
+            return Ok(0);
+        }
+        Ok(tx.execute("UPDATE conversations SET team = ?1 WHERE agent = ?2 AND team = ''", params![team, agent_id])?)
     }
 
     pub fn update_user(&self, id: i64, p: &UserPatch) -> Result<User> {
@@ -455,6 +521,7 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("用户 {id} 不存在")));
         }
+        Self::unique_ids(&tx, Some(id), p.agent_id.as_deref().unwrap_or(""), p.work_no.as_deref().unwrap_or(""))?;
         if let Some(v) = &p.display_name {
             tx.execute("UPDATE users SET display_name = ?1 WHERE id = ?2", params![v, id])?;
         }
@@ -466,6 +533,9 @@ impl Store {
         }
         if let Some(v) = &p.agent_id {
             tx.execute("UPDATE users SET agent_id = ?1 WHERE id = ?2", params![v, id])?;
+        }
+        if let Some(v) = &p.work_no {
+            tx.execute("UPDATE users SET work_no = ?1 WHERE id = ?2", params![v, id])?;
         }
         if let Some(v) = &p.password_hash {
             tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![v, id])?;
@@ -500,7 +570,7 @@ impl Store {
             .query_row(
                 &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1 AND active = 1"),
                 [username],
-                |r| Ok((user_from_row(r)?, r.get::<_, String>(8)?)),
+                |r| Ok((user_from_row(r)?, r.get::<_, String>(9)?)),
             )
             .optional()?)
     }
@@ -589,46 +659,99 @@ impl Store {
 
     // ——— conversations and scorecards ———
 
-    /// Stores an inspected conversation; `replace` re-inspects an existing id
-    /// (its appeals are kept only if their checks still fail).
+    /// Stores an inspected conversation; `replace` re-inspects an existing id.
+    ///
+    /// `scope` is the writer's: the stored conversation (when replacing) and
+    /// the new one must both be within it, else [`StoreError::Forbidden`].
+    /// A replacement keeps the conversation's appeals and their decisions:
+    /// an overturned check that fails again in the new scorecard is passed
+    /// again, and the replacement is audited with the old and new score.
     /// `violations`: (turn, rule, category) of every forbidden phrase, for the charts.
-    pub fn put_conversation(&self, conv: &Conversation, card: &Scorecard, violations: &[(usize, String, String)], source: &str, rulebook_version: i64, replace: bool) -> Result<ConversationRow> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_conversation(
+        &self,
+        conv: &Conversation,
+        card: &Scorecard,
+        violations: &[(usize, String, String)],
+        source: &str,
+        rulebook_version: i64,
+        replace: bool,
+        scope: &WriteScope,
+        by: Option<&User>,
+    ) -> Result<ConversationRow> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let exists: Option<String> = tx.query_row("SELECT id FROM conversations WHERE id = ?1", [&conv.id], |r| r.get(0)).optional()?;
-        if exists.is_some() {
+        let old: Option<(String, String, i64)> =
+            tx.query_row("SELECT agent, team, score FROM conversations WHERE id = ?1", [&conv.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+        if let Some((agent, team, _)) = &old {
             if !replace {
                 return Err(StoreError::Conflict(format!("会话 {} 已存在（如需重新质检请加 replace=true）", conv.id)));
             }
-            tx.execute("DELETE FROM check_results WHERE conversation_id = ?1", [&conv.id])?;
-            tx.execute("DELETE FROM violations WHERE conversation_id = ?1", [&conv.id])?;
-            tx.execute("DELETE FROM appeals WHERE conversation_id = ?1", [&conv.id])?;
-            tx.execute("DELETE FROM conversations WHERE id = ?1", [&conv.id])?;
+            if !scope.allows(agent, team) {
+                return Err(StoreError::Forbidden(format!("会话 {} 不属于你的班组，不能覆盖", conv.id)));
+            }
         }
         let team = Self::team_of_agent(&tx, &card.agent)?;
-        let card_json = serde_json::to_string(card)?;
-        tx.execute(
-            "INSERT INTO conversations (id, agent, team, channel, started_at, day, score, original_score, vetoed, source, rulebook_version, transcript, scorecard, original_scorecard, inspected_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
-            params![
-                conv.id,
-                card.agent,
-                team,
-                channel_id(card),
-                card.started_at,
-                day_of(card.started_at.as_deref()),
-                card.score,
-                i64::from(card.vetoed),
-                source,
-                rulebook_version,
-                serde_json::to_string(conv)?,
-                card_json,
-                now()
-            ],
-        )?;
-        Self::put_check_results(&tx, &conv.id, card)?;
+        if !scope.allows(&card.agent, &team) {
+            return Err(StoreError::Forbidden(format!("坐席 {} 不属于你的班组，不能为其保存会话", card.agent)));
+        }
+        // The decisions of appeals stand on the new scorecard.
+        let overturned: Vec<String> = {
+            let mut st = tx.prepare_cached("SELECT check_id FROM appeals WHERE conversation_id = ?1 AND status = 'overturned'")?;
+            let rows = st.query_map([&conv.id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        };
+        let mut current = card.clone();
+        let mut reapplied = 0;
+        for c in current.checks.iter_mut().filter(|c| c.result == Outcome::Fail && overturned.contains(&c.id)) {
+            c.result = Outcome::Pass;
+            reapplied += 1;
+        }
+        if reapplied > 0 {
+            current.rescore();
+        }
+        let day = day_of(card.started_at.as_deref());
+        let values = params![
+            conv.id,
+            card.agent,
+            team,
+            channel_id(card),
+            card.started_at,
+            day,
+            current.score,
+            card.score,
+            i64::from(current.vetoed),
+            source,
+            rulebook_version,
+            serde_json::to_string(conv)?,
+            serde_json::to_string(&current)?,
+            serde_json::to_string(card)?,
+            now()
+        ];
+        if let Some((_, _, old_score)) = &old {
+            tx.execute("DELETE FROM check_results WHERE conversation_id = ?1", [&conv.id])?;
+            tx.execute("DELETE FROM violations WHERE conversation_id = ?1", [&conv.id])?;
+            tx.execute(
+                "UPDATE conversations SET agent = ?2, team = ?3, channel = ?4, started_at = ?5, day = ?6, score = ?7, original_score = ?8, vetoed = ?9,
+                     source = ?10, rulebook_version = ?11, transcript = ?12, scorecard = ?13, original_scorecard = ?14, inspected_at = ?15 WHERE id = ?1",
+                values,
+            )?;
+            Self::audit_in(
+                &tx,
+                by,
+                "conversation.replace",
+                &conv.id,
+                &format!("重新质检：{old_score} → {} 分（规则库 v{rulebook_version}，沿用已改判的申诉 {reapplied} 项）", current.score),
+            )?;
+        } else {
+            tx.execute(
+                "INSERT INTO conversations (id, agent, team, channel, started_at, day, score, original_score, vetoed, source, rulebook_version, transcript, scorecard, original_scorecard, inspected_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                values,
+            )?;
+        }
+        Self::put_check_results(&tx, &conv.id, &current)?;
         {
-            let day = day_of(card.started_at.as_deref());
             let mut st = tx.prepare_cached("INSERT INTO violations (conversation_id, day, turn, rule, category) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             for (turn, rule, category) in violations {
                 st.execute(params![conv.id, day, *turn as i64, rule, category])?;
@@ -914,6 +1037,30 @@ impl Store {
         let users = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
         Ok((conversations, appeals, users))
     }
+}
+
+/// Databases made before work numbers get the `work_no` column, and agent
+/// ids and work numbers a unique index each — unless existing accounts
+/// already share one, which is logged (the accounts API refuses new
+/// duplicates either way; an admin resolves the old ones).
+fn migrate_users(conn: &Connection) -> Result<()> {
+    let has: bool = conn.query_row("SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'work_no'", [], |r| r.get::<_, i64>(0))? > 0;
+    if !has {
+        conn.execute("ALTER TABLE users ADD COLUMN work_no TEXT NOT NULL DEFAULT ''", [])?;
+    }
+    for column in ["agent_id", "work_no"] {
+        let shared: Vec<String> = {
+            let mut st = conn.prepare(&format!("SELECT {column} FROM users WHERE {column} != '' GROUP BY {column} HAVING COUNT(*) > 1"))?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        };
+        if shared.is_empty() {
+            conn.execute_batch(&format!("CREATE UNIQUE INDEX IF NOT EXISTS users_{column}_unique ON users({column}) WHERE {column} != ''"))?;
+        } else {
+            tracing::warn!(target: "kefu::store", column, shared = ?shared, "accounts share these ids; give each its own (no unique index until then)");
+        }
+    }
+    Ok(())
 }
 
 /// Databases made before tokens expired get the `expires_at` column; their

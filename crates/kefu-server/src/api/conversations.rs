@@ -74,6 +74,8 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
     let metrics = state.metrics.clone();
     let source = source.to_string();
     let username = auth.map(|a| a.user.username.clone());
+    let scope = auth.map_or(crate::store::WriteScope::All, Auth::scope);
+    let by = auth.map(|a| a.user.clone());
     let request_id = crate::request_id::current();
     let results = state
         .run_heavy(move || {
@@ -88,7 +90,7 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
                         metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
                         let violations = agent_violations(&current.engine, &conv, &engine_limits);
                         let row = store
-                            .put_conversation(&conv, &card, &violations, &source, current.version, replace)
+                            .put_conversation(&conv, &card, &violations, &source, current.version, replace, &scope, by.as_ref())
                             .map_err(|e| ItemError::from_api(index, ApiError::from(e)))?;
                         Ok((row, card))
                     });

@@ -205,8 +205,12 @@ pub fn reply_context(req: &ReplyRequest) -> Result<ReplyContext, ApiError> {
 #[utoipa::path(post, path = "/api/v1/reply", tag = "engine", request_body = ReplyRequest,
     responses((status = 200, body = ReplyResponse), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 /// Renders the standard reply of a scenario for a moment (time of day, festivals, weekends).
-pub async fn reply(_auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<ReplyRequest>) -> Result<Json<ReplyResponse>, ApiError> {
-    let ctx = reply_context(&req)?;
+pub async fn reply(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<ReplyRequest>) -> Result<Json<ReplyResponse>, ApiError> {
+    let mut ctx = reply_context(&req)?;
+    // The caller's own 工号 and the centre's name unless the request names others.
+    let own = crate::centre::context_for(&state, &auth.user, ctx.at);
+    ctx.company = ctx.company.or(own.company);
+    ctx.work_no = ctx.work_no.or(own.work_no);
     let r = state.engine().reply(&req.scenario, &ctx).map_err(|e| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "reply_error", e.to_string()))?;
     Ok(Json(ReplyResponse { scenario: req.scenario, text: r.text, phrase: r.phrase, source: r.source }))
 }

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens", get(users::list_tokens).post(users::create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(users::revoke_token))
         .route("/api/v1/settings/limits", get(crate::limits::get_limits).put(crate::limits::put_limits))
+        .route("/api/v1/settings/centre", get(crate::centre::get_centre).put(crate::centre::put_centre))
         .route("/api/v1/lint", post(engine::lint))
         .route("/api/v1/classify", post(engine::classify))
         .route("/api/v1/reply", post(engine::reply))

@@ -202,9 +202,13 @@ pub struct NewUserRequest {
     pub role: Role,
     #[serde(default)]
     pub team: String,
-    /// The agent id used in transcripts (`agent.id`).
+    /// The agent id used in transcripts (`agent.id`); unique. For Chatwoot,
+    /// the agent's Chatwoot e-mail (Chatwoot names agents by e-mail).
     #[serde(default)]
     pub agent_id: String,
+    /// The agent's own 工号, used in the standard replies; unique.
+    #[serde(default)]
+    pub work_no: String,
     pub password: String,
 }
 
@@ -230,7 +234,7 @@ fn valid_label(field: &str, value: &str) -> Result<(), ApiError> {
 pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<NewUserRequest>) -> Result<(StatusCode, Json<User>), ApiError> {
     auth.require(Role::Admin)?;
     valid_username(&req.username)?;
-    for (field, value) in [("display_name", &req.display_name), ("team", &req.team), ("agent_id", &req.agent_id)] {
+    for (field, value) in [("display_name", &req.display_name), ("team", &req.team), ("agent_id", &req.agent_id), ("work_no", &req.work_no)] {
         valid_label(field, value)?;
     }
     if req.display_name.trim().is_empty() {
@@ -247,7 +251,8 @@ pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): Api
             display_name: &req.display_name,
             role: req.role,
             team: &req.team,
-            agent_id: &req.agent_id,
+            agent_id: req.agent_id.trim(),
+            work_no: req.work_no.trim(),
             password_hash: &hash,
         })?;
         store.audit(Some(&admin), "user.create", &format!("user {}", user.username), &format!("role={} team={}", user.role.as_str(), user.team))?;
@@ -264,6 +269,7 @@ pub struct UserPatchRequest {
     pub role: Option<Role>,
     pub team: Option<String>,
     pub agent_id: Option<String>,
+    pub work_no: Option<String>,
     pub password: Option<String>,
     /// Required to change one's own password.
     pub current_password: Option<String>,
@@ -278,14 +284,14 @@ pub struct UserPatchRequest {
 /// caller changing their own gets a fresh session cookie.
 pub async fn update(auth: Auth, State(state): State<AppState>, ClientAddr(remote): ClientAddr, headers: HeaderMap, Path(id): Path<i64>, ApiJson(req): ApiJson<UserPatchRequest>) -> Result<Response, ApiError> {
     let own = auth.user.id == id;
-    let own_password_only = own && req.display_name.is_none() && req.role.is_none() && req.team.is_none() && req.agent_id.is_none() && req.active.is_none();
+    let own_password_only = own && req.display_name.is_none() && req.role.is_none() && req.team.is_none() && req.agent_id.is_none() && req.work_no.is_none() && req.active.is_none();
     if !own_password_only {
         auth.require(Role::Admin)?;
     }
     if own && (req.role.is_some_and(|r| r != Role::Admin) || req.active == Some(false)) && auth.user.role == Role::Admin {
         return Err(ApiError::conflict("不能降低或停用自己的管理员账号"));
     }
-    for (field, value) in [("display_name", &req.display_name), ("team", &req.team), ("agent_id", &req.agent_id)] {
+    for (field, value) in [("display_name", &req.display_name), ("team", &req.team), ("agent_id", &req.agent_id), ("work_no", &req.work_no)] {
         if let Some(v) = value {
             valid_label(field, v)?;
         }
@@ -303,7 +309,8 @@ pub async fn update(auth: Auth, State(state): State<AppState>, ClientAddr(remote
         None => None,
     };
     let new_password = password_hash.is_some();
-    let patch = UserPatch { display_name: req.display_name, role: req.role, team: req.team, agent_id: req.agent_id, password_hash, active: req.active };
+    let trimmed = |v: Option<String>| v.map(|s| s.trim().to_string());
+    let patch = UserPatch { display_name: req.display_name, role: req.role, team: req.team, agent_id: trimmed(req.agent_id), work_no: trimmed(req.work_no), password_hash, active: req.active };
     let store = state.store.clone();
     let admin = auth.user.clone();
     let user = tokio::task::spawn_blocking(move || {
@@ -320,6 +327,9 @@ pub async fn update(auth: Auth, State(state): State<AppState>, ClientAddr(remote
         }
         if let Some(a) = &patch.agent_id {
             changed.push(format!("agent_id={a}"));
+        }
+        if let Some(w) = &patch.work_no {
+            changed.push(format!("work_no={w}"));
         }
         if patch.password_hash.is_some() {
             changed.push("password (all sessions ended)".into());
