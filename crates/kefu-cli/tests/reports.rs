@@ -149,3 +149,35 @@ fn html_report_renders_chinese_in_headless_chromium() {
     assert_eq!(result["title"], "质检报告");
     assert!(std::fs::metadata(&png).expect("screenshot").len() > 20_000);
 }
+
+/// Excel's serial number of a wall-clock time (days since 1899-12-30).
+fn excel_serial(wall: &str) -> f64 {
+    let t = chrono::NaiveDateTime::parse_from_str(wall, "%Y-%m-%d %H:%M:%S").expect("wall-clock time");
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("epoch");
+    (t - epoch).num_seconds() as f64 / 86_400.0
+}
+
+#[test]
+fn workbook_times_are_date_time_cells_in_shanghai() {
+    let dir = temp_dir("xlsx-times");
+    // Started 01:20 UTC: 09:20 in Shanghai.
+    let mut call = hostile_chat();
+    call["id"] = json!("utc-call");
+    call["started_at"] = json!("2026-03-02T01:20:30Z");
+    let input = dir.join("calls.jsonl");
+    std::fs::write(&input, format!("{call}\n")).expect("write input");
+    let xlsx = dir.join("质检.xlsx");
+    let out = kefu(&["inspect", "--xlsx", xlsx.to_str().expect("utf-8 path"), input.to_str().expect("utf-8 path")], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut book: Xlsx<_> = open_workbook(&xlsx).expect("a valid .xlsx");
+    let convs = book.worksheet_range("会话").expect("会话");
+    assert_eq!(convs.get_value((0, 6)), Some(&Data::String("开始时间".into())));
+    match convs.get_value((1, 6)) {
+        Some(Data::DateTime(t)) => assert!((t.as_f64() - excel_serial("2026-03-02 09:20:30")).abs() < 1e-6, "09:20:30 in Shanghai, got {}", t.as_f64()),
+        other => panic!("开始时间 is a date-time cell, got {other:?}"),
+    }
+    let summary = book.worksheet_range("总览").expect("总览");
+    let generated = summary.rows().find(|r| r[0] == Data::String("生成时间".into())).map(|r| r[1].clone());
+    assert!(matches!(generated, Some(Data::DateTime(_))), "生成时间 is a date-time cell: {generated:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

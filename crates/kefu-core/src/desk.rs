@@ -58,6 +58,98 @@ impl RecordKind {
     }
 }
 
+/// One field of a form: its key in the record's `fields`, its label on the
+/// paper form (what the console and the Excel export show), and whether the
+/// form cannot be filed without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FormField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+}
+
+const fn required(key: &'static str, label: &'static str) -> FormField {
+    FormField { key, label, required: true }
+}
+
+const fn optional(key: &'static str, label: &'static str) -> FormField {
+    FormField { key, label, required: false }
+}
+
+const REPAIR_FIELDS: &[FormField] = &[
+    required("customer", "客户"),
+    required("contact", "联系电话"),
+    required("address", "地址"),
+    required("description", "报修内容"),
+    optional("category", "类别"),
+    optional("product", "产品"),
+    optional("appointment", "预约时间"),
+    optional("promised_reply_hours", "承诺回复（工作小时）"),
+];
+const COMPLAINT_FIELDS: &[FormField] = &[
+    required("customer", "客户"),
+    required("contact", "联系电话"),
+    required("description", "投诉内容"),
+    optional("address", "地址"),
+    optional("category", "类别"),
+    optional("about_staff", "投诉员工"),
+    optional("promised_reply_hours", "承诺回复（工作小时）"),
+];
+const WALKIN_FIELDS: &[FormField] = &[
+    required("customer", "客户"),
+    required("description", "投诉内容"),
+    optional("contact", "联系电话"),
+    optional("address", "地址"),
+    optional("category", "类别"),
+    optional("promised_reply_hours", "承诺回复（工作小时）"),
+];
+const CALL_LOG_FIELDS: &[FormField] = &[required("date", "日期"), optional("entries", "来电记录")];
+const TASK_FIELDS: &[FormField] = &[required("title", "任务"), required("assigned_by", "安排人"), required("description", "内容"), optional("due", "回复期限")];
+
+/// The columns of one entry of the daily call log (客服中心每日接听电话记录表).
+pub const CALL_LOG_ENTRY_FIELDS: &[FormField] = &[
+    optional("time", "时间"),
+    optional("caller", "来电人"),
+    optional("contact", "联系电话"),
+    required("summary", "通话内容"),
+    optional("handling", "处理情况"),
+];
+
+impl RecordKind {
+    /// Every kind, in the order of the standards' forms.
+    pub const ALL: [RecordKind; 5] = [RecordKind::Repair, RecordKind::Complaint, RecordKind::WalkinComplaint, RecordKind::CallLog, RecordKind::Task];
+
+    /// The form's fields, required ones first: the one list the server
+    /// validates against and the exports take their column labels from.
+    pub fn fields(self) -> &'static [FormField] {
+        match self {
+            RecordKind::Repair => REPAIR_FIELDS,
+            RecordKind::Complaint => COMPLAINT_FIELDS,
+            RecordKind::WalkinComplaint => WALKIN_FIELDS,
+            RecordKind::CallLog => CALL_LOG_FIELDS,
+            RecordKind::Task => TASK_FIELDS,
+        }
+    }
+
+    /// The label of one of the form's fields.
+    pub fn label(self, key: &str) -> Option<&'static str> {
+        self.fields().iter().find(|f| f.key == key).map(|f| f.label)
+    }
+}
+
+/// Where a record stands (the `status` the server keeps), in Chinese as the
+/// console shows it: `open` 待处理, `forwarded` 已发送主管, `replied` 已回复,
+/// `closed` 已关闭.
+pub fn record_status_name(status: &str) -> Option<&'static str> {
+    match status {
+        "open" => Some("待处理"),
+        "forwarded" => Some("已发送主管"),
+        "replied" => Some("已回复"),
+        "closed" => Some("已关闭"),
+        _ => None,
+    }
+}
+
 /// What someone owes by when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -413,39 +413,67 @@ fn status_name(s: &DayStatus) -> String {
     }
 }
 
+fn outing_name(s: &str) -> &str {
+    match s {
+        "ok" => "已批准并登记",
+        "unregistered" => "已批准，未填外出登记单",
+        "truant" => "未经批准（旷工）",
+        other => other,
+    }
+}
+
+/// The month as a workbook: days as date cells, clock-ins as date-time
+/// cells (Asia/Shanghai), states in Chinese, counts as numbers.
 fn month_workbook(r: &MonthReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::mail::{excel_date, excel_local, Formats};
     let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold().set_background_color("#EEF2F7");
+    let f = Formats::new();
     let sheet = book.add_worksheet();
     sheet.set_name("每日明细")?;
     for (c, h) in ["日期", "打卡", "状态", "外出", "加班（小时）"].iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.write_string_with_format(0, c as u16, *h, &f.header)?;
     }
     for (i, d) in r.days.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, &d.day)?;
-        sheet.write_string(row, 1, d.clock_in.as_deref().unwrap_or(""))?;
+        let day = NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").ok();
+        match day.and_then(excel_date) {
+            Some(x) => sheet.write_datetime_with_format(row, 0, x, &f.date)?,
+            None => sheet.write_string(row, 0, &d.day)?,
+        };
+        let clock = d.clock_in.as_deref().and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+        match day.zip(clock).and_then(|(d, t)| excel_local(d.and_time(t))) {
+            Some(x) => sheet.write_datetime_with_format(row, 1, x, &f.datetime)?,
+            None => sheet.write_string(row, 1, d.clock_in.as_deref().unwrap_or(""))?,
+        };
         sheet.write_string(row, 2, status_name(&d.status))?;
-        sheet.write_string(row, 3, d.outings.join("、"))?;
+        sheet.write_string(row, 3, d.outings.iter().map(|o| outing_name(o)).collect::<Vec<_>>().join("、"))?;
         sheet.write_number(row, 4, f64::from(d.overtime_hours))?;
     }
+    sheet.set_column_width(0, 11)?;
+    sheet.set_column_width(1, 16)?;
     sheet.set_column_width(2, 22)?;
+    sheet.set_column_width(3, 22)?;
+    sheet.set_freeze_panes(1, 0)?;
     let sum = book.add_worksheet();
     sum.set_name("汇总")?;
-    let rows: [(&str, String); 9] = [
-        ("姓名", r.display_name.clone()),
-        ("账号", r.user.clone()),
-        ("月份", r.month.clone()),
-        ("正常（天）", r.on_time.to_string()),
-        ("迟到（天）", r.late.to_string()),
-        ("请假（天）", r.leave.to_string()),
-        ("旷工（天）", r.truant.to_string()),
-        ("加班（小时）", r.overtime_hours.to_string()),
-        ("调休（次）", r.makeup_leaves.to_string()),
+    let texts: [(&str, &str); 3] = [("姓名", &r.display_name), ("账号", &r.user), ("月份", &r.month)];
+    let counts: [(&str, f64); 6] = [
+        ("正常（天）", r.on_time as f64),
+        ("迟到（天）", r.late as f64),
+        ("请假（天）", r.leave as f64),
+        ("旷工（天）", r.truant as f64),
+        ("加班（小时）", f64::from(r.overtime_hours)),
+        ("调休（次）", r.makeup_leaves as f64),
     ];
-    for (i, (k, v)) in rows.iter().enumerate() {
-        sum.write_string_with_format(i as u32, 0, *k, &bold)?;
-        sum.write_string(i as u32, 1, v)?;
+    for (i, (k, v)) in texts.iter().enumerate() {
+        sum.write_string_with_format(i as u32, 0, *k, &f.header)?;
+        sum.write_string(i as u32, 1, *v)?;
     }
+    for (i, (k, v)) in counts.iter().enumerate() {
+        let row = (texts.len() + i) as u32;
+        sum.write_string_with_format(row, 0, *k, &f.header)?;
+        sum.write_number(row, 1, *v)?;
+    }
+    sum.set_column_width(0, 14)?;
     book.save_to_buffer()
 }

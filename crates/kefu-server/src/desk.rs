@@ -19,15 +19,11 @@ use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::store::Store;
 use crate::{AppState, Current};
 
-/// The form fields each kind requires, and the optional ones it knows.
-fn form(kind: RecordKind) -> (&'static [&'static str], &'static [&'static str]) {
-    match kind {
-        RecordKind::Repair => (&["customer", "contact", "address", "description"], &["category", "product", "appointment", "promised_reply_hours"]),
-        RecordKind::Complaint => (&["customer", "contact", "description"], &["address", "category", "about_staff", "promised_reply_hours"]),
-        RecordKind::WalkinComplaint => (&["customer", "description"], &["contact", "address", "category", "promised_reply_hours"]),
-        RecordKind::CallLog => (&["date"], &["entries"]),
-        RecordKind::Task => (&["title", "assigned_by", "description"], &["due"]),
-    }
+/// The form fields each kind requires, and the optional ones it knows
+/// (the form definitions of `kefu_core::desk`).
+fn form(kind: RecordKind) -> (Vec<&'static str>, Vec<&'static str>) {
+    let (required, optional): (Vec<&kefu_core::desk::FormField>, Vec<_>) = kind.fields().iter().partition(|f| f.required);
+    (required.iter().map(|f| f.key).collect(), optional.iter().map(|f| f.key).collect())
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -46,10 +42,10 @@ fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), 
     let (required, optional) = form(kind);
     for key in fields.keys() {
         if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
-            return Err(bad(format!("{} 没有字段 {key}（可用：{}）", kind.name(), [required, optional].concat().join("、"))));
+            return Err(bad(format!("{} 没有字段 {key}（可用：{}）", kind.name(), [required.as_slice(), optional.as_slice()].concat().join("、"))));
         }
     }
-    for key in required {
+    for key in &required {
         let present = match fields.get(*key) {
             Some(Value::String(s)) => !s.trim().is_empty(),
             Some(Value::Null) | None => false,

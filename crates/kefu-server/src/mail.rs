@@ -12,7 +12,10 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use kefu_core::calendar::SHANGHAI;
+use kefu_core::desk::{record_status_name, RecordKind, CALL_LOG_ENTRY_FIELDS};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -134,71 +137,164 @@ pub async fn put_team_mail(auth: Auth, State(state): State<AppState>, Path(team)
     Ok(Json(m))
 }
 
-/// The workbook of a list of records: one sheet per form; a daily call log's entries one row each.
+/// The number format of the workbooks' date-and-time cells.
+pub(crate) const DATETIME_FORMAT: &str = "yyyy-mm-dd hh:mm";
+/// The number format of the workbooks' date cells.
+pub(crate) const DATE_FORMAT: &str = "yyyy-mm-dd";
+
+/// A calendar day and wall-clock time as an Excel date-time (whole seconds).
+pub(crate) fn excel_local(t: NaiveDateTime) -> Option<ExcelDateTime> {
+    let (y, m, d) = (u16::try_from(t.year()).ok()?, t.month() as u8, t.day() as u8);
+    ExcelDateTime::from_ymd(y, m, d).ok()?.and_hms(t.hour() as u16, t.minute() as u8, t.second()).ok()
+}
+
+/// A moment as an Excel date-time. Excel cells have no time zone: the
+/// moment is written as the wall clock of Asia/Shanghai.
+pub(crate) fn excel_moment(t: DateTime<FixedOffset>) -> Option<ExcelDateTime> {
+    excel_local(t.with_timezone(&SHANGHAI).naive_local())
+}
+
+/// A calendar day as an Excel date.
+pub(crate) fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
+    ExcelDateTime::from_ymd(u16::try_from(d.year()).ok()?, d.month() as u8, d.day() as u8).ok()
+}
+
+/// The date-time, date and header formats of a workbook.
+pub(crate) struct Formats {
+    pub header: Format,
+    pub datetime: Format,
+    pub date: Format,
+}
+
+impl Formats {
+    pub(crate) fn new() -> Formats {
+        Formats {
+            header: Format::new().set_bold().set_background_color("#EEF2F7"),
+            datetime: Format::new().set_num_format(DATETIME_FORMAT),
+            date: Format::new().set_num_format(DATE_FORMAT),
+        }
+    }
+}
+
+/// An RFC 3339 time as a date-time cell in Shanghai time; a text that is not
+/// one is written as it is, so nothing is lost.
+fn write_time(sheet: &mut Worksheet, row: u32, col: u16, text: &str, f: &Formats) -> Result<(), XlsxError> {
+    match DateTime::parse_from_rfc3339(text.trim()).ok().and_then(excel_moment) {
+        Some(t) => sheet.write_datetime_with_format(row, col, t, &f.datetime).map(|_| ()),
+        None => sheet.write_string(row, col, text).map(|_| ()),
+    }
+}
+
+/// One field of a form as a cell: times as date-time cells, days as dates,
+/// numbers as numbers, yes/no in Chinese, the rest as text.
+fn write_field(sheet: &mut Worksheet, row: u32, col: u16, value: &Value, f: &Formats) -> Result<(), XlsxError> {
+    match value {
+        Value::Null => Ok(()),
+        Value::Bool(b) => sheet.write_string(row, col, if *b { "是" } else { "否" }).map(|_| ()),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) => sheet.write_number(row, col, x).map(|_| ()),
+            None => sheet.write_string(row, col, n.to_string()).map(|_| ()),
+        },
+        Value::String(s) => {
+            if let Some(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok().and_then(excel_date) {
+                return sheet.write_datetime_with_format(row, col, d, &f.date).map(|_| ());
+            }
+            write_time(sheet, row, col, s, f)
+        }
+        other => sheet.write_string(row, col, other.to_string()).map(|_| ()),
+    }
+}
+
+/// The workbook of a list of records: one sheet per form, named as in the
+/// standards; the form's labels as headers, states in Chinese, times as
+/// date-time cells in Asia/Shanghai; a daily call log's entries one row each.
 pub fn workbook(records: &[RecordRow]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
-    let bold = Format::new().set_bold().set_background_color("#EEF2F7");
-    let kinds = ["repair", "complaint", "walkin_complaint", "call_log", "task"];
-    for kind in kinds {
+    let f = Formats::new();
+    let mut kinds: Vec<(&str, Option<RecordKind>)> = RecordKind::ALL.iter().map(|k| (k.as_str(), Some(*k))).collect();
+    // A kind this build does not know (stored by another version) still gets its sheet.
+    for r in records {
+        if !kinds.iter().any(|(k, _)| *k == r.kind) {
+            kinds.push((r.kind.as_str(), None));
+        }
+    }
+    for (kind, known) in kinds {
         let of_kind: Vec<&RecordRow> = records.iter().filter(|r| r.kind == kind).collect();
         if of_kind.is_empty() {
             continue;
         }
-        let name = kefu_core::desk::RecordKind::parse(kind).map_or(kind, |k| k.name());
+        let name: &str = match known {
+            Some(k) => k.name(),
+            None => kind,
+        };
         let sheet = book.add_worksheet();
         // Excel's sheet names are at most 31 characters.
         sheet.set_name(name.chars().take(31).collect::<String>())?;
-        if kind == "call_log" {
-            let header = ["编号", "日期", "坐席", "时间", "来电人", "联系电话", "通话内容", "处理情况"];
+        if known == Some(RecordKind::CallLog) {
+            let mut header = vec!["编号", "日期", "坐席"];
+            header.extend(CALL_LOG_ENTRY_FIELDS.iter().map(|e| e.label));
             for (c, h) in header.iter().enumerate() {
-                sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+                sheet.write_string_with_format(0, c as u16, *h, &f.header)?;
             }
             let mut row = 1u32;
             for r in &of_kind {
+                let date_text = r.fields["date"].as_str().unwrap_or("");
+                let date = NaiveDate::parse_from_str(date_text.trim(), "%Y-%m-%d").ok();
                 let entries = r.fields["entries"].as_array().cloned().unwrap_or_default();
+                // A log without entries still has its row.
+                let entries = if entries.is_empty() { vec![Value::Null] } else { entries };
                 for e in entries {
-                    let text = |k: &str| e[k].as_str().unwrap_or("").to_string();
                     sheet.write_number(row, 0, r.id as f64)?;
-                    sheet.write_string(row, 1, r.fields["date"].as_str().unwrap_or(""))?;
+                    write_field(sheet, row, 1, &r.fields["date"], &f)?;
                     sheet.write_string(row, 2, &r.owner_name)?;
-                    for (c, k) in ["time", "caller", "contact", "summary", "handling"].iter().enumerate() {
-                        sheet.write_string(row, 3 + c as u16, text(k))?;
+                    for (c, field) in CALL_LOG_ENTRY_FIELDS.iter().enumerate() {
+                        let col = 3 + c as u16;
+                        let text = e[field.key].as_str().unwrap_or("");
+                        // The entry's time of day on the log's date: a date-time cell.
+                        let at = (field.key == "time")
+                            .then(|| date.zip(NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()))
+                            .flatten()
+                            .and_then(|(d, t)| excel_local(d.and_time(t)));
+                        match at {
+                            Some(t) => sheet.write_datetime_with_format(row, col, t, &f.datetime)?,
+                            None => sheet.write_string(row, col, text)?,
+                        };
                     }
                     row += 1;
                 }
             }
+            sheet.set_column_width(1, 11)?;
+            sheet.set_column_width(3, 16)?;
             sheet.set_column_width(6, 50)?;
         } else {
-            // The form's fields as columns, in first-seen order.
-            let mut keys: Vec<String> = Vec::new();
+            // The form's fields in its order, then any others the records hold.
+            let mut keys: Vec<(String, String)> = known.map_or(&[][..], RecordKind::fields).iter().map(|x| (x.key.to_string(), x.label.to_string())).collect();
             for r in &of_kind {
                 if let Value::Object(o) = &r.fields {
                     for k in o.keys() {
-                        if !keys.contains(k) {
-                            keys.push(k.clone());
+                        if !keys.iter().any(|(key, _)| key == k) {
+                            keys.push((k.clone(), k.clone()));
                         }
                     }
                 }
             }
             let fixed = ["编号", "状态", "紧急", "负责人", "班组", "相关主管", "部门", "收到时间"];
-            for (c, h) in fixed.iter().map(|s| s.to_string()).chain(keys.iter().cloned()).enumerate() {
-                sheet.write_string_with_format(0, c as u16, h, &bold)?;
+            for (c, h) in fixed.iter().copied().chain(keys.iter().map(|(_, label)| label.as_str())).enumerate() {
+                sheet.write_string_with_format(0, c as u16, h, &f.header)?;
             }
             for (i, r) in of_kind.iter().enumerate() {
                 let row = i as u32 + 1;
                 sheet.write_number(row, 0, r.id as f64)?;
-                for (c, v) in [r.status.as_str(), if r.urgent { "是" } else { "" }, &r.owner_name, &r.team, &r.supervisor, &r.department, &r.received_at].iter().enumerate() {
+                let status = record_status_name(&r.status).unwrap_or(&r.status);
+                for (c, v) in [status, if r.urgent { "是" } else { "" }, &r.owner_name, &r.team, &r.supervisor, &r.department].iter().enumerate() {
                     sheet.write_string(row, 1 + c as u16, *v)?;
                 }
-                for (c, k) in keys.iter().enumerate() {
-                    let v = match &r.fields[k] {
-                        Value::String(s) => s.clone(),
-                        Value::Null => String::new(),
-                        other => other.to_string(),
-                    };
-                    sheet.write_string(row, (fixed.len() + c) as u16, v)?;
+                write_time(sheet, row, 7, &r.received_at, &f)?;
+                for (c, (k, _)) in keys.iter().enumerate() {
+                    write_field(sheet, row, (fixed.len() + c) as u16, &r.fields[k.as_str()], &f)?;
                 }
             }
+            sheet.set_column_width(7, 16)?;
         }
         sheet.set_freeze_panes(1, 0)?;
     }

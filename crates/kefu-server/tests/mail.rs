@@ -69,7 +69,10 @@ for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
     atts = []
     for part in m.iter_attachments():
         data = part.get_content()
-        atts.append({'filename': part.get_filename(), 'type': part.get_content_type(), 'size': len(data), 'head': data[:2].decode('latin-1')})
+        saved = os.path.join(sys.argv[1], '..', '%s-%d.bin' % (name.split('.')[0], len(atts)))
+        with open(saved, 'wb') as f:
+            f.write(data)
+        atts.append({'filename': part.get_filename(), 'type': part.get_content_type(), 'size': len(data), 'head': data[:2].decode('latin-1'), 'saved': saved})
     body = m.get_body(('plain',))
     out.append({'rcpt': m.get('X-RcptTo', ''), 'to': str(m['To']), 'cc': str(m['Cc'] or ''), 'from': str(m['From']),
                 'subject': str(m['Subject']), 'body': body.get_content() if body else '', 'attachments': atts})
@@ -142,6 +145,23 @@ async fn the_daily_call_log_goes_to_the_direct_supervisor_with_the_indirect_in_c
     assert!(att["filename"].as_str().is_some_and(|f| f.ends_with(".xlsx")));
     assert_eq!(att["head"], "PK", "a real .xlsx (a zip)");
     assert!(att["size"].as_u64().is_some_and(|s| s > 3_000));
+    // The attachment speaks Chinese and its times are date-time cells (Asia/Shanghai).
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(att["saved"].as_str().expect("saved")).expect("a valid .xlsx");
+    use calamine::Reader;
+    assert_eq!(book.sheet_names(), ["客服中心每日接听电话记录表"]);
+    let sheet = book.worksheet_range("客服中心每日接听电话记录表").expect("the log");
+    let row = |r: usize| sheet.rows().nth(r).expect("row").to_vec();
+    assert_eq!(row(0).iter().map(ToString::to_string).collect::<Vec<_>>(), ["编号", "日期", "坐席", "时间", "来电人", "联系电话", "通话内容", "处理情况"]);
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("epoch");
+    let serial = |wall: &str| (chrono::NaiveDateTime::parse_from_str(wall, "%Y-%m-%d %H:%M").expect("wall") - epoch).num_seconds() as f64 / 86_400.0;
+    for (r, wall) in [(1, "2026-12-31 09:12"), (2, "2026-12-31 10:40")] {
+        match &row(r)[3] {
+            calamine::Data::DateTime(t) => assert!((t.as_f64() - serial(wall)).abs() < 1e-6, "{wall}: {}", t.as_f64()),
+            other => panic!("时间 of row {r} is a date-time cell, got {other:?}"),
+        }
+        assert!(matches!(row(r)[1], calamine::Data::DateTime(_)), "日期 is a date cell: {:?}", row(r)[1]);
+    }
+    assert_eq!(row(2)[6], calamine::Data::String("咨询装修进度".into()));
     let (_, v) = agent.get(&format!("/api/v1/records/{id}")).await;
     let owed = v["obligations"].as_array().expect("obligations").iter().find(|o| o["kind"] == "daily_log").cloned().expect("daily log");
     assert!(owed["done_at"].is_string(), "sending fulfils the deadline: {owed}");

@@ -10,8 +10,10 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
+use kefu_core::calendar::SHANGHAI;
 use kefu_core::inspect::{Channel, Conversation, Outcome, Scorecard};
-use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::stats::{bucket_label, clip, Stats};
 
@@ -55,6 +57,7 @@ pub struct Xlsx {
     path: PathBuf,
     book: Workbook,
     bold: Format,
+    datetime: Format,
     conversations: Stream,
     failures: Stream,
     errors: Stream,
@@ -65,6 +68,21 @@ fn channel_name(c: Channel) -> &'static str {
         Channel::Phone => "电话",
         Channel::Chat => "在线",
     }
+}
+
+/// The number format of date-and-time cells.
+const DATETIME_FORMAT: &str = "yyyy-mm-dd hh:mm";
+
+/// A wall-clock time as an Excel date-time (whole seconds).
+fn excel_local(t: NaiveDateTime) -> Option<ExcelDateTime> {
+    let year = u16::try_from(t.year()).ok()?;
+    ExcelDateTime::from_ymd(year, t.month() as u8, t.day() as u8).ok()?.and_hms(t.hour() as u16, t.minute() as u8, t.second()).ok()
+}
+
+/// An RFC 3339 time as an Excel date-time: Excel cells have no time zone,
+/// so the moment is written as the wall clock of Asia/Shanghai.
+fn excel_moment(text: &str) -> Option<ExcelDateTime> {
+    excel_local(DateTime::parse_from_rfc3339(text.trim()).ok()?.with_timezone(&SHANGHAI).naive_local())
 }
 
 fn cell(s: &str) -> String {
@@ -138,6 +156,7 @@ impl Xlsx {
             path,
             book,
             bold,
+            datetime: Format::new().set_num_format(DATETIME_FORMAT),
             conversations: Stream::new(CONVERSATIONS),
             failures: Stream::new(FAILURES),
             errors: Stream::new(ERRORS),
@@ -151,6 +170,7 @@ impl Xlsx {
     pub fn add(&mut self, file: &str, line: usize, conv: &Conversation, card: &Scorecard, check_name: impl Fn(&str) -> String) -> Result<(), String> {
         let failed: Vec<&str> = card.failed().map(|c| c.id.as_str()).collect();
         if let Some(row) = self.conversations.row() {
+            let datetime = &self.datetime;
             let s = Self::sheet(&mut self.book, self.conversations.sheet)?;
             (|| -> Result<(), XlsxError> {
                 s.write_string(row, 0, cell(&card.id))?;
@@ -160,7 +180,10 @@ impl Xlsx {
                 s.write_string(row, 4, cell(&conv.agent.name))?;
                 s.write_string(row, 5, channel_name(card.channel))?;
                 if let Some(t) = &card.started_at {
-                    s.write_string(row, 6, cell(t))?;
+                    match excel_moment(t) {
+                        Some(at) => s.write_datetime_with_format(row, 6, at, datetime)?,
+                        None => s.write_string(row, 6, cell(t))?,
+                    };
                 }
                 if let Some(r) = conv.rings {
                     s.write_number(row, 7, f64::from(r))?;
@@ -218,6 +241,7 @@ impl Xlsx {
 
     pub fn finish(mut self, stats: &Stats, generated: &str) -> Result<(), String> {
         let bold = self.bold.clone();
+        let datetime = self.datetime.clone().set_align(FormatAlign::Left);
         let percent = Format::new().set_num_format("0.0%");
         let decimal = Format::new().set_num_format("0.0");
         let overflow = [("会话", &self.conversations), ("不通过明细", &self.failures), ("错误", &self.errors)]
@@ -232,13 +256,20 @@ impl Xlsx {
             s.set_column_width(1, 40.0)?;
             s.write_string_with_format(0, 0, "项目", &bold)?;
             s.write_string_with_format(0, 1, "数值", &bold)?;
-            let texts = [("规则库", stats.rulebook.as_str()), ("评分表", stats.scorecard.as_str()), ("生成时间", generated)];
+            let texts = [("规则库", stats.rulebook.as_str()), ("评分表", stats.scorecard.as_str())];
             let mut row = 1;
             for (k, v) in texts {
                 s.write_string(row, 0, k)?;
                 s.write_string(row, 1, v)?;
                 row += 1;
             }
+            s.write_string(row, 0, "生成时间")?;
+            // `generated` is the wall clock of Asia/Shanghai.
+            match NaiveDateTime::parse_from_str(generated, "%Y-%m-%d %H:%M").ok().and_then(excel_local) {
+                Some(at) => s.write_datetime_with_format(row, 1, at, &datetime)?,
+                None => s.write_string(row, 1, generated)?,
+            };
+            row += 1;
             let counts = [
                 ("会话数", stats.conversations),
                 ("电话", stats.phone),
