@@ -99,6 +99,26 @@ try {
   await page.click('#use-reply');
   await page.waitForFunction(() => document.querySelector('#draft').dataset.violations === '0');
 
+  // A silent call: each step after its pause (step 2 at 3 s, step 3 only 3 s
+  // later), an end button while it runs, and the customer speaking ends it.
+  await page.click('#silence');
+  await page.waitForSelector('#silence-end:not([hidden])');
+  await page.waitForSelector('#prompts .prompt[data-procedure="silent_call"][data-step="2"]', { timeout: 10000 });
+  const stepsSoFar = await page.$$eval('#prompts .prompt[data-procedure="silent_call"]', (ps) => ps.map((p) => p.dataset.step));
+  assert.deepEqual(stepsSoFar, ['2', '0'], `step 3 does not arrive with step 2: ${stepsSoFar}`);
+  await page.screenshot({ path: join(out, 'silent-call.png'), fullPage: true });
+  await page.fill('#customer', '喂，能听见，刚才信号不好');
+  await page.press('#customer', 'Enter');
+  await page.waitForSelector('#prompts .prompt[data-reason="customer_spoke"]');
+  await page.waitForSelector('#silence:not([hidden])');
+  await page.waitForTimeout(3500);
+  assert.equal(await page.$$eval('#prompts .prompt[data-step="3"]', (ps) => ps.length), 0, 'no step after the customer spoke');
+  await page.click('#silence');
+  await page.waitForSelector('#prompts .prompt[data-procedure="silent_call"][data-step="0"] >> nth=0');
+  await page.click('#silence-end');
+  await page.waitForSelector('#prompts .prompt[data-reason="ended"]');
+  results.silentCall = 'ended by the customer and by the button';
+
   // Scorecards: the agent sees their own; open one and appeal a failed check.
   await page.click('text=质检评分');
   await page.waitForSelector('#scorecards tr[data-id="dev-late-2"]');

@@ -40,6 +40,7 @@ function scoreEl(score) {
 const ROLE = { agent: '坐席', supervisor: '班长/质检', admin: '管理员' };
 const RESULT = { pass: '通过', fail: '不通过', 'n/a': '不适用' };
 const STATUS = { pending: '待处理', upheld: '维持原判', overturned: '已改判' };
+const PROCEDURE = { silent_call: '无声电话', silent_call_04: '无声电话（热线）', hold: '等待' };
 
 // ——— API ———
 async function api(method, path, body) {
@@ -197,8 +198,10 @@ views.workspace = async () => {
         h('div', { id: 'reply-text' }, m.reply || '（该场景没有标准回复）'),
         m.reply ? h('button', { class: 'ghost', id: 'use-reply', onclick: () => { draft.value = m.reply; onInput(); draft.focus(); } }, '使用标准回复') : null));
     } else if (m.type === 'prompt') {
-      prompts.prepend(h('div', { class: 'prompt' },
-        h('div', { class: 'small muted' }, `${m.procedure}${m.step !== undefined ? ' · 第 ' + (m.step + 1) + ' 步' : ''}${m.action ? ' · ' + m.action : ''}`),
+      if (m.procedure === 'silent_call') silentRunning(!m.done);
+      const action = { wait: '等待', hangup: '挂机' }[m.action] || m.action;
+      prompts.prepend(h('div', { class: `prompt${m.done ? ' done' : ''}`, 'data-procedure': m.procedure, 'data-reason': m.reason || '', 'data-step': m.step ?? '' },
+        h('div', { class: 'small muted' }, `${PROCEDURE[m.procedure] || m.procedure}${m.step !== undefined ? ' · 第 ' + (m.number ?? m.step + 1) + ' 步' : ''}${action ? ' · ' + action : ''}${m.after_seconds ? ` · 间隔 ${m.after_seconds} 秒` : ''}`),
         m.text ? h('div', {}, m.text) : null, m.note ? h('div', { class: 'small muted' }, m.note) : null));
     } else if (m.type === 'procedure') {
       steps.replaceChildren(h('h3', {}, m.name), h('ol', { class: 'steps' }, m.steps.map((s) =>
@@ -233,6 +236,11 @@ views.workspace = async () => {
     draft.value = '';
     onInput();
   };
+  // The silent-call procedure: started by the agent, ended by the end button,
+  // by the customer speaking, or when its last step is said.
+  const silenceStart = h('button', { class: 'ghost', id: 'silence', onclick: () => { silentRunning(true); sendWhenOpen(ws, { type: 'silence', state: 'start' }); } }, '无声电话');
+  const silenceEnd = h('button', { id: 'silence-end', hidden: true, onclick: () => sendWhenOpen(ws, { type: 'silence', state: 'end' }) }, '结束无声电话流程');
+  function silentRunning(on) { silenceStart.hidden = on; silenceEnd.hidden = !on; }
   let holding = false;
   const holdBtn = h('button', { class: 'ghost', id: 'hold', onclick: () => {
     holding = !holding;
@@ -254,8 +262,7 @@ views.workspace = async () => {
     h('div', {},
       h('section', { class: 'panel' }, h('h2', {}, '标准回复'), replyBox, h('p', { class: 'muted small' }, '收到客户消息后，这里显示识别到的场景和标准回复。')),
       h('section', { class: 'panel' }, h('h2', {}, '流程'),
-        h('div', { class: 'row' }, holdBtn,
-          h('button', { class: 'ghost', id: 'silence', onclick: () => sendWhenOpen(ws, { type: 'silence', state: 'start' }) }, '无声电话')),
+        h('div', { class: 'row' }, holdBtn, silenceStart, silenceEnd),
         h('div', { class: 'row gap-top' }, procSelect, h('button', { class: 'ghost', onclick: () => sendWhenOpen(ws, { type: 'procedure', id: procSelect.value }) }, '查看步骤')),
         steps, prompts),
       h('section', { class: 'panel', id: 'my-scores' }, h('h2', {}, '我最近的质检得分'), h('p', { class: 'muted small' }, '加载中…')))));

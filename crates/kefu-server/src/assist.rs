@@ -166,6 +166,11 @@ fn handle(state: &AppState, auth: &Auth, text: &str, timers: &mut Timers, tx: &m
             if too_long(&text) {
                 return Some(error(format!("消息过长（最多 {} 个字符）", limits.max_text_chars)));
             }
+            // The customer speaking ends a silent-call procedure.
+            if timers.silence.as_ref().is_some_and(|t| !t.is_finished()) {
+                Timers::cancel(&mut timers.silence);
+                let _ = tx.try_send(silence_ended("customer_spoke", "客户已回应，无声电话流程结束。"));
+            }
             // The standard reply with this agent's own 工号 and the centre's name.
             let c = classify_text(&engine, &text, &crate::centre::context_for(state, &auth.user, now_shanghai()));
             Some(json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply}))
@@ -198,23 +203,26 @@ fn handle(state: &AppState, auth: &Auth, text: &str, timers: &mut Timers, tx: &m
             };
             let tx = tx.clone();
             let scale = state.timer_scale;
-            let steps: Vec<Value> = procedure.steps.iter().enumerate().map(|(n, s)| step_json(&engine, "silent_call", n, s)).collect();
-            let waits: Vec<f64> = procedure.steps.iter().map(|s| s.wait_seconds.map_or(0.0, |w| w[0])).collect();
+            let schedule = silence_schedule(&engine, &procedure);
             timers.silence = Some(tokio::spawn(async move {
-                for (step, wait) in steps.into_iter().zip(waits) {
-                    if wait > 0.0 {
-                        tokio::time::sleep(seconds(wait * scale)).await;
+                let mut elapsed = 0.0;
+                for (at, step) in schedule {
+                    if at > elapsed {
+                        tokio::time::sleep(seconds((at - elapsed) * scale)).await;
+                        elapsed = at;
                     }
                     if tx.send(step).await.is_err() {
                         return;
                     }
                 }
+                let _ = tx.send(silence_ended("finished", "无声电话流程已走完。")).await;
             }));
             None
         }
         ClientMessage::Silence { state: Toggle::End } => {
+            let running = timers.silence.as_ref().is_some_and(|t| !t.is_finished());
             Timers::cancel(&mut timers.silence);
-            Some(json!({"type": "prompt", "procedure": "silent_call", "reason": "customer_spoke", "text": "客户已回应，流程结束。"}))
+            Some(if running { silence_ended("ended", "已结束无声电话流程。") } else { silence_ended("not_running", "无声电话流程未在进行。") })
         }
         ClientMessage::Procedure { id } => match engine.rulebook.procedures.iter().find(|p| p.id == id) {
             Some(p) => {
@@ -224,6 +232,48 @@ fn handle(state: &AppState, auth: &Auth, text: &str, timers: &mut Timers, tx: &m
             None => Some(error(format!("没有流程 {id}"))),
         },
     }
+}
+
+/// The end of a silent-call procedure: `reason` is customer_spoke (the
+/// customer's speech ended it), ended (the agent's end button), finished
+/// (every step said) or not_running.
+fn silence_ended(reason: &str, text: &str) -> Value {
+    json!({"type": "prompt", "procedure": "silent_call", "reason": reason, "done": true, "text": text})
+}
+
+/// The steps of the silent-call procedure with the second (from its start)
+/// each is due. Every step waits its pause after the previous one: a `wait`
+/// step's seconds, or — where the standard names no pause between two
+/// spoken steps (03 gives none between its second and third) — the last
+/// pause it did name, so that two steps never arrive together. The wait
+/// steps themselves are not sent; each step says how long it waited
+/// (`after_seconds`) and when it is due (`at_seconds`).
+fn silence_schedule(engine: &Engine, procedure: &kefu_core::rulebook::Procedure) -> Vec<(f64, Value)> {
+    let mut out = Vec::new();
+    let mut at = 0.0;
+    let mut last_pause: f64 = 3.0;
+    let mut pending: Option<f64> = None;
+    for (n, step) in procedure.steps.iter().enumerate() {
+        if let Some(w) = step.wait_seconds.filter(|_| step.say.is_none()) {
+            let pause = pending.unwrap_or(0.0) + w[0].max(0.0);
+            pending = Some(pause);
+            last_pause = w[0].max(0.0);
+            continue;
+        }
+        let pause = match pending.take() {
+            Some(p) => p,
+            None if out.is_empty() => 0.0,
+            None => last_pause,
+        };
+        at += pause;
+        let mut v = step_json(engine, &procedure.id, n, step);
+        // Which step of those said (the wait steps are not counted): 第 N 步.
+        v["number"] = json!(out.len() + 1);
+        v["after_seconds"] = json!(pause);
+        v["at_seconds"] = json!(at);
+        out.push((at, v));
+    }
+    out
 }
 
 /// A duration from the rulebook's numbers, which an administrator edits: a

@@ -123,20 +123,57 @@ async fn holds_and_silent_calls_start_the_standards_timers() {
     assert!(ended["text"].as_str().is_some_and(|t| t.contains("等")), "thanks for waiting: {ended}");
     slow.stop().await;
 
-    // Silent call: every step of the procedure, in order, with its pauses.
+    // Silent call: every step of the procedure, in order, each its pause
+    // after the previous one (steps 2 and 3 used to arrive together at 3 s).
     send(&mut ws, json!({"type": "silence", "state": "start"})).await;
     let mut steps = Vec::new();
-    loop {
+    let done = loop {
         let p = next(&mut ws).await;
         assert_eq!(p["procedure"], "silent_call");
-        let hangup = p["action"] == "hangup";
-        steps.push(p);
-        if hangup {
-            break;
+        if p["done"] == true {
+            break p;
         }
-    }
+        steps.push(p);
+    };
+    assert_eq!(done["reason"], "finished");
     let said: Vec<&str> = steps.iter().filter_map(|s| s["say"].as_str()).collect();
     assert_eq!(said, ["silent_call.step1", "silent_call.step2", "silent_call.step3"]);
     assert!(steps.iter().all(|s| s["say"].is_null() || s["text"].as_str().is_some_and(|t| !t.is_empty())));
+    let at: Vec<f64> = steps.iter().map(|s| s["at_seconds"].as_f64().expect("at_seconds")).collect();
+    assert_eq!(at, [0.0, 3.0, 6.0, 8.0], "step 1 at once, 3 s to step 2, 3 s more to step 3 (no pause named: the last one), 2 s to the hang-up");
+    assert_eq!(steps.last().and_then(|s| s["action"].as_str()), Some("hangup"));
+    let numbers: Vec<u64> = steps.iter().filter_map(|s| s["number"].as_u64()).collect();
+    assert_eq!(numbers, [1, 2, 3, 4], "numbered as said, the pauses not counted");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_call_ends_when_the_customer_speaks_or_the_agent_ends_it() {
+    // 0.1 s per second of the standards: 0.3 s between the first steps.
+    let server = TestServer::start_with("ws-silence-end", |c| c.timer_scale = 0.1).await;
+    let admin = server.admin().await;
+    let mut ws = connect(&server, Some(&cookie_of(&admin)), None).await.expect("connect");
+
+    send(&mut ws, json!({"type": "silence", "state": "start"})).await;
+    assert_eq!(next(&mut ws).await["say"], "silent_call.step1");
+    send(&mut ws, json!({"type": "customer", "text": "喂，能听到，我家空调坏了"})).await;
+    let mut got = vec![next(&mut ws).await, next(&mut ws).await];
+    got.sort_by_key(|m| m["type"].as_str().map(str::to_string));
+    assert_eq!(got[0]["reason"], "customer_spoke", "{got:?}");
+    assert_eq!(got[1]["type"], "scenario", "the customer's words are still answered: {got:?}");
+    assert!(quiet_for(&mut ws, 1_200).await, "no step after the customer spoke");
+
+    send(&mut ws, json!({"type": "silence", "state": "start"})).await;
+    assert_eq!(next(&mut ws).await["say"], "silent_call.step1");
+    send(&mut ws, json!({"type": "silence", "state": "end"})).await;
+    assert_eq!(next(&mut ws).await["reason"], "ended");
+    assert!(quiet_for(&mut ws, 1_200).await, "no step after the end button");
+    send(&mut ws, json!({"type": "silence", "state": "end"})).await;
+    assert_eq!(next(&mut ws).await["reason"], "not_running");
+    server.stop().await;
+}
+
+/// Whether nothing arrives on the socket for `ms` milliseconds.
+async fn quiet_for(ws: &mut Socket, ms: u64) -> bool {
+    tokio::time::timeout(Duration::from_millis(ms), ws.next()).await.is_err()
 }
