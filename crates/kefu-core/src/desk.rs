@@ -247,6 +247,10 @@ pub struct RecordFacts {
     pub promised_reply_hours: Option<u32>,
     /// For tasks: when the assigner wants the reply, if they said.
     pub task_due: Option<DateTime<FixedOffset>>,
+    /// For the daily call log: the day it records. Its deadline is the close
+    /// of that day's work, whenever the log is filed (a log filed the next
+    /// morning is late, not due the next evening).
+    pub log_date: Option<chrono::NaiveDate>,
 }
 
 /// An obligation due at `due`; provisional when `cal` guessed a year while computing it.
@@ -304,7 +308,8 @@ pub fn obligations<W: Workdays + ?Sized>(
             out.push(obligation(cal, ObligationKind::WalkinReply, at, due, rules, "02-daily-conduct.md §上门客户投诉接待规范 8"));
         }
         RecordKind::CallLog => {
-            let due = close_of_working_day(cal, hours, at)?;
+            let day_start = facts.log_date.and_then(|d| d.and_hms_opt(0, 0, 0)).and_then(|d| d.and_local_timezone(SHANGHAI).single());
+            let due = close_of_working_day(cal, hours, day_start.unwrap_or(at))?;
             out.push(obligation(cal, ObligationKind::DailyLog, at, due, rules, "02-daily-conduct.md §日常工作、表单提报时间 3"));
         }
         RecordKind::Task => {

@@ -36,6 +36,41 @@ pub fn calendar_error(e: CalendarError) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
 }
 
+/// One entry of the daily call log: an object of the form's columns
+/// (time HH:MM, caller, contact, summary — required —, handling), texts of
+/// at most 500 characters.
+fn validate_entry(i: usize, entry: &Value) -> Result<(), ApiError> {
+    let columns = kefu_core::desk::CALL_LOG_ENTRY_FIELDS;
+    let Some(o) = entry.as_object() else { return Err(bad(format!("第 {} 条来电记录应为对象", i + 1))) };
+    for (key, value) in o {
+        let Some(column) = columns.iter().find(|c| c.key == key) else {
+            let known = columns.iter().map(|c| format!("{}（{}）", c.key, c.label)).collect::<Vec<_>>().join("、");
+            return Err(bad(format!("第 {} 条来电记录没有字段 {key}（可用：{known}）", i + 1)));
+        };
+        let Some(text) = value.as_str() else { return Err(bad(format!("第 {} 条来电记录的{}应为文字", i + 1, column.label))) };
+        if text.chars().count() > 500 {
+            return Err(bad(format!("第 {} 条来电记录的{}最多 500 字", i + 1, column.label)));
+        }
+        if key == "time" && !text.is_empty() && NaiveTime::parse_from_str(text, "%H:%M").is_err() {
+            return Err(bad(format!("第 {} 条来电记录的时间应为 HH:MM，而不是 {text}", i + 1)));
+        }
+    }
+    if !o.get("summary").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()) {
+        return Err(bad(format!("第 {} 条来电记录缺少通话内容（summary）", i + 1)));
+    }
+    Ok(())
+}
+
+/// The day a daily call log records: a real date, not after today (Shanghai).
+fn log_day(fields: &Map<String, Value>) -> Result<chrono::NaiveDate, ApiError> {
+    let day = fields.get("date").and_then(Value::as_str).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).ok_or_else(|| bad("date 应为 YYYY-MM-DD"))?;
+    let today = crate::api::engine::now_shanghai().date_naive();
+    if day > today {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "future_date", format!("不能为未来的日期（{day}）填写每日接听电话记录表：今天是 {today}")).with_field("date"));
+    }
+    Ok(day)
+}
+
 /// Checks the form's fields: required ones present and non-empty, no unknown
 /// ones, texts bounded, contacts that look like a phone number or e-mail.
 fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), ApiError> {
@@ -67,10 +102,7 @@ fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), 
                     return Err(bad("每日接听电话记录最多 2000 条"));
                 }
                 for (i, e) in entries.iter().enumerate() {
-                    let ok = e.as_object().is_some_and(|o| o.get("summary").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()));
-                    if !ok {
-                        return Err(bad(format!("entries[{i}] 应为对象，且有 summary（通话内容）")));
-                    }
+                    validate_entry(i, e)?;
                 }
             }
             ("entries", _) => return Err(bad("entries 应为数组")),
@@ -169,6 +201,7 @@ fn record_facts(urgent: bool, fields: &Map<String, Value>) -> RecordFacts {
         urgent,
         promised_reply_hours: fields.get("promised_reply_hours").and_then(Value::as_u64).map(|h| h as u32),
         task_due: fields.get("due").and_then(Value::as_str).and_then(|d| DateTime::parse_from_rfc3339(d).ok()),
+        log_date: fields.get("date").and_then(Value::as_str).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
     }
 }
 
@@ -236,6 +269,11 @@ pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest)
             owner
         }
     };
+    // Never for a day still to come; one per agent and day (the store checks
+    // that in the transaction that files it).
+    if kind == RecordKind::CallLog {
+        log_day(&req.fields)?;
+    }
     let hours = hours_of(state, &owner.team).await?;
     let current = state.current();
     let facts = record_facts(req.urgent, &req.fields);
@@ -396,8 +434,7 @@ pub async fn from_conversation(auth: Auth, State(state): State<AppState>, Path(i
     let mut fields = Map::new();
     fields.insert("customer".into(), json!("（来电客户）"));
     fields.insert("description".into(), json!(customer_said.join("\n")));
-    // A phone number the customer said, if any.
-    if let Some(phone) = customer_said.iter().flat_map(|t| t.split(|c: char| !c.is_ascii_digit())).find(|d| d.len() >= 7 && d.len() <= 12) {
+    if let Some(phone) = phone_in(&customer_said) {
         fields.insert("contact".into(), json!(phone));
     }
     fields.extend(req.fields);
@@ -412,6 +449,99 @@ pub async fn from_conversation(auth: Auth, State(state): State<AppState>, Path(i
         owner: None,
     };
     Ok((StatusCode::CREATED, Json(create_record(&state, &auth, request).await?)))
+}
+
+/// A phone number the customer said, if any (the first run of 7–12 digits).
+fn phone_in(said: &[&str]) -> Option<String> {
+    said.iter().flat_map(|t| t.split(|c: char| !c.is_ascii_digit())).find(|d| d.len() >= 7 && d.len() <= 12).map(str::to_string)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditRecord {
+    /// The form's fields, all of them (they replace the stored ones).
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/records/{id}", tag = "desk", params(("id" = i64, Path)), request_body = EditRecord,
+    responses((status = 200, body = RecordView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+/// Edits a record's form (e.g. the entries of a daily call log), validated
+/// like a new one; the day of a call log stays. Recorded as an `edited` event.
+pub async fn edit(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>, ApiJson(req): ApiJson<EditRecord>) -> Result<Json<RecordView>, ApiError> {
+    let record = visible(&state, &auth, id).await?;
+    let kind = RecordKind::parse(&record.kind).ok_or_else(|| ApiError::internal(format!("stored kind {}", record.kind)))?;
+    validate_fields(kind, &req.fields)?;
+    if kind == RecordKind::CallLog && req.fields.get("date") != record.fields.get("date") {
+        return Err(bad("每日接听电话记录表的日期不能修改（另一天请新建一张）").with_field("date"));
+    }
+    let store = state.store.clone();
+    let user = auth.user.clone();
+    let fields = Value::Object(req.fields);
+    tokio::task::spawn_blocking(move || store.update_record_fields(id, &fields, &user)).await??;
+    view(auth, State(state), Path(id)).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DraftQuery {
+    /// The day (YYYY-MM-DD), not after today.
+    pub date: String,
+    /// Whose (username; supervisors: their team's agents; default the caller).
+    pub user: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CallLogDraft {
+    pub date: String,
+    pub agent: String,
+    /// Entries in the form's columns (time, caller, contact, summary,
+    /// handling), one per phone call of the day, with the call's id.
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<Value>,
+    /// The log already filed for the day, if any.
+    pub existing: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/records/call-log-draft", tag = "desk", params(DraftQuery), responses((status = 200, body = CallLogDraft), (status = 422, body = crate::error::ErrorBody)))]
+/// The day's call log prefilled from the agent's stored phone calls: time,
+/// the number the customer gave, what they said, the records made from the
+/// call. The agent edits it before filing.
+pub async fn call_log_draft(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<DraftQuery>) -> Result<Json<CallLogDraft>, ApiError> {
+    let mut date = Map::new();
+    date.insert("date".into(), json!(q.date));
+    let day = log_day(&date)?.to_string();
+    let owner = match &q.user {
+        None => auth.user.clone(),
+        Some(name) => {
+            auth.require(Role::Supervisor)?;
+            let (store, name) = (state.store.clone(), name.clone());
+            let found = tokio::task::spawn_blocking(move || store.credentials(&name)).await??.map(|(u, _)| u);
+            match found {
+                Some(u) if auth.user.role == Role::Admin || u.team == auth.user.team => u,
+                _ => return Err(ApiError::not_found("没有这个账号或无权查看")),
+            }
+        }
+    };
+    let store = state.store.clone();
+    let (agent, owner_id, d) = (owner.agent_id.clone(), owner.id, day.clone());
+    let (calls, existing) = tokio::task::spawn_blocking(move || Ok::<_, crate::store::StoreError>((store.calls_of_day(&agent, &d)?, store.call_log_of(owner_id, &d)?))).await??;
+    let entries = calls
+        .into_iter()
+        .map(|(id, started_at, transcript, records)| {
+            let conv: Option<kefu_core::inspect::Conversation> = serde_json::from_str(&transcript).ok();
+            let said: Vec<&str> = conv.iter().flat_map(|c| c.turns.iter()).filter(|t| t.speaker == kefu_core::inspect::Party::Customer).map(|t| t.text.as_str()).collect();
+            let time = started_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&SHANGHAI).format("%H:%M").to_string()).unwrap_or_default();
+            let summary: String = said.join(" ").chars().take(200).collect();
+            let handling = records
+                .iter()
+                .map(|(kind, rid, status)| format!("已填{} #{rid}（{}）", RecordKind::parse(kind).map_or_else(|| kind.clone(), |k| k.name().to_string()), kefu_core::desk::record_status_name(status).map_or_else(|| status.clone(), str::to_string)))
+                .collect::<Vec<String>>()
+                .join("；");
+            json!({"time": time, "caller": "", "contact": phone_in(&said).unwrap_or_default(), "summary": if summary.is_empty() { "（通话中客户未发言）".to_string() } else { summary }, "handling": handling, "conversation_id": id})
+        })
+        .collect();
+    Ok(Json(CallLogDraft { date: day, agent: owner.username, entries, existing }))
 }
 
 #[derive(Deserialize, IntoParams, Default)]

@@ -239,6 +239,15 @@ impl Store {
     pub fn create_record(&self, r: &NewRecord<'_>, obligations: &[NewObligation], user: &User) -> Result<RecordRow> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        if r.kind == "call_log" {
+            let day = r.fields.get("date").and_then(serde_json::Value::as_str).unwrap_or("");
+            let existing: Option<i64> = tx
+                .query_row("SELECT id FROM records WHERE kind = 'call_log' AND owner_id = ?1 AND json_extract(fields, '$.date') = ?2 LIMIT 1", params![r.owner_id, day], |row| row.get(0))
+                .optional()?;
+            if let Some(id) = existing {
+                return Err(StoreError::Conflict(format!("{day} 的每日接听电话记录表已存在（#{id}），一天只填一张：请在原记录上修改")));
+            }
+        }
         let at = now();
         tx.execute(
             "INSERT INTO records (kind, team, owner_id, supervisor, department, urgent, received_at, conversation_id, fields, created_at, updated_at)
@@ -259,6 +268,53 @@ impl Store {
         let row = tx.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from)?;
         tx.commit()?;
         Ok(row)
+    }
+
+    /// The phone calls of an agent on a day (Asia/Shanghai), oldest first:
+    /// id, started_at and transcript, with the records made from each
+    /// (kind, id, status) — what prefills the day's call log.
+    pub fn calls_of_day(&self, agent: &str, day: &str) -> Result<Vec<(String, Option<String>, String, Vec<(String, i64, String)>)>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id, started_at, transcript FROM conversations WHERE agent = ?1 AND day = ?2 AND channel = 'phone' ORDER BY started_at, id LIMIT 500")?;
+        let calls = st.query_map(params![agent, day], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut made = conn.prepare("SELECT kind, id, status FROM records WHERE conversation_id = ?1 ORDER BY id")?;
+        let mut out = Vec::with_capacity(calls.len());
+        for (id, started_at, transcript) in calls {
+            let records = made.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            out.push((id, started_at, transcript, records));
+        }
+        Ok(out)
+    }
+
+    /// Replaces a record's fields (an edit of the form), with an `edited`
+    /// event, in one transaction; a closed record is not edited.
+    pub fn update_record_fields(&self, id: i64, fields: &serde_json::Value, user: &User) -> Result<RecordRow> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let status: String = tx
+            .query_row("SELECT status FROM records WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("记录 {id} 不存在")))?;
+        if status == "closed" {
+            return Err(StoreError::Conflict(format!("记录 {id} 已关闭，不能修改")));
+        }
+        let at = now();
+        tx.execute("UPDATE records SET fields = ?1, updated_at = ?2 WHERE id = ?3", params![fields.to_string(), at, id])?;
+        tx.execute(
+            "INSERT INTO record_events (record_id, at, user_id, username, action, note) VALUES (?1, ?2, ?3, ?4, 'edited', '')",
+            params![id, at, user.id, user.username],
+        )?;
+        let row = tx.query_row(&format!("{RECORD_SELECT} WHERE r.id = ?1"), [id], record_from)?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// The daily call log an agent filed for a day, if any.
+    pub fn call_log_of(&self, owner_id: i64, day: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT id FROM records WHERE kind = 'call_log' AND owner_id = ?1 AND json_extract(fields, '$.date') = ?2 LIMIT 1", params![owner_id, day], |r| r.get(0))
+            .optional()?)
     }
 
     /// Records with at least one provisional deadline (oldest first).

@@ -16,7 +16,7 @@ use crate::api;
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,
         api::rulebook::overview, api::rulebook::rule, api::rulebook::file, api::rulebook::edit, api::rulebook::versions, api::rulebook::audit, api::rulebook::try_sentence,
         api::webhook_transcript,
-        crate::desk::create, crate::desk::list, crate::desk::view, crate::desk::event, crate::desk::from_conversation, crate::desk::obligations_list,
+        crate::desk::edit, crate::desk::call_log_draft, crate::desk::create, crate::desk::list, crate::desk::view, crate::desk::event, crate::desk::from_conversation, crate::desk::obligations_list,
         crate::desk::notifications, crate::desk::set_hours, crate::desk::get_hours, crate::desk::calendar_years, crate::desk::import_year, crate::desk::calendar_day,
         crate::mail::get_smtp, crate::mail::put_smtp, crate::mail::put_team_mail, crate::mail::export, crate::mail::send,
         crate::attendance::clock_in, crate::attendance::request, crate::attendance::approve, crate::attendance::report, crate::attendance::report_xlsx,

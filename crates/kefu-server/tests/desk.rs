@@ -274,3 +274,68 @@ async fn records_at_the_turn_of_the_year_are_stored_with_provisional_deadlines()
     assert_eq!(list.as_array().expect("list").iter().filter(|o| o["provisional"].is_string()).count(), if has_2027 { 0 } else { 2 }, "the complaint and the reply promise");
     server.stop().await;
 }
+
+/// Issue 9 item 6: one daily call log per agent and day, no future days, the
+/// deadline of the day it records, entries prefilled from the day's calls
+/// and editable.
+#[tokio::test]
+async fn the_daily_call_log_is_one_per_day_prefilled_and_editable() {
+    let server = TestServer::start("desk-call-log").await;
+    let admin = server.admin().await;
+    let limin = server.user(&admin, "limin", "agent", "售后一组", "A1001").await;
+    let lead = server.user(&admin, "lead1", "supervisor", "售后一组", "").await;
+
+    let future = (chrono::Utc::now() + chrono::Duration::days(40)).format("%Y-%m-%d").to_string();
+    let (status, r) = limin.post("/api/v1/records", json!({"kind": "call_log", "fields": {"date": future}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!((r["error"]["code"].as_str(), r["error"]["field"].as_str()), (Some("future_date"), Some("date")), "{r}");
+
+    // Two calls on Friday 2026-11-20, one of which became a repair record.
+    let mut second = call("log-2", "A1001", "2026-11-20T14:30:00+08:00");
+    second["turns"][1]["text"] = json!("我的电话是13912345678，洗衣机漏水");
+    assert_eq!(lead.post("/api/v1/conversations", call("log-1", "A1001", "2026-11-20T10:05:00+08:00")).await.0, StatusCode::CREATED);
+    assert_eq!(lead.post("/api/v1/conversations", second).await.0, StatusCode::CREATED);
+    let (status, r) = limin.post("/api/v1/conversations/log-1/record", json!({"kind": "repair", "fields": {"customer": "王先生", "contact": "13800000000", "address": "朝阳区"}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let (status, draft) = limin.get("/api/v1/records/call-log-draft?date=2026-11-20").await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    let entries = draft["entries"].as_array().expect("entries").clone();
+    assert_eq!(entries.len(), 2, "{draft}");
+    assert_eq!((entries[0]["time"].as_str(), entries[1]["time"].as_str()), (Some("10:05"), Some("14:30")));
+    assert!(entries[0]["summary"].as_str().is_some_and(|s| s.contains("冰箱不制冷")), "{draft}");
+    assert!(entries[0]["handling"].as_str().is_some_and(|s| s.contains("客户报修记录表")), "{draft}");
+    assert_eq!(entries[1]["contact"], "13912345678");
+    assert!(draft["existing"].is_null());
+    assert_eq!(limin.get(&format!("/api/v1/records/call-log-draft?date={future}")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Filed the next Monday: due at the close of the Friday it records, so late.
+    let filed: Vec<Value> = entries.iter().map(|e| json!({"time": e["time"], "caller": "王先生", "contact": e["contact"], "summary": e["summary"], "handling": e["handling"]})).collect();
+    let (status, v) = limin.post("/api/v1/records", json!({"kind": "call_log", "fields": {"date": "2026-11-20", "entries": filed}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["record"]["id"].as_i64().expect("id");
+    assert_eq!(obligation(&v, "daily_log")["due_at"], "2026-11-20T18:00:00+08:00", "the day's close, not the filing day's");
+    let (status, r) = limin.post("/api/v1/records", json!({"kind": "call_log", "fields": {"date": "2026-11-20"}})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one log per agent and day: {r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains(&format!("#{id}"))), "{r}");
+    let (_, draft) = limin.get("/api/v1/records/call-log-draft?date=2026-11-20").await;
+    assert_eq!(draft["existing"], id);
+    // Another agent may file their own for the same day.
+    let other = server.user(&admin, "other", "agent", "售后一组", "A1002").await;
+    assert_eq!(other.post("/api/v1/records", json!({"kind": "call_log", "fields": {"date": "2026-11-20"}})).await.0, StatusCode::CREATED);
+
+    // Editing: entries change, the day does not, entries are validated.
+    let path = format!("/api/v1/records/{id}");
+    let edited = json!({"fields": {"date": "2026-11-20", "entries": [{"time": "10:05", "caller": "王先生", "contact": "13800000000", "summary": "冰箱不制冷，已派单", "handling": "已转维修部"}]}});
+    let (status, v) = limin.call(Method::PATCH, &path, Some(edited)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["record"]["fields"]["entries"][0]["handling"], "已转维修部");
+    assert!(v["events"].as_array().expect("events").iter().any(|e| e["action"] == "edited"));
+    let (status, r) = limin.call(Method::PATCH, &path, Some(json!({"fields": {"date": "2026-11-19"}}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    let (status, r) = limin.call(Method::PATCH, &path, Some(json!({"fields": {"date": "2026-11-20", "entries": [{"time": "25:99", "summary": "x"}]}}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("第 1 条") && m.contains("HH:MM")), "{r}");
+    let (status, _) = other.call(Method::PATCH, &path, Some(json!({"fields": {"date": "2026-11-20"}}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not theirs");
+    server.stop().await;
+}
