@@ -48,10 +48,6 @@ fn origin_name(file: Option<&Path>) -> String {
     }
 }
 
-fn not_utf8_message(n: usize, valid_up_to: usize) -> String {
-    format!("第 {n} 行不是有效的 UTF-8 文本（该行第 {} 字节起），无法检查", valid_up_to + 1)
-}
-
 #[derive(Serialize)]
 struct LintRecord<'a> {
     line: usize,
@@ -78,7 +74,7 @@ fn lint(cli: &Cli, args: &LintArgs) -> Result<u8, String> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut scratch = Scratch::default();
     let (mut lines, mut flagged, mut hits, mut errors) = (0usize, 0usize, 0usize, 0usize);
-    let result = input::for_each_line(reader, |n, line| {
+    let result = input::for_each_line(reader, &origin, |n, line| {
         lines += 1;
         match line {
             Line::Text(text) if args.count => {
@@ -103,9 +99,8 @@ fn lint(cli: &Cli, args: &LintArgs) -> Result<u8, String> {
                     Ok(())
                 }
             }
-            Line::NotUtf8 { valid_up_to } => {
+            Line::Undecodable(message) => {
                 errors += 1;
-                let message = not_utf8_message(n, valid_up_to);
                 eprintln!("kefu: {origin}:{n}: {message}");
                 if args.json {
                     write_json(&mut out, &ErrorRecord { line: n, error: &message })
@@ -162,7 +157,7 @@ fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<u8, String> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut scratch = Scratch::default();
     let mut errors = 0usize;
-    let result = input::for_each_line(reader, |n, line| match line {
+    let result = input::for_each_line(reader, &origin, |n, line| match line {
         Line::Text(text) => {
             let c = engine.classify_with(&text, &mut scratch);
             let (reply, reply_error) = match engine.reply(c.scenario, &ctx) {
@@ -185,9 +180,8 @@ fn classify(cli: &Cli, args: &ClassifyArgs) -> Result<u8, String> {
                 Ok(())
             }
         }
-        Line::NotUtf8 { valid_up_to } => {
+        Line::Undecodable(message) => {
             errors += 1;
-            let message = not_utf8_message(n, valid_up_to);
             eprintln!("kefu: {origin}:{n}: {message}");
             if args.json {
                 write_json(&mut out, &ErrorRecord { line: n, error: &message })

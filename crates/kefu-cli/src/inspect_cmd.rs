@@ -15,7 +15,7 @@ use kefu_core::Engine;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::input::io_reason;
+use crate::input::{gb18030_note, io_reason, Decoder};
 use crate::report::Reports;
 use crate::{load, Cli, InspectArgs};
 
@@ -54,6 +54,7 @@ pub fn run(cli: &Cli, args: &InspectArgs) -> Result<u8, String> {
     let (result_tx, result_rx) = sync_channel::<(u64, Vec<Inspected>)>(64);
     let record_rx = Arc::new(Mutex::new(record_rx));
     let mut stats = Stats::default();
+    let mut warned = std::collections::HashSet::new();
     let out = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, out.lock());
     std::thread::scope(|scope| -> Result<(), String> {
@@ -74,7 +75,7 @@ pub fn run(cli: &Cli, args: &InspectArgs) -> Result<u8, String> {
             if let Some(bar) = &progress {
                 bar.inc(1);
             }
-            emit(&mut out, args.json, &item, &mut reports)
+            emit(&mut out, args.json, &item, &mut reports, &mut warned)
         })
     })?;
     if let Some(bar) = progress {
@@ -125,10 +126,17 @@ impl Stats {
     }
 }
 
-fn emit(out: &mut impl Write, json: bool, item: &Inspected, reports: &mut Reports) -> io::Result<()> {
+/// `warned`: the files whose scorecards' warnings were already told on stderr
+/// (once per file; every scorecard carries its own in `warnings`).
+fn emit(out: &mut impl Write, json: bool, item: &Inspected, reports: &mut Reports, warned: &mut std::collections::HashSet<Arc<str>>) -> io::Result<()> {
     match item {
         Inspected::Card { file, line, conv, card } => {
             reports.add(file, *line, conv, card);
+            if let Some(w) = card.warnings.first() {
+                if warned.insert(Arc::clone(file)) {
+                    eprintln!("kefu: {file}:{line}: 提示：{w}（此文件其余记录同样处理，不再逐条提示；见评分表的 warnings）");
+                }
+            }
             if json {
                 serde_json::to_writer(&mut *out, card.as_ref())?;
                 out.write_all(b"\n")
@@ -310,10 +318,14 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) {
 /// whole array on the first line gives its items. Only the first line can
 /// open a document: further down, every line is one record, so a stray `{`
 /// or `[…]` there is one error record and the lines after it are still read.
+///
+/// A UTF-8 byte-order mark is dropped; a file that is not UTF-8 but reads
+/// cleanly as GB18030 (GBK) is decoded as such, said once on stderr.
 fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl FnMut(&Arc<str>, usize, Result<String, String>) -> bool) -> bool {
     let mut buf = Vec::new();
     let mut line = 0usize;
     let mut first = true;
+    let mut decoder = Decoder::default();
     loop {
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
@@ -322,11 +334,15 @@ fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl Fn
             Err(e) => return send(name, line + 1, Err(format!("读取出错: {}", io_reason(&e)))),
         }
         line += 1;
-        let text = match String::from_utf8(std::mem::take(&mut buf)) {
+        let decoded = decoder.line(std::mem::take(&mut buf), line);
+        if decoded.switched_to_gb18030 {
+            eprintln!("{}", gb18030_note(name));
+        }
+        let text = match decoded.text {
             Ok(t) => t,
-            Err(e) => {
+            Err(message) => {
                 first = false;
-                if !send(name, line, Err(format!("不是有效的 UTF-8 文本（该行第 {} 字节起）", e.utf8_error().valid_up_to() + 1))) {
+                if !send(name, line, Err(message)) {
                     return false;
                 }
                 continue;
@@ -345,11 +361,18 @@ fn read_source(mut reader: Box<dyn BufRead>, name: &Arc<str>, send: &mut impl Fn
                 }
                 continue;
             }
-            let mut rest = String::new();
-            if let Err(e) = reader.read_to_string(&mut rest) {
+            let mut rest = Vec::new();
+            if let Err(e) = reader.read_to_end(&mut rest) {
                 return send(name, line, Err(format!("读取出错: {}", io_reason(&e))));
             }
-            return read_document(name, line, &text, &rest, send);
+            let decoded = decoder.whole(rest);
+            if decoded.switched_to_gb18030 {
+                eprintln!("{}", gb18030_note(name));
+            }
+            return match decoded.text {
+                Ok(rest) => read_document(name, line, &text, &rest, send),
+                Err(message) => send(name, line, Err(message)),
+            };
         }
         if !send(name, line, Ok(text)) {
             return false;

@@ -78,6 +78,58 @@ pub struct Conversation {
     pub events: Vec<Event>,
 }
 
+/// How `started_at` was read: the moment, and whether its offset was
+/// assumed (a local time without one, taken as Asia/Shanghai).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartedAt {
+    pub at: DateTime<FixedOffset>,
+    pub assumed_offset: bool,
+}
+
+/// Local wall-clock forms that exports of call centres' systems use (no
+/// offset): `2026-11-22 11:48:00`, `2026-11-22T11:48:00`, seconds and
+/// fractions optional, `/` for `-` as Excel writes it.
+const LOCAL_FORMATS: [&str; 8] = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y/%m/%dT%H:%M:%S%.f",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%dT%H:%M",
+];
+
+/// Reads a `started_at`: RFC 3339 (also with a space for the `T`), or a
+/// local time without an offset, which is taken as Asia/Shanghai (+08:00)
+/// and said so (`assumed_offset`). `None` for anything else.
+pub fn parse_started_at(s: &str) -> Option<StartedAt> {
+    let s = s.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(s) {
+        return Some(StartedAt { at, assumed_offset: false });
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.fZ"] {
+        let parsed = if format.ends_with('Z') {
+            chrono::NaiveDateTime::parse_from_str(s, format).ok().map(|t| t.and_utc().fixed_offset())
+        } else {
+            DateTime::parse_from_str(s, format).ok()
+        };
+        if let Some(at) = parsed {
+            return Some(StartedAt { at, assumed_offset: false });
+        }
+    }
+    LOCAL_FORMATS
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .and_then(|t| t.and_local_timezone(SHANGHAI).single())
+        .map(|at| StartedAt { at, assumed_offset: true })
+}
+
+/// The note a scorecard carries when `started_at` had no offset.
+pub fn assumed_offset_warning(original: &str) -> String {
+    format!("started_at '{original}' 没有时区偏移，已按北京时间（Asia/Shanghai，+08:00）处理")
+}
+
 /// Why a transcript cannot be inspected: the field at fault, as a JSON path
 /// (`turns[3].start`; empty when the record as a whole is wrong), and what
 /// is wrong with it, in Chinese (the message names the field too).
@@ -158,7 +210,14 @@ impl Conversation {
             }
         }
         if let Some(s) = &self.started_at {
-            let at = DateTime::parse_from_rfc3339(s).map_err(|e| invalid("started_at", format!("started_at '{s}' 不是 RFC 3339 时间: {e}")))?;
+            let at = parse_started_at(s)
+                .ok_or_else(|| {
+                    invalid(
+                        "started_at",
+                        format!("started_at '{s}' 不是有效的时间：应为 RFC 3339（如 2026-11-22T11:48:00+08:00），或不带时区的本地时间（如 2026-11-22 11:48:00，按北京时间处理）"),
+                    )
+                })?
+                .at;
             if !STARTED_AT_YEARS.contains(&at.year()) {
                 return Err(invalid(
                     "started_at",
@@ -210,7 +269,7 @@ impl Conversation {
     }
 
     fn started(&self) -> Option<DateTime<FixedOffset>> {
-        self.started_at.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        self.started_at.as_deref().and_then(parse_started_at).map(|s| s.at)
     }
 }
 
@@ -272,6 +331,10 @@ pub struct Scorecard {
     /// A veto check (一票否决) failed: the score is 0.
     pub vetoed: bool,
     pub checks: Vec<CheckResult>,
+    /// What was assumed while reading the transcript, in Chinese (today: a
+    /// `started_at` without an offset, taken as Asia/Shanghai).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Scorecard {
@@ -457,14 +520,25 @@ impl Engine {
             });
         }
         let (score, vetoed) = score(&checks);
+        // The scorecard's started_at is RFC 3339, with the offset that was assumed if any.
+        let started = conv.started_at.as_deref().map(|s| (s, parse_started_at(s)));
+        let mut warnings = Vec::new();
+        let started_at = started.map(|(original, parsed)| match parsed {
+            Some(p) if p.assumed_offset => {
+                warnings.push(assumed_offset_warning(original));
+                p.at.to_rfc3339()
+            }
+            _ => original.to_string(),
+        });
         Scorecard {
             id: conv.id.clone(),
             score,
             channel: conv.channel,
             agent: if conv.agent.id.is_empty() { conv.agent.work_no.clone() } else { conv.agent.id.clone() },
-            started_at: conv.started_at.clone(),
+            started_at,
             vetoed,
             checks,
+            warnings,
         }
     }
 

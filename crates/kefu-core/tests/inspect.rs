@@ -363,6 +363,40 @@ fn malformed_conversations_are_rejected_with_a_reason() {
     assert_eq!(c.validate().unwrap_err().field, "started_at");
 }
 
+/// Local exports carry no offset: the time is taken as Asia/Shanghai, the
+/// scorecard says so and carries the time with the offset it assumed.
+#[test]
+fn started_at_without_an_offset_is_shanghai_time_and_says_so() {
+    let e = engine();
+    let mut c = conv(Channel::Phone, &good_call(), vec![]);
+    c.turns[0].text = "早上好！这里是贵宾服务专线，工号1024，请问有什么可以帮助您？".into();
+    for local in ["2026-11-22 11:48:00", "2026-11-22T11:48:00", "2026-11-22 11:48", "2026/11/22 11:48:00", "2026-11-22 11:48:00.250"] {
+        c.started_at = Some(local.into());
+        assert_eq!(c.validate(), Ok(()), "{local}");
+        let card = e.inspect(&c);
+        assert!(card.started_at.as_deref().is_some_and(|s| s.starts_with("2026-11-22T11:48:00") && s.ends_with("+08:00")), "{local}: {:?}", card.started_at);
+        let json = serde_json::to_value(&card).expect("json");
+        let warnings = json["warnings"].as_array().cloned().unwrap_or_default();
+        assert_eq!(warnings.len(), 1, "{local}: {json}");
+        assert!(warnings[0].as_str().is_some_and(|w| w.contains(local) && w.contains("Asia/Shanghai")), "{warnings:?}");
+        // 11:48 in Shanghai is before noon: 早上好 is right.
+        assert_eq!(result(&card, "opening.time_of_day"), Outcome::Pass, "{local}");
+    }
+    // 12:48 local is afternoon: the greeting is wrong, by Shanghai time.
+    c.started_at = Some("2026-11-22 12:48:00".into());
+    assert_eq!(result(&e.inspect(&c), "opening.time_of_day"), Outcome::Fail);
+    // With an offset nothing is assumed, and nothing is said.
+    c.started_at = Some("2026-11-22T03:48:00Z".into());
+    let card = e.inspect(&c);
+    assert_eq!(card.started_at.as_deref(), Some("2026-11-22T03:48:00Z"));
+    assert!(!serde_json::to_string(&card).expect("json").contains("warnings"), "no empty list in the output");
+    // Still refused: not a time at all, a day without a time, a year out of range.
+    for bad in ["yesterday", "2026-11-22", "1900-01-01 08:00:00", "2026-13-01 10:00:00"] {
+        c.started_at = Some(bad.into());
+        assert_eq!(c.validate().map_err(|e| e.field), Err("started_at".to_string()), "{bad}");
+    }
+}
+
 fn shared() -> PathBuf {
     std::env::var_os("KEFU_SHARED").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
 }

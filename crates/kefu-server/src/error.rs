@@ -148,7 +148,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type", "请求头 Content-Type 应为 application/json"));
         }
         let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
-        match Json::<T>::from_bytes(&bytes) {
+        match Json::<T>::from_bytes(strip_bom(&bytes)) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
@@ -179,7 +179,13 @@ impl FromRequest<AppState> for LimitedBytes {
     }
 }
 
-fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+/// A body without the UTF-8 byte-order mark that some Windows tools put
+/// first (JSON parsers refuse it; it is not part of the text).
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+pub(crate) fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
     let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
@@ -197,7 +203,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-fn json_rejection(r: JsonRejection) -> ApiError {
+pub(crate) fn json_rejection(r: JsonRejection) -> ApiError {
     let status = r.status();
     let (code, message) = match &r {
         JsonRejection::JsonDataError(e) => ("invalid_field", format!("请求体字段不符合要求: {}", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: "))),

@@ -11,7 +11,7 @@ use kefu_core::inspect::{Conversation, Scorecard};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engine::{batch, decode, guarded, ItemError, OneOrMany};
+use super::engine::{batch, decode, guarded, ItemError, OneOrMany, Transcripts};
 use crate::auth::{Auth, Role};
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::store::{Appeal, ConversationRow, Search};
@@ -107,11 +107,11 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
     Ok((many, Stored { errors: results.len() - stored, stored, results }))
 }
 
-#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = OneOrMany, params(StoreParams),
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body(description = "one conversation, an array, or JSON Lines (one conversation per line)", content((OneOrMany = "application/json"), ("application/x-ndjson"))), params(StoreParams),
     responses((status = 201, description = "one conversation stored", body = ConversationRow), (status = 200, description = "a batch: per-item results (an item's error has the status it would have had alone)", body = Stored),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 /// Inspects and stores conversations (supervisors, admins and integration tokens).
-pub async fn create(auth: Auth, State(state): State<AppState>, ApiQuery(params): ApiQuery<StoreParams>, ApiJson(body): ApiJson<OneOrMany>) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+pub async fn create(auth: Auth, State(state): State<AppState>, ApiQuery(params): ApiQuery<StoreParams>, Transcripts(body): Transcripts) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     auth.require(Role::Supervisor)?;
     let (many, stored) = store_batch(&state, Some(&auth), body, "api", params.replace.unwrap_or(false)).await?;
     if many {

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::Json;
 use chrono::DateTime;
 use kefu_core::inspect::{Conversation, Scorecard};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{json_rejection, strip_bom, ApiError, ApiJson, LimitedBytes};
 use crate::limits::ServerLimits;
 use crate::AppState;
 
@@ -224,6 +224,81 @@ pub enum OneOrMany {
     Many(Vec<serde_json::Value>),
     #[schema(value_type = Object)]
     One(Box<serde_json::Value>),
+    /// JSON Lines (see [`Transcripts`]): one item per non-empty line, or
+    /// that line's error (not JSON, not UTF-8).
+    #[serde(skip)]
+    Lines(Vec<Result<serde_json::Value, ItemError>>),
+}
+
+/// Media types of JSON Lines bodies.
+const JSON_LINES_TYPES: [&str; 6] = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonl", "application/jsonlines", "application/x-jsonlines"];
+
+fn json_lines_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    JSON_LINES_TYPES.contains(&mime.as_str())
+}
+
+/// A body of transcripts: JSON (one object or an array), or JSON Lines —
+/// Content-Type `application/x-ndjson` (or `application/jsonl` and the
+/// like), or a JSON body that is JSON Lines: more than one line, the first
+/// a JSON object by itself. Each line is one conversation; a line that is
+/// not JSON is that item's error (400 `invalid_json`), and the other lines
+/// go on. A UTF-8 byte-order mark at the start is dropped.
+pub struct Transcripts(pub OneOrMany);
+
+impl FromRequest<AppState> for Transcripts {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lines = json_lines_content_type(req.headers());
+        if !lines && !crate::error::json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "content_type",
+                "请求头 Content-Type 应为 application/json（一个会话或数组），或 application/x-ndjson（JSON Lines，每行一个会话）",
+            ));
+        }
+        let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
+        let body = strip_bom(&bytes);
+        if lines {
+            return Ok(Transcripts(json_lines(body)));
+        }
+        match Json::<OneOrMany>::from_bytes(body) {
+            Ok(Json(v)) => Ok(Transcripts(v)),
+            Err(_) if looks_like_json_lines(body) => Ok(Transcripts(json_lines(body))),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+/// The non-empty lines of a body with their line numbers (1-based), `\r\n` accepted.
+fn body_lines(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    body.split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.strip_suffix(b"\r").unwrap_or(line)))
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Whether a body that is not one JSON value is JSON Lines: several lines,
+/// the first a JSON object on its own.
+fn looks_like_json_lines(body: &[u8]) -> bool {
+    let mut lines = body_lines(body);
+    let first = lines.next().is_some_and(|(_, l)| serde_json::from_slice::<serde_json::Value>(l).is_ok_and(|v| v.is_object()));
+    first && lines.next().is_some()
+}
+
+/// Each non-empty line: its value, or its error with the line named.
+fn json_lines(body: &[u8]) -> OneOrMany {
+    let items = body_lines(body)
+        .enumerate()
+        .map(|(index, (n, line))| {
+            let bad = |message: String| ItemError { index, status: 400, code: "invalid_json".into(), field: None, error: message };
+            let text = std::str::from_utf8(line).map_err(|e| bad(format!("第 {n} 行不是有效的 UTF-8 文本（该行第 {} 字节起）", e.valid_up_to() + 1)))?;
+            serde_json::from_str::<serde_json::Value>(text).map_err(|e| bad(format!("第 {n} 行不是有效的 JSON: {e}")))
+        })
+        .collect();
+    OneOrMany::Lines(items)
 }
 
 /// Why one item of a request could not be inspected or stored: the status
@@ -269,17 +344,22 @@ pub enum InspectOutcome {
     Error(ItemError),
 }
 
-/// The items of a body, within the `max_batch` setting (413 above).
-pub fn batch(body: OneOrMany, limits: &ServerLimits) -> Result<(bool, Vec<serde_json::Value>), ApiError> {
+/// The items of a body, within the `max_batch` setting (413 above); a line
+/// of JSON Lines that could not be read is already its error.
+pub fn batch(body: OneOrMany, limits: &ServerLimits) -> Result<(bool, Vec<Result<serde_json::Value, ItemError>>), ApiError> {
+    let too_many = || ApiError::too_large(format!("一次最多 {} 个会话", limits.max_batch));
     match body {
-        OneOrMany::One(v) => Ok((false, vec![*v])),
-        OneOrMany::Many(vs) if vs.len() > limits.max_batch => Err(ApiError::too_large(format!("一次最多 {} 个会话", limits.max_batch))),
-        OneOrMany::Many(vs) => Ok((true, vs)),
+        OneOrMany::One(v) => Ok((false, vec![Ok(*v)])),
+        OneOrMany::Many(vs) if vs.len() > limits.max_batch => Err(too_many()),
+        OneOrMany::Many(vs) => Ok((true, vs.into_iter().map(Ok).collect())),
+        OneOrMany::Lines(items) if items.len() > limits.max_batch => Err(too_many()),
+        OneOrMany::Lines(items) => Ok((true, items)),
     }
 }
 
 /// Decodes and validates one item against the limits: 422 naming the field.
-pub fn decode(index: usize, value: serde_json::Value, limits: &ServerLimits) -> Result<Conversation, ItemError> {
+pub fn decode(index: usize, value: Result<serde_json::Value, ItemError>, limits: &ServerLimits) -> Result<Conversation, ItemError> {
+    let value = value.map_err(|e| ItemError { index, ..e })?;
     Conversation::from_json_with(value, &limits.engine()).map_err(|e| ItemError::from_api(index, ApiError::invalid_field("invalid_conversation", e.field, e.message)))
 }
 
@@ -298,10 +378,10 @@ pub fn guarded<T>(index: usize, request_id: Option<&str>, work: impl FnOnce() ->
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/inspect", tag = "engine", request_body = OneOrMany,
+#[utoipa::path(post, path = "/api/v1/inspect", tag = "engine", request_body(description = "one conversation, an array, or JSON Lines (one conversation per line)", content((OneOrMany = "application/json"), ("application/x-ndjson"))),
     responses((status = 200, description = "a scorecard, or for a batch an array of scorecards and error records", body = Object), (status = 422, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 /// Scores one conversation or a batch against the checks (nothing is stored).
-pub async fn inspect(_auth: Auth, State(state): State<AppState>, ApiJson(body): ApiJson<OneOrMany>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn inspect(_auth: Auth, State(state): State<AppState>, Transcripts(body): Transcripts) -> Result<Json<serde_json::Value>, ApiError> {
     let limits = state.limits();
     let (many, items) = batch(body, &limits)?;
     let engine = state.engine();
