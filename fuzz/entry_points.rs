@@ -415,12 +415,14 @@ pub fn check_desk(cal: &HolidayCalendar, hours: &WorkingHours, at: DateTime<Fixe
             urgent: flags & 1 != 0,
             promised_reply_hours: (flags & 2 != 0).then_some(n % 1000),
             task_due: (flags & 4 != 0).then_some(other),
+            // A call log filed later than the day it records is due at that day's close.
+            log_date: (flags & 16 != 0).then(|| other.with_timezone(&SHANGHAI).date_naive()),
         };
         let Ok(obs) = desk::obligations(kind, at, &facts, &rules, cal, hours) else { continue };
         for o in obs {
             // An assigner's own due date may lie anywhere; every other
             // deadline is computed from the receipt.
-            if kind == RecordKind::Task && facts.task_due.is_some() {
+            if (kind == RecordKind::Task && facts.task_due.is_some()) || (kind == RecordKind::CallLog && facts.log_date.is_some()) {
                 continue;
             }
             assert!(o.due >= at, "{kind:?}: due {} before receipt {at}", o.due);
