@@ -165,6 +165,38 @@ try {
   results.deadlines = await page.$$eval('#deadlines tbody tr', (trs) => trs.length);
   assert.ok(results.deadlines >= 1 && (await page.textContent('#deadlines')).includes('按承诺回复客户'), 'the open obligation (the reply still owed) is listed');
   await page.screenshot({ path: join(out, 'deadlines.png'), fullPage: true });
+  // The daily call log: a date (no future one), entries prefilled from the
+  // day's calls, edited, filed once; a second one for the day is refused.
+  await page.click('text=服务台');
+  await page.waitForSelector('#record-kind');
+  await page.selectOption('#record-kind', 'call_log');
+  await page.waitForSelector('#field-date');
+  assert.ok(await page.getAttribute('#field-date', 'max'), 'no future date can be picked');
+  const callDay = conversations[0].started_at.slice(0, 10);
+  await page.fill('#field-date', callDay);
+  await page.waitForFunction(() => document.getElementById('log-note').textContent.includes('预填'));
+  results.logEntries = await page.$$eval('#entries tr.entry', (trs) => trs.length);
+  assert.ok(results.logEntries >= 1, 'entries prefilled from the day\'s calls');
+  await page.fill('#entries tr.entry >> nth=0 >> input[data-key="caller"]', '王先生');
+  await page.fill('#entries tr.entry >> nth=0 >> input[data-key="handling"]', '已转维修部');
+  await page.screenshot({ path: join(out, 'call-log-form.png'), fullPage: true });
+  await page.click('#create-record');
+  await page.waitForSelector('#save-entries');
+  assert.equal(await page.inputValue('#entries tr.entry >> nth=0 >> input[data-key="handling"]'), '已转维修部');
+  await page.fill('#entries tr.entry >> nth=0 >> input[data-key="summary"]', '冰箱不制冷，已派单上门');
+  await page.click('#save-entries');
+  await page.waitForSelector('text=来电记录已保存');
+  await page.waitForFunction(() => document.querySelector('#entries tr.entry input[data-key="summary"]').value === '冰箱不制冷，已派单上门');
+  await page.screenshot({ path: join(out, 'call-log.png'), fullPage: true });
+  await page.click('text=服务台');
+  await page.waitForSelector('#record-kind');
+  await page.selectOption('#record-kind', 'call_log');
+  await page.fill('#field-date', callDay);
+  await page.waitForFunction(() => document.getElementById('log-note').textContent.includes('已填过'));
+  await page.click('#create-record');
+  await page.waitForSelector('text=已存在');
+  errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('409')));
+
   // Attendance: clock in; today is in the month's table.
   await page.click('text=考勤');
   await page.waitForSelector('#attendance');
@@ -172,6 +204,22 @@ try {
   await page.waitForSelector('text=已打卡');
   await page.waitForSelector('#att-summary');
   await page.screenshot({ path: join(out, 'attendance.png'), fullPage: true });
+
+  // Paging: with more scorecards than a page holds, the range is shown and
+  // the next page reaches the rest.
+  const extra = Array.from({ length: 55 }, (_, i) => ({ ...conversations[0], id: `page-${String(i).padStart(2, '0')}` }));
+  assert.equal((await call(admin, 'POST', '/api/v1/conversations', extra)).errors, 0);
+  const all = conversations.length + extra.length;
+  await page.click('text=质检评分');
+  await page.waitForSelector('#scorecards-pager');
+  assert.equal(await page.textContent('#scorecards-pager .range'), `第 1–50 条 / 共 ${all} 条`);
+  assert.equal(await page.$$eval('#scorecards tbody tr', (trs) => trs.length), 50);
+  await page.screenshot({ path: join(out, 'scorecards-paged.png'), fullPage: true });
+  await page.click('#scorecards-pager .next');
+  await page.waitForFunction((n) => document.querySelector('#scorecards-pager .range')?.textContent === `第 51–${n} 条 / 共 ${n} 条`, all);
+  assert.equal(await page.$$eval('#scorecards tbody tr', (trs) => trs.length), all - 50);
+  assert.ok(await page.$eval('#scorecards-pager .next', (b) => b.disabled), 'no page after the last');
+  results.paged = all;
 
   // Supervisor: overturn it; the score follows.
   const leadCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -266,6 +314,10 @@ try {
 
   assert.deepEqual(errors, [], 'no errors in the page');
   console.log(JSON.stringify({ ok: true, ...results }));
+} catch (e) {
+  // What every open page showed when it failed, for whoever reads the failure.
+  for (const [i, p] of browser.contexts().flatMap((c) => c.pages()).entries()) await p.screenshot({ path: join(out, `failure-${i}.png`), fullPage: true }).catch(() => {});
+  throw e;
 } finally {
   await browser.close();
 }

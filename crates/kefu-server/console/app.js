@@ -55,6 +55,34 @@ async function api(method, path, body) {
   return data;
 }
 
+// A page of a list endpoint: its items and the whole list's size
+// (X-Total-Count; the conversation search has it in its body).
+async function apiPage(path) {
+  const r = await fetch(path, { credentials: 'same-origin' });
+  if (r.status === 401) { me = null; route('#/login'); throw new Error('请先登录'); }
+  const data = await r.json().catch(() => null);
+  if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+  return { items: data, total: Number(r.headers.get('x-total-count') ?? data.length) };
+}
+
+// Paging: the rows shown out of how many, and the way to the others.
+const PAGE = 50;
+function pageOf(q) { return Math.max(0, Number(q.get('offset')) || 0); }
+function pager(id, total, offset, shown, go) {
+  const range = total ? `第 ${offset + 1}–${offset + shown} 条 / 共 ${total} 条` : '共 0 条';
+  return h('div', { class: 'row pager', id },
+    h('span', { class: 'muted small range' }, range),
+    h('button', { class: 'ghost small prev', disabled: offset <= 0, onclick: () => go(Math.max(0, offset - PAGE)) }, '上一页'),
+    h('button', { class: 'ghost small next', disabled: offset + shown >= total, onclick: () => go(offset + PAGE) }, '下一页'));
+}
+function withOffset(hash, offset) {
+  const [path, query] = hash.split('?');
+  const q = new URLSearchParams(query || '');
+  if (offset) q.set('offset', offset); else q.delete('offset');
+  return `${path}${q.toString() ? '?' + q : ''}`;
+}
+const goTo = (offset) => { location.hash = withOffset(location.hash || '#/', offset); };
+
 // ——— routing ———
 const views = {};
 function route(hash) { if (location.hash !== hash) location.hash = hash; else render(); }
@@ -287,6 +315,7 @@ views.scorecards = async () => {
     e.preventDefault();
     const p = new URLSearchParams();
     for (const el of form.querySelectorAll('input')) if (el.value) p.set(el.id, el.value);
+    // A new filter starts at the first page.
     location.hash = `#/scorecards?${p}`;
   } },
   field('agent', '坐席', { size: 8 }), field('from', '起始日', { type: 'date' }), field('to', '截止日', { type: 'date' }),
@@ -294,7 +323,8 @@ views.scorecards = async () => {
   field('max_score', '最高分', { type: 'number', min: 0, max: 100, class: 'narrow' }), h('button', { type: 'submit' }, '筛选'));
   const params = new URLSearchParams();
   for (const k of ['agent', 'from', 'to', 'check', 'min_score', 'max_score']) if (q.get(k)) params.set(k, q.get(k));
-  const [list, report] = await Promise.all([api('GET', `/api/v1/conversations?limit=200&${params}`), api('GET', `/api/v1/reports/summary?${params}`)]);
+  const offset = pageOf(q);
+  const [list, report] = await Promise.all([api('GET', `/api/v1/conversations?limit=${PAGE}&offset=${offset}&${params}`), api('GET', `/api/v1/reports/summary?${params}`)]);
   const table = h('table', { id: 'scorecards' }, h('thead', {}, h('tr', {}, ['会话', '坐席', '班组', '渠道', '开始时间', '得分', '不通过项'].map((t) => h('th', {}, t)))),
     h('tbody', {}, list.items.map((c) => h('tr', { class: 'click', 'data-id': c.id, onclick: () => route(`#/conversation/${encodeURIComponent(c.id)}`) },
       h('td', {}, c.id), h('td', {}, c.agent), h('td', {}, c.team), h('td', {}, c.channel === 'phone' ? '电话' : '在线'),
@@ -307,7 +337,7 @@ views.scorecards = async () => {
       h('section', { class: 'panel' }, h('h2', {}, '坐席平均分'), barChart(report.by_agent.slice(0, 12).map((a) => [a.agent, Math.round(a.mean_score * 10) / 10]), '#2563eb', 100)),
       h('section', { class: 'panel' }, h('h2', {}, '忌语类别（按日）'), categoryChart(report.by_category_day))),
     h('section', { class: 'panel' }, h('h2', {}, `评分卡（共 ${list.total} 个，平均分 ${report.mean_score === null ? '—' : report.mean_score.toFixed(1)}）`),
-      list.items.length ? table : h('p', { class: 'muted' }, '没有符合条件的会话。')));
+      list.items.length ? [table, pager('scorecards-pager', list.total, offset, list.items.length, goTo)] : h('p', { class: 'muted' }, '没有符合条件的会话。')));
 };
 
 function barChart(rows, color, max) {
@@ -435,8 +465,9 @@ function appealCard(a, after) {
       h('button', { class: 'overturn', onclick: () => decide('overturned') }, '改判（计为通过）'), h('button', { class: 'ghost uphold', onclick: () => decide('upheld') }, '维持')) : null);
 }
 views.appeals = async () => {
-  const list = await api('GET', '/api/v1/appeals');
-  $main().append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? list.map((a) => appealCard(a, () => render())) : h('p', { class: 'muted' }, '暂无申诉。')));
+  const offset = pageOf(new URLSearchParams((location.hash.split('?')[1]) || ''));
+  const { items: list, total } = await apiPage(`/api/v1/appeals?limit=${PAGE}&offset=${offset}`);
+  $main().append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? [...list.map((a) => appealCard(a, () => render())), pager('appeals-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无申诉。')));
 };
 
 // ——— rulebook ———
@@ -538,7 +569,7 @@ const FIELDS = {
   repair: [['customer', '客户', true], ['contact', '联系电话', true], ['address', '地址', true], ['description', '报修内容', true], ['category', '类别'], ['product', '产品'], ['appointment', '预约时间'], ['promised_reply_hours', '承诺回复（工作小时）']],
   complaint: [['customer', '客户', true], ['contact', '联系电话', true], ['description', '投诉内容', true], ['address', '地址'], ['category', '类别'], ['promised_reply_hours', '承诺回复（工作小时）']],
   walkin_complaint: [['customer', '客户', true], ['description', '投诉内容', true], ['contact', '联系电话'], ['address', '地址']],
-  call_log: [['date', '日期（YYYY-MM-DD）', true]],
+  call_log: [['date', '日期', true]],
   task: [['title', '任务', true], ['assigned_by', '安排人', true], ['description', '内容', true]],
 };
 const OBLIGATION = { forward: '发送主管', record_after_urgent: '紧急投诉补录', reply: '按承诺回复客户', walkin_reply: '三个工作日内联系客户', daily_log: '下班前发送日报', task_reply: '完成后回复' };
@@ -547,18 +578,55 @@ const stateEl = (s) => h('span', { class: `pill ${STATE[s] ? STATE[s][1] : ''}` 
 const when = (t) => (t || '').slice(0, 16).replace('T', ' ');
 let prefill = null;
 
+// The entries of a daily call log (客服中心每日接听电话记录表) as an editable
+// table: one row per call, the form's columns, rows added and removed.
+const ENTRY_COLUMNS = [['time', '时间', 6], ['caller', '来电人', 8], ['contact', '联系电话', 12], ['summary', '通话内容', 32], ['handling', '处理情况', 22]];
+function entriesEditor(entries) {
+  const body = h('tbody', {});
+  const addRow = (e = {}) => {
+    const tr = h('tr', { class: 'entry' }, ENTRY_COLUMNS.map(([k, label, size]) => h('td', {}, h('input', { 'data-key': k, 'aria-label': label, size, value: e[k] || '' }))),
+      h('td', {}, h('button', { type: 'button', class: 'ghost small remove-entry', onclick: () => tr.remove() }, '删除')));
+    body.append(tr);
+  };
+  const set = (list) => { body.replaceChildren(); (list || []).forEach(addRow); };
+  set(entries);
+  const el = h('div', { id: 'entries' }, h('table', {}, h('thead', {}, h('tr', {}, ENTRY_COLUMNS.map(([, label]) => h('th', {}, label)), h('th', {}, ''))), body),
+    h('button', { type: 'button', class: 'ghost gap-top', id: 'add-entry', onclick: () => addRow() }, '添加一条'));
+  const value = () => [...body.querySelectorAll('tr.entry')].map((tr) => Object.fromEntries([...tr.querySelectorAll('input')].map((i) => [i.dataset.key, i.value.trim()])))
+    .filter((e) => Object.values(e).some((v) => v));
+  return { el, set, value };
+}
+const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+
 views.records = async () => {
-  const list = await api('GET', '/api/v1/records');
+  const offset = pageOf(new URLSearchParams((location.hash.split('?')[1]) || ''));
+  const { items: list, total } = await apiPage(`/api/v1/records?limit=${PAGE}&offset=${offset}`);
   const kind = h('select', { id: 'record-kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
   const box = h('div', { class: 'filters', id: 'record-fields' });
   const urgent = h('input', { type: 'checkbox', id: 'record-urgent' });
   const supervisor = h('input', { id: 'record-supervisor', size: 10 });
   const inputs = {};
+  let entries = null;
+  const logNote = h('p', { class: 'muted small', id: 'log-note' });
+  const loadDraft = async () => {
+    logNote.textContent = '';
+    try {
+      const d = await api('GET', `/api/v1/records/call-log-draft?date=${encodeURIComponent(inputs.date.value)}`);
+      entries.set(d.entries);
+      logNote.textContent = d.existing ? `这一天已填过（#${d.existing}），请在原记录上修改。` : `已按当天 ${d.entries.length} 个电话预填，可修改、增删后提交。`;
+    } catch (x) { logNote.textContent = x.message; }
+  };
   const drawFields = () => {
     box.replaceChildren();
+    entries = null;
     for (const [id, label, required] of FIELDS[kind.value]) {
-      inputs[id] = h('input', { id: `field-${id}`, size: id === 'description' ? 40 : 14 });
+      inputs[id] = id === 'date' ? h('input', { id: 'field-date', type: 'date', max: today(), value: today(), onchange: loadDraft }) : h('input', { id: `field-${id}`, size: id === 'description' ? 40 : 14 });
       box.append(h('div', {}, h('label', { for: `field-${id}` }, label, required ? ' *' : ''), inputs[id]));
+    }
+    if (kind.value === 'call_log') {
+      entries = entriesEditor([]);
+      box.append(h('div', { class: 'wide' }, logNote, entries.el));
+      loadDraft();
     }
   };
   kind.addEventListener('change', drawFields);
@@ -574,6 +642,7 @@ views.records = async () => {
       const v = inputs[id].value.trim();
       if (v) fields[id] = id === 'promised_reply_hours' ? Number(v) : v;
     }
+    if (entries) fields.entries = entries.value();
     try {
       const r = await api('POST', '/api/v1/records', { kind: kind.value, fields, urgent: urgent.checked, supervisor: supervisor.value, conversation_id: from ? from.conversation_id : undefined });
       toast('记录已创建');
@@ -589,7 +658,7 @@ views.records = async () => {
     h('section', { class: 'panel' }, h('h2', {}, from ? `新建记录（来自会话 ${from.conversation_id}）` : '新建记录'), h('form', { onsubmit: submit },
       h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'record-kind' }, '表单'), kind), h('div', {}, h('label', { for: 'record-supervisor' }, '相关主管'), supervisor),
         h('div', {}, h('label', { for: 'record-urgent' }, '紧急'), urgent)), box, h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'create-record' }, '创建')))),
-    h('section', { class: 'panel' }, h('h2', {}, `记录（${list.length}）`), h('p', {}, h('a', { href: '/api/v1/records/export.xlsx', download: 'records.xlsx' }, '导出 Excel')), list.length ? table : h('p', { class: 'muted' }, '暂无记录。')));
+    h('section', { class: 'panel' }, h('h2', {}, `记录（共 ${total} 条）`), h('p', {}, h('a', { href: '/api/v1/records/export.xlsx', download: 'records.xlsx' }, '导出 Excel')), list.length ? [table, pager('records-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无记录。')));
 };
 
 views.record = async (id) => {
@@ -604,9 +673,17 @@ views.record = async (id) => {
     h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, o.source, o.provisional ? h('div', {}, o.provisional) : null)))));
   const history = h('ol', { class: 'steps' }, v.events.map((e) => h('li', {}, `${when(e.at)} ${e.username} · ${e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
   const closed = v.record.status === 'closed';
+  let logEditor = null;
+  if (v.record.kind === 'call_log') {
+    const ed = entriesEditor(v.record.fields.entries || []);
+    logEditor = h('section', { class: 'panel' }, h('h2', {}, `来电记录（${(v.record.fields.entries || []).length} 条）`), ed.el,
+      closed ? null : h('div', { class: 'row gap-top' }, h('button', { id: 'save-entries', onclick: async () => {
+        try { await api('PATCH', `/api/v1/records/${id}`, { fields: { ...v.record.fields, entries: ed.value() } }); toast('来电记录已保存'); views.record(id); } catch (e) { toast(e.message); }
+      } }, '保存来电记录')));
+  }
   $main().replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
     h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'} · 收到 ${when(v.record.received_at)}${v.record.conversation_id ? ' · 来自会话 ' + v.record.conversation_id : ''}`),
-    h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '内容'), fields),
+    h('div', { class: 'grid' }, h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '内容'), v.record.kind === 'call_log' ? h('p', {}, `日期：${v.record.fields.date}`) : fields), logEditor),
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '时限'), owed),
         h('section', { class: 'panel' }, h('h2', {}, '处理'), closed ? h('p', { class: 'muted' }, '已关闭。') : h('div', {},
           h('div', { class: 'row' }, note),
@@ -621,14 +698,16 @@ views.record = async (id) => {
 const provisionalEl = (o) => (o.provisional ? h('span', { class: 'pill warn provisional', title: o.provisional }, '暂定') : null);
 
 views.deadlines = async () => {
-  const [owed, notes] = await Promise.all([api('GET', '/api/v1/obligations'), api('GET', '/api/v1/notifications')]);
+  const offset = pageOf(new URLSearchParams((location.hash.split('?')[1]) || ''));
+  const [page, notes] = await Promise.all([apiPage(`/api/v1/obligations?limit=${PAGE}&offset=${offset}`), api('GET', '/api/v1/notifications?limit=50')]);
+  const owed = page.items;
   const late = owed.filter((o) => o.state === 'breached').length;
   const soon = owed.filter((o) => o.state === 'warning').length;
   const table = h('table', { id: 'deadlines' }, h('thead', {}, h('tr', {}, ['记录', '义务', '负责人', '期限', '状态'].map((t) => h('th', {}, t)))),
     h('tbody', {}, owed.map((o) => h('tr', { class: 'click', onclick: () => route(`#/record/${o.record_id}`) },
       h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state))))));
-  $main().append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${owed.length} 项：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
-    h('section', { class: 'panel' }, owed.length ? table : h('p', { class: 'muted' }, '没有未完成的义务。')),
+  $main().append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${page.total} 项${page.total > owed.length ? '（本页 ' + owed.length + ' 项）' : ''}：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
+    h('section', { class: 'panel' }, owed.length ? [table, pager('deadlines-pager', page.total, offset, owed.length, goTo)] : h('p', { class: 'muted' }, '没有未完成的义务。')),
     h('section', { class: 'panel' }, h('h2', {}, '提醒与升级'), notes.length ? h('ul', { id: 'notifications' }, notes.map((n) => h('li', {}, h('span', { class: `pill ${n.kind === 'escalation' ? 'bad' : 'warn'}` }, n.kind === 'escalation' ? '升级' : '提醒'), ' ', n.message, h('span', { class: 'small muted' }, ` ${when(n.at)}`)))) : h('p', { class: 'muted' }, '暂无。')));
 };
 

@@ -341,19 +341,22 @@ pub struct RecordFilter {
     pub status: Option<String>,
     /// Received on this day (YYYY-MM-DD, Asia/Shanghai).
     pub day: Option<String>,
+    /// Items per page (default 200, at most 2000); the total is in X-Total-Count.
     pub limit: Option<u32>,
+    pub offset: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/records", tag = "desk", params(RecordFilter), responses((status = 200, body = Vec<RecordRow>)))]
 /// Records: an agent's own, a supervisor's team's, all for admins.
-pub async fn list(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<RecordFilter>) -> Result<Json<Vec<RecordRow>>, ApiError> {
+pub async fn list(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<RecordFilter>) -> Result<axum::response::Response, ApiError> {
+    let page = crate::page::requested(f.limit, f.offset)?;
     if let Some(k) = &f.kind {
         RecordKind::parse(k).ok_or_else(|| ApiError::bad_request("invalid_query", format!("没有记录类型 {k}")))?;
     }
     let (team, owner) = scope(&auth);
     let store = state.store.clone();
-    let limit = f.limit.unwrap_or(200).clamp(1, 2_000);
-    Ok(Json(tokio::task::spawn_blocking(move || store.records(f.kind.as_deref(), f.status.as_deref(), team.as_deref(), owner, f.day.as_deref(), limit)).await??))
+    let list = tokio::task::spawn_blocking(move || store.records(f.kind.as_deref(), f.status.as_deref(), team.as_deref(), owner, f.day.as_deref(), page)).await??;
+    Ok(crate::page::respond(list, page))
 }
 
 async fn visible(state: &AppState, auth: &Auth, id: i64) -> Result<RecordRow, ApiError> {
@@ -546,14 +549,26 @@ pub async fn call_log_draft(auth: Auth, State(state): State<AppState>, ApiQuery(
 
 #[derive(Deserialize, IntoParams, Default)]
 #[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Items per page (default 200, at most 2000); the total is in X-Total-Count.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ObligationFilter {
     /// open (not done: open, warning and breached) | all
     pub show: Option<String>,
+    /// Items per page (default 200, at most 2000); the total is in X-Total-Count.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/obligations", tag = "desk", params(ObligationFilter), responses((status = 200, body = Vec<ObligationRow>)))]
 /// What is due and what is late.
-pub async fn obligations_list(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<ObligationFilter>) -> Result<Json<Vec<ObligationRow>>, ApiError> {
+pub async fn obligations_list(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<ObligationFilter>) -> Result<axum::response::Response, ApiError> {
+    let page = crate::page::requested(f.limit, f.offset)?;
     let only_open = match f.show.as_deref() {
         None | Some("open") => true,
         Some("all") => false,
@@ -561,16 +576,19 @@ pub async fn obligations_list(auth: Auth, State(state): State<AppState>, ApiQuer
     };
     let (team, owner) = scope(&auth);
     let store = state.store.clone();
-    Ok(Json(tokio::task::spawn_blocking(move || store.obligations(None, team.as_deref(), owner, only_open, chrono::Utc::now().timestamp())).await??))
+    let list = tokio::task::spawn_blocking(move || store.obligations_page(None, team.as_deref(), owner, only_open, chrono::Utc::now().timestamp(), page)).await??;
+    Ok(crate::page::respond(list, page))
 }
 
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "desk", responses((status = 200, body = Vec<Notification>)))]
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "desk", params(PageQuery), responses((status = 200, body = Vec<Notification>)))]
 /// Warnings before deadlines (own) and escalations of breached ones (supervisors: their team's).
-pub async fn notifications(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<Notification>>, ApiError> {
+pub async fn notifications(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Result<axum::response::Response, ApiError> {
+    let page = crate::page::requested(q.limit, q.offset)?;
     let store = state.store.clone();
     let team = (auth.user.role == Role::Supervisor).then(|| auth.user.team.clone());
     let all = auth.user.role == Role::Admin;
-    Ok(Json(tokio::task::spawn_blocking(move || store.notifications(auth.user.id, team.as_deref(), all)).await??))
+    let list = tokio::task::spawn_blocking(move || store.notifications(auth.user.id, team.as_deref(), all, page)).await??;
+    Ok(crate::page::respond(list, page))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

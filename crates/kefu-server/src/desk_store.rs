@@ -7,7 +7,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use crate::store::{now, Result, Store, StoreError, User};
+use crate::store::{now, Page, Paged, Result, Store, StoreError, User};
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS records (
@@ -351,14 +351,14 @@ impl Store {
     }
 
     /// Records, newest first; `team`/`owner` narrow to what the caller may see.
-    pub fn records(&self, kind: Option<&str>, status: Option<&str>, team: Option<&str>, owner: Option<i64>, day: Option<&str>, limit: u32) -> Result<Vec<RecordRow>> {
+    pub fn records(&self, kind: Option<&str>, status: Option<&str>, team: Option<&str>, owner: Option<i64>, day: Option<&str>, page: Page) -> Result<Paged<RecordRow>> {
         let conn = self.conn();
-        let mut st = conn.prepare(&format!(
-            "{RECORD_SELECT} WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.status = ?2) AND (?3 IS NULL OR r.team = ?3) AND (?4 IS NULL OR r.owner_id = ?4)
-             AND (?5 IS NULL OR substr(r.received_at, 1, 10) = ?5) ORDER BY r.id DESC LIMIT ?6"
-        ))?;
-        let rows = st.query_map(params![kind, status, team, owner, day, limit], record_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let filter = "WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.status = ?2) AND (?3 IS NULL OR r.team = ?3) AND (?4 IS NULL OR r.owner_id = ?4)
+             AND (?5 IS NULL OR substr(r.received_at, 1, 10) = ?5)";
+        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM records r {filter}"), params![kind, status, team, owner, day], |r| r.get(0))?;
+        let mut st = conn.prepare(&format!("{RECORD_SELECT} {filter} ORDER BY r.id DESC LIMIT ?6 OFFSET ?7"))?;
+        let items = st.query_map(params![kind, status, team, owner, day, i64::from(page.limit), i64::from(page.offset)], record_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Paged { total: total.max(0) as u64, items })
     }
 
     pub fn record_events(&self, id: i64) -> Result<Vec<RecordEvent>> {
@@ -450,16 +450,26 @@ impl Store {
 
     /// Obligations (open ones first by deadline, then the rest newest first), with their state at `now_utc`.
     pub fn obligations(&self, record: Option<i64>, team: Option<&str>, owner: Option<i64>, only_open: bool, now_utc: i64) -> Result<Vec<ObligationRow>> {
+        Ok(self.obligations_page(record, team, owner, only_open, now_utc, Page::ALL)?.items)
+    }
+
+    /// One page of obligations and their total.
+    pub fn obligations_page(&self, record: Option<i64>, team: Option<&str>, owner: Option<i64>, only_open: bool, now_utc: i64, page: Page) -> Result<Paged<ObligationRow>> {
         let conn = self.conn();
-        let mut st = conn.prepare(&format!(
-            "{OBLIGATION_SELECT} WHERE (?1 IS NULL OR o.record_id = ?1) AND (?2 IS NULL OR r.team = ?2) AND (?3 IS NULL OR o.owner_id = ?3) AND (?4 = 0 OR o.done_at IS NULL)
-             ORDER BY o.done_at IS NOT NULL, o.due_utc LIMIT 2000"
-        ))?;
-        let mut rows = st.query_map(params![record, team, owner, i64::from(only_open)], obligation_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        for o in &mut rows {
+        let filter = "WHERE (?1 IS NULL OR o.record_id = ?1) AND (?2 IS NULL OR r.team = ?2) AND (?3 IS NULL OR o.owner_id = ?3) AND (?4 = 0 OR o.done_at IS NULL)";
+        let total: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM obligations o JOIN records r ON r.id = o.record_id {filter}"),
+            params![record, team, owner, i64::from(only_open)],
+            |r| r.get(0),
+        )?;
+        let mut st = conn.prepare(&format!("{OBLIGATION_SELECT} {filter} ORDER BY o.done_at IS NOT NULL, o.due_utc, o.id LIMIT ?5 OFFSET ?6"))?;
+        let mut items = st
+            .query_map(params![record, team, owner, i64::from(only_open), i64::from(page.limit), i64::from(page.offset)], obligation_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for o in &mut items {
             o.state = state_of(o, now_utc).to_string();
         }
-        Ok(rows)
+        Ok(Paged { total: total.max(0) as u64, items })
     }
 
     /// Marks warnings and escalations due at `now_utc` and records a
@@ -498,18 +508,17 @@ impl Store {
     }
 
     /// Notifications for a user: their own warnings, and for supervisors the escalations of their team.
-    pub fn notifications(&self, user_id: i64, team: Option<&str>, all: bool) -> Result<Vec<Notification>> {
+    pub fn notifications(&self, user_id: i64, team: Option<&str>, all: bool, page: Page) -> Result<Paged<Notification>> {
         let conn = self.conn();
-        let mut st = conn.prepare(
-            "SELECT id, at, kind, obligation_id, message FROM notifications
-             WHERE ?3 = 1 OR user_id = ?1 OR (?2 IS NOT NULL AND team = ?2 AND kind = 'escalation') ORDER BY id DESC LIMIT 200",
-        )?;
+        let filter = "WHERE ?3 = 1 OR user_id = ?1 OR (?2 IS NOT NULL AND team = ?2 AND kind = 'escalation')";
+        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM notifications {filter}"), params![user_id, team, i64::from(all)], |r| r.get(0))?;
+        let mut st = conn.prepare(&format!("SELECT id, at, kind, obligation_id, message FROM notifications {filter} ORDER BY id DESC LIMIT ?4 OFFSET ?5"))?;
         let rows = st
-            .query_map(params![user_id, team, i64::from(all)], |r| {
+            .query_map(params![user_id, team, i64::from(all), i64::from(page.limit), i64::from(page.offset)], |r| {
                 Ok(Notification { id: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, obligation_id: r.get(3)?, message: r.get(4)? })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        Ok(Paged { total: total.max(0) as u64, items: rows })
     }
 
     // ——— working hours and holiday years ———

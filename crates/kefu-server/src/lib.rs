@@ -18,6 +18,7 @@ pub mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod page;
 pub mod privacy;
 pub mod request_id;
 pub mod store;

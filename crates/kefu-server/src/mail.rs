@@ -318,7 +318,7 @@ pub struct ExportQuery {
 pub async fn export(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ExportQuery>) -> Result<Response, ApiError> {
     let (team, owner) = crate::desk::scope(&auth);
     let store = state.store.clone();
-    let records = tokio::task::spawn_blocking(move || store.records(q.kind.as_deref(), q.status.as_deref(), team.as_deref(), owner, q.day.as_deref(), 100_000)).await??;
+    let records = tokio::task::spawn_blocking(move || store.records(q.kind.as_deref(), q.status.as_deref(), team.as_deref(), owner, q.day.as_deref(), crate::store::Page::ALL)).await??.items;
     let bytes = tokio::task::spawn_blocking(move || workbook(&records)).await?.map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(CONTENT_TYPE, XLSX), (CONTENT_DISPOSITION, "attachment; filename=\"records.xlsx\"")], bytes).into_response())
 }

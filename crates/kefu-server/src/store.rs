@@ -198,6 +198,25 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
+/// A page of a list: at most `limit` items from `offset` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Page {
+    /// Everything (the exports and the views of one record or conversation).
+    pub const ALL: Page = Page { limit: u32::MAX, offset: 0 };
+}
+
+/// One page of a list and how many items the whole list has.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
 /// Whose conversations a writer may store or replace: the same scope as
 /// reading them (admins and their tokens everything, a supervisor their
 /// team, an agent their own agent id).
@@ -832,15 +851,15 @@ impl Store {
     }
 
     /// Appeals, newest first; `team`/`filed_by` restrict to what the caller may see.
-    pub fn appeals(&self, status: Option<&str>, team: Option<&str>, filed_by: Option<i64>, conversation: Option<&str>) -> Result<Vec<Appeal>> {
+    /// Appeals, newest first, one page of them and the total.
+    pub fn appeals(&self, status: Option<&str>, team: Option<&str>, filed_by: Option<i64>, conversation: Option<&str>, page: Page) -> Result<Paged<Appeal>> {
         let conn = self.conn();
-        let mut st = conn.prepare(&format!(
-            "{APPEAL_SELECT} JOIN conversations c ON c.id = a.conversation_id
-             WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR c.team = ?2) AND (?3 IS NULL OR a.filed_by = ?3) AND (?4 IS NULL OR a.conversation_id = ?4)
-             ORDER BY a.id DESC LIMIT 1000"
-        ))?;
-        let rows = st.query_map(params![status, team, filed_by, conversation], appeal_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let filter = "JOIN conversations c ON c.id = a.conversation_id
+             WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR c.team = ?2) AND (?3 IS NULL OR a.filed_by = ?3) AND (?4 IS NULL OR a.conversation_id = ?4)";
+        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM appeals a {filter}"), params![status, team, filed_by, conversation], |r| r.get(0))?;
+        let mut st = conn.prepare(&format!("{APPEAL_SELECT} {filter} ORDER BY a.id DESC LIMIT ?5 OFFSET ?6"))?;
+        let items = st.query_map(params![status, team, filed_by, conversation, i64::from(page.limit), i64::from(page.offset)], appeal_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Paged { total: total.max(0) as u64, items })
     }
 
     /// Decides a pending appeal. Overturning turns the check into a pass and

@@ -339,3 +339,42 @@ async fn the_daily_call_log_is_one_per_day_prefilled_and_editable() {
     assert_eq!(status, StatusCode::NOT_FOUND, "not theirs");
     server.stop().await;
 }
+
+/// Issue 9 item 8: lists page with their total (records, deadlines,
+/// notifications, appeals) instead of stopping at 200 without saying so.
+#[tokio::test]
+async fn lists_page_and_say_how_many_there_are() {
+    let server = TestServer::start("desk-paging").await;
+    let admin = server.admin().await;
+    let agent = server.user(&admin, "pager", "agent", "一组", "A77").await;
+    for i in 0..205 {
+        let (status, r) = agent.post("/api/v1/records", json!({"kind": "complaint", "received_at": "2026-11-20T10:00:00+08:00", "fields": {"customer": format!("客户{i}"), "contact": "13800000000", "description": "投诉"}})).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let page = |path: &str| {
+        let request = agent.request(Method::GET, path);
+        async move {
+            let r = request.send().await.expect("request");
+            let status = r.status();
+            let total = r.headers().get("x-total-count").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            let body: Value = r.json().await.expect("json");
+            (status, total, body)
+        }
+    };
+    let (status, total, first) = page("/api/v1/records").await;
+    assert_eq!((status, total), (StatusCode::OK, Some(205)));
+    assert_eq!(first.as_array().map(Vec::len), Some(200), "the default page");
+    let (_, total, last) = page("/api/v1/records?limit=50&offset=200").await;
+    assert_eq!((total, last.as_array().map(Vec::len)), (Some(205), Some(5)), "the rest is reachable");
+    assert_eq!(last[4]["fields"]["customer"], "客户0", "newest first, the oldest last");
+    let (status, _, r) = page("/api/v1/records?limit=0").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    assert_eq!(r["error"]["field"], "limit");
+    let (_, total, owed) = page("/api/v1/obligations?limit=10&offset=0").await;
+    assert_eq!((total, owed.as_array().map(Vec::len)), (Some(205), Some(10)));
+    let (_, total, _) = page("/api/v1/notifications?limit=5").await;
+    assert!(total.is_some(), "notifications say their total");
+    let (_, total, appeals) = page("/api/v1/appeals?limit=5").await;
+    assert_eq!((total, appeals.as_array().map(Vec::len)), (Some(0), Some(0)));
+    server.stop().await;
+}

@@ -242,7 +242,7 @@ async fn visible(state: &AppState, auth: &Auth, id: String) -> Result<(Conversat
 pub async fn view(auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ConversationView>, ApiError> {
     let (row, transcript, scorecard) = visible(&state, &auth, id.clone()).await?;
     let store = state.store.clone();
-    let appeals = tokio::task::spawn_blocking(move || store.appeals(None, None, None, Some(&id))).await??;
+    let appeals = tokio::task::spawn_blocking(move || store.appeals(None, None, None, Some(&id), crate::store::Page::ALL)).await??.items;
     Ok(Json(ConversationView { conversation: row, transcript, scorecard, appeals }))
 }
 
@@ -281,11 +281,15 @@ pub async fn file_appeal(auth: Auth, State(state): State<AppState>, Path(id): Pa
 pub struct AppealFilter {
     /// pending | upheld | overturned
     pub status: Option<String>,
+    /// Items per page (default 200, at most 2000); the total is in X-Total-Count.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/appeals", tag = "appeals", params(AppealFilter), responses((status = 200, body = Vec<Appeal>)))]
 /// Appeals: an agent's own, a supervisor's team's, all for admins.
-pub async fn list_appeals(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<AppealFilter>) -> Result<Json<Vec<Appeal>>, ApiError> {
+pub async fn list_appeals(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<AppealFilter>) -> Result<axum::response::Response, ApiError> {
+    let page = crate::page::requested(f.limit, f.offset)?;
     if let Some(s) = &f.status {
         if !["pending", "upheld", "overturned"].contains(&s.as_str()) {
             return Err(ApiError::bad_request("invalid_query", "status 应为 pending、upheld 或 overturned"));
@@ -297,8 +301,8 @@ pub async fn list_appeals(auth: Auth, State(state): State<AppState>, ApiQuery(f)
         Role::Agent => (None, Some(auth.user.id)),
     };
     let store = state.store.clone();
-    let list = tokio::task::spawn_blocking(move || store.appeals(f.status.as_deref(), team.as_deref(), filed_by, None)).await??;
-    Ok(Json(list))
+    let list = tokio::task::spawn_blocking(move || store.appeals(f.status.as_deref(), team.as_deref(), filed_by, None, page)).await??;
+    Ok(crate::page::respond(list, page))
 }
 
 #[derive(Deserialize, ToSchema)]
