@@ -433,6 +433,7 @@ views.conversation = async (id) => {
     route('#/records');
   };
   $main().replaceChildren(h('h1', {}, '会话 ', v.conversation.id, ' ', scoreEl(v.scorecard.score), v.scorecard.vetoed ? h('span', { class: 'pill bad' }, '一票否决') : null),
+    (v.scorecard.warnings || []).length ? h('p', { class: 'pill warn', id: 'card-warnings' }, v.scorecard.warnings.join('；')) : null,
     h('div', { class: 'row' }, h('button', { class: 'ghost', id: 'make-repair', onclick: makeRecord('repair') }, '生成报修记录'), h('button', { class: 'ghost', onclick: makeRecord('complaint') }, '生成投诉通知单')),
     h('p', { class: 'muted' }, `坐席 ${v.conversation.agent} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${v.conversation.started_at || ''}`),
     h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '对话记录（标黄为证据）'), transcript),
