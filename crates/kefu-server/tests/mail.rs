@@ -108,8 +108,22 @@ async fn the_daily_call_log_goes_to_the_direct_supervisor_with_the_indirect_in_c
     let admin = server.admin().await;
     let agent = server.user(&admin, "li.na", "agent", "一组", "A1024").await;
 
+    // Today's log, not yet due: the team works until 23:59, so its deadline is
+    // tonight (or the next working day's close on a day off). In the last
+    // minutes of a day, wait for the next one (at most 5 minutes).
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    let mut now = chrono::Utc::now().with_timezone(&shanghai);
+    if now.format("%H:%M").to_string().as_str() >= "23:55" {
+        let next = (now.date_naive() + chrono::Duration::days(1)).and_hms_opt(0, 0, 5).expect("time").and_local_timezone(shanghai).single().expect("instant");
+        tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
+        now = chrono::Utc::now().with_timezone(&shanghai);
+    }
+    let today = now.format("%Y-%m-%d").to_string();
+    let (status, _) = admin.call(Method::PUT, "/api/v1/teams/一组/hours", Some(json!({"periods": [["00:00", "23:59"]]}))).await;
+    assert_eq!(status, StatusCode::OK);
+
     // Not configured yet: a clear error, nothing sent.
-    let (_, v) = agent.post("/api/v1/records", call_log("2026-12-31", "2026-12-31T08:30:00+08:00")).await;
+    let (_, v) = agent.post("/api/v1/records", call_log(&today, &now.to_rfc3339())).await;
     let id = v["record"]["id"].as_i64().expect("id");
     let (status, r) = agent.post(&format!("/api/v1/records/{id}/send"), json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
@@ -139,7 +153,7 @@ async fn the_daily_call_log_goes_to_the_direct_supervisor_with_the_indirect_in_c
     assert!(m["cc"].as_str().is_some_and(|t| t.contains("chen@example.com")), "{m}");
     let rcpt = m["rcpt"].as_str().expect("envelope");
     assert!(rcpt.contains("wang@example.com") && rcpt.contains("chen@example.com"), "both on the envelope: {rcpt}");
-    assert!(m["subject"].as_str().is_some_and(|s| s.contains("每日接听电话记录表") && s.contains("2026-12-31")), "{m}");
+    assert!(m["subject"].as_str().is_some_and(|s| s.contains("每日接听电话记录表") && s.contains(&today)), "{m}");
     let att = &m["attachments"][0];
     assert_eq!(att["type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     assert!(att["filename"].as_str().is_some_and(|f| f.ends_with(".xlsx")));
@@ -154,7 +168,8 @@ async fn the_daily_call_log_goes_to_the_direct_supervisor_with_the_indirect_in_c
     assert_eq!(row(0).iter().map(ToString::to_string).collect::<Vec<_>>(), ["编号", "日期", "坐席", "时间", "来电人", "联系电话", "通话内容", "处理情况"]);
     let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("epoch");
     let serial = |wall: &str| (chrono::NaiveDateTime::parse_from_str(wall, "%Y-%m-%d %H:%M").expect("wall") - epoch).num_seconds() as f64 / 86_400.0;
-    for (r, wall) in [(1, "2026-12-31 09:12"), (2, "2026-12-31 10:40")] {
+    for (r, wall) in [(1, format!("{today} 09:12")), (2, format!("{today} 10:40"))] {
+        let wall = wall.as_str();
         match &row(r)[3] {
             calamine::Data::DateTime(t) => assert!((t.as_f64() - serial(wall)).abs() < 1e-6, "{wall}: {}", t.as_f64()),
             other => panic!("时间 of row {r} is a date-time cell, got {other:?}"),
