@@ -55,7 +55,7 @@ fn validate_entry(i: usize, entry: &Value) -> Result<(), ApiError> {
             return Err(bad(format!("第 {} 条来电记录的时间应为 HH:MM，而不是 {text}", i + 1)));
         }
     }
-    if !o.get("summary").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()) {
+    if o.get("summary").and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
         return Err(bad(format!("第 {} 条来电记录缺少通话内容（summary）", i + 1)));
     }
     Ok(())
@@ -531,7 +531,7 @@ pub async fn call_log_draft(auth: Auth, State(state): State<AppState>, ApiQuery(
     let (calls, existing) = tokio::task::spawn_blocking(move || Ok::<_, crate::store::StoreError>((store.calls_of_day(&agent, &d)?, store.call_log_of(owner_id, &d)?))).await??;
     let entries = calls
         .into_iter()
-        .map(|(id, started_at, transcript, records)| {
+        .map(|crate::desk_store::DayCall { id, started_at, transcript, records }| {
             let conv: Option<kefu_core::inspect::Conversation> = serde_json::from_str(&transcript).ok();
             let said: Vec<&str> = conv.iter().flat_map(|c| c.turns.iter()).filter(|t| t.speaker == kefu_core::inspect::Party::Customer).map(|t| t.text.as_str()).collect();
             let time = started_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&SHANGHAI).format("%H:%M").to_string()).unwrap_or_default();

@@ -148,6 +148,15 @@ pub struct NewRecord<'a> {
     pub fields: &'a serde_json::Value,
 }
 
+/// A phone call of a day, for the call log: its id, start, transcript
+/// (JSON) and the records made from it as (kind, id, status).
+pub struct DayCall {
+    pub id: String,
+    pub started_at: Option<String>,
+    pub transcript: String,
+    pub records: Vec<(String, i64, String)>,
+}
+
 pub struct NewObligation {
     pub kind: &'static str,
     pub due_at: String,
@@ -273,7 +282,7 @@ impl Store {
     /// The phone calls of an agent on a day (Asia/Shanghai), oldest first:
     /// id, started_at and transcript, with the records made from each
     /// (kind, id, status) — what prefills the day's call log.
-    pub fn calls_of_day(&self, agent: &str, day: &str) -> Result<Vec<(String, Option<String>, String, Vec<(String, i64, String)>)>> {
+    pub fn calls_of_day(&self, agent: &str, day: &str) -> Result<Vec<DayCall>> {
         let conn = self.conn();
         let mut st = conn.prepare("SELECT id, started_at, transcript FROM conversations WHERE agent = ?1 AND day = ?2 AND channel = 'phone' ORDER BY started_at, id LIMIT 500")?;
         let calls = st.query_map(params![agent, day], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -281,7 +290,7 @@ impl Store {
         let mut out = Vec::with_capacity(calls.len());
         for (id, started_at, transcript) in calls {
             let records = made.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-            out.push((id, started_at, transcript, records));
+            out.push(DayCall { id, started_at, transcript, records });
         }
         Ok(out)
     }
