@@ -233,6 +233,19 @@ fn fulfilled_by(action: &str) -> &'static [&'static str] {
     }
 }
 
+/// The status of a record that is still open to changes: not found and
+/// closed records are errors.
+fn open_status(tx: &rusqlite::Connection, id: i64) -> Result<String> {
+    let status: String = tx
+        .query_row("SELECT status FROM records WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("记录 {id} 不存在")))?;
+    if status == "closed" {
+        return Err(StoreError::Conflict(format!("记录 {id} 已关闭，不能再更改")));
+    }
+    Ok(status)
+}
+
 /// Databases made before provisional deadlines get the column (all their
 /// deadlines were computed on imported schedules, so none is provisional).
 pub fn migrate(conn: &rusqlite::Connection) -> Result<()> {
@@ -300,13 +313,7 @@ impl Store {
     pub fn update_record_fields(&self, id: i64, fields: &serde_json::Value, user: &User) -> Result<RecordRow> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let status: String = tx
-            .query_row("SELECT status FROM records WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("记录 {id} 不存在")))?;
-        if status == "closed" {
-            return Err(StoreError::Conflict(format!("记录 {id} 已关闭，不能修改")));
-        }
+        open_status(&tx, id)?;
         let at = now();
         tx.execute("UPDATE records SET fields = ?1, updated_at = ?2 WHERE id = ?3", params![fields.to_string(), at, id])?;
         tx.execute(
@@ -394,13 +401,7 @@ impl Store {
     fn record_event_by(&self, id: i64, action: &str, note: &str, user: Option<&User>) -> Result<RecordRow> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let status: String = tx
-            .query_row("SELECT status FROM records WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("记录 {id} 不存在")))?;
-        if status == "closed" {
-            return Err(StoreError::Conflict(format!("记录 {id} 已关闭")));
-        }
+        let status = open_status(&tx, id)?;
         let at = now();
         if action == "closed" {
             let open: i64 = tx.query_row(

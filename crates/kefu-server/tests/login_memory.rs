@@ -5,17 +5,8 @@
 
 mod common;
 
-use common::TestServer;
+use common::{status_kb, TestServer};
 use serde_json::json;
-
-/// kB of a line of /proc/self/status (VmRSS, VmHWM).
-fn status_kb(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_log_ins_for_unknown_accounts_stay_in_bounded_memory() {

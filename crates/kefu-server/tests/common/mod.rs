@@ -173,3 +173,12 @@ pub fn call(id: &str, agent: &str, started_at: &str) -> Value {
         "events": [{"type": "hangup", "at": 45.0, "by": "customer"}]
     })
 }
+
+/// kB of a line of /proc/self/status (VmRSS, VmHWM).
+pub fn status_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
