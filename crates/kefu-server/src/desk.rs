@@ -31,9 +31,17 @@ fn bad(message: impl Into<String>) -> ApiError {
 }
 
 /// A calendar error as a 422: `calendar_missing` for a year without data.
+/// The server's users import a year in the console, not in the repository:
+/// the message says where.
 pub fn calendar_error(e: CalendarError) -> ApiError {
-    let code = if matches!(e, CalendarError::YearNotCovered { .. }) { "calendar_missing" } else { "calendar_error" };
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string())
+    match e {
+        CalendarError::YearNotCovered { year } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "calendar_missing",
+            format!("没有 {year} 年的节假日安排：请管理员在控制台“设置 → 法定节假日”导入国务院公布的 {year} 年安排"),
+        ),
+        other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "calendar_error", other.to_string()),
+    }
 }
 
 /// One entry of the daily call log: an object of the form's columns
