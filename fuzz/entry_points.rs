@@ -131,8 +131,18 @@ pub fn check_lint(e: &Engine, text: &str, cap: usize) {
         assert!(v.start < v.end && v.end <= chars.len(), "span {}..{} of {} chars", v.start, v.end, chars.len());
         let expected: String = chars[v.start..v.end].iter().collect();
         assert_eq!(v.matched, expected, "matched text of {}..{}", v.start, v.end);
-        let rule = e.rulebook.rule(v.rule).expect("a violation names a rule of the rulebook");
-        assert_eq!(v.category, rule.category);
+        match v.rule.strip_suffix(".semantic") {
+            // A hit of the semantic layer names its category.
+            Some(category) => {
+                assert_eq!(v.category, category);
+                assert!(e.rulebook.categories.iter().any(|c| c.id == category), "a category of the rulebook");
+                assert!(v.confidence.is_some_and(|c| (0.0..=1.0).contains(&c)));
+            }
+            None => {
+                let rule = e.rulebook.rule(v.rule).expect("a violation names a rule of the rulebook");
+                assert_eq!(v.category, rule.category);
+            }
+        }
     }
     assert!(all.windows(2).all(|w| w[0].start <= w[1].start), "violations ordered by start");
     let mut scratch = Scratch::default();

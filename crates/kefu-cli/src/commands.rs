@@ -508,6 +508,7 @@ struct EvalOutput {
 
 fn evaluate(cli: &Cli, args: &EvalArgs) -> Result<u8, String> {
     let engine = load::engine(cli)?;
+    let engine = if args.no_semantic { engine.without_semantic() } else { engine };
     let mut output = EvalOutput::default();
     if !args.lint.is_empty() {
         let mut examples: Vec<LintExample> = Vec::new();
@@ -539,6 +540,9 @@ fn evaluate(cli: &Cli, args: &EvalArgs) -> Result<u8, String> {
             "lint: {} 例  precision {:.4}  recall {:.4}  accuracy {:.4}  类别召回 {:.4}  (TP {} FP {} FN {} TN {})",
             r.examples, r.precision, r.recall, r.accuracy, r.category_recall, r.true_positives, r.false_positives, r.false_negatives, r.true_negatives
         );
+        for (c, row) in &r.by_category {
+            println!("  {c:<18} 召回 {:.3}  ({}/{})", row.recall, row.flagged, row.examples);
+        }
         if args.verbose {
             for m in &r.misses {
                 println!("  期望 {:<24} 得到 {:<40} {}", m.expected, m.got, m.text);
@@ -546,7 +550,10 @@ fn evaluate(cli: &Cli, args: &EvalArgs) -> Result<u8, String> {
         }
     }
     if let Some(r) = &output.scenario {
-        println!("classify: {} 例  accuracy {:.4}  ({} 正确)", r.examples, r.accuracy, r.correct);
+        println!("classify: {} 例  accuracy {:.4}  ({} 正确)  ECE {:.3}", r.examples, r.accuracy, r.correct, r.calibration_error);
+        for (s, row) in &r.by_scenario {
+            println!("  {s:<18} 正确 {:.3}  ({}/{})", row.recall, row.flagged, row.examples);
+        }
         if args.verbose {
             for m in &r.misses {
                 println!("  期望 {:<16} 得到 {:<16} {}", m.expected, m.got, m.text);

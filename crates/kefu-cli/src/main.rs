@@ -233,6 +233,9 @@ pub struct EvalArgs {
     /// List every miss.
     #[arg(long)]
     pub verbose: bool,
+    /// The rules alone, without the semantic layer (to see what it adds).
+    #[arg(long = "no-semantic")]
+    pub no_semantic: bool,
 }
 
 fn main() -> ExitCode {

@@ -45,7 +45,16 @@ pub struct LintReport {
     pub accuracy: f64,
     /// Of the expected categories of true positives, the share that was reported.
     pub category_recall: f64,
+    /// Per labelled category: (examples, flagged at all) and the recall.
+    pub by_category: BTreeMap<String, CategoryRecall>,
     pub misses: Vec<Miss>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CategoryRecall {
+    pub examples: usize,
+    pub flagged: usize,
+    pub recall: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -55,6 +64,12 @@ pub struct ScenarioReport {
     pub accuracy: f64,
     /// expected → (got → count), errors only.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Per expected scenario: examples, correct, accuracy (recall).
+    pub by_scenario: BTreeMap<String, CategoryRecall>,
+    /// Expected calibration error of `confidence` over 10 bins.
+    pub calibration_error: f64,
+    /// Per bin (0–0.1, …, 0.9–1.0): examples, mean confidence, accuracy.
+    pub reliability: Vec<(usize, f64, f64)>,
     pub misses: Vec<Miss>,
 }
 
@@ -81,6 +96,13 @@ pub fn evaluate_lint(engine: &Engine, examples: &[LintExample]) -> LintReport {
     for ex in examples {
         let found = engine.lint_with(&ex.text, &mut scratch);
         let flagged = !found.is_empty();
+        if ex.violation {
+            for c in &ex.categories {
+                let row = r.by_category.entry(c.clone()).or_default();
+                row.examples += 1;
+                row.flagged += usize::from(flagged);
+            }
+        }
         let got = || found.iter().map(|v| format!("{}({})", v.rule, v.matched)).collect::<Vec<_>>().join(", ");
         match (ex.violation, flagged) {
             (true, true) => {
@@ -107,15 +129,24 @@ pub fn evaluate_lint(engine: &Engine, examples: &[LintExample]) -> LintReport {
     r.recall = ratio(r.true_positives, r.true_positives + r.false_negatives);
     r.accuracy = ratio(r.true_positives + r.true_negatives, r.examples);
     r.category_recall = ratio(cat_found, cat_expected);
+    for row in r.by_category.values_mut() {
+        row.recall = ratio(row.flagged, row.examples);
+    }
     r
 }
 
 pub fn evaluate_scenarios(engine: &Engine, examples: &[ScenarioExample]) -> ScenarioReport {
     let mut r = ScenarioReport { examples: examples.len(), ..Default::default() };
     let mut scratch = Scratch::default();
+    let (mut confidence, mut right) = (Vec::new(), Vec::new());
     for ex in examples {
         let got = engine.classify_with(&ex.text, &mut scratch);
+        let row = r.by_scenario.entry(ex.scenario.clone()).or_default();
+        row.examples += 1;
+        confidence.push(got.confidence as f32);
+        right.push(got.scenario == ex.scenario);
         if got.scenario == ex.scenario {
+            row.flagged += 1;
             r.correct += 1;
         } else {
             *r.confusion.entry(ex.scenario.clone()).or_default().entry(got.scenario.to_string()).or_default() += 1;
@@ -123,6 +154,10 @@ pub fn evaluate_scenarios(engine: &Engine, examples: &[ScenarioExample]) -> Scen
         }
     }
     r.accuracy = ratio(r.correct, r.examples);
+    for row in r.by_scenario.values_mut() {
+        row.recall = ratio(row.flagged, row.examples);
+    }
+    (r.calibration_error, r.reliability) = crate::semantic::calibration(&confidence, &right, 10);
     r
 }
 

@@ -491,7 +491,7 @@ impl Engine {
         let scenarios = conv
             .turns
             .iter()
-            .map(|t| if t.speaker == Party::Customer { self.classify_with(&t.text, &mut scratch).scenario } else { "" })
+            .map(|t| if t.speaker == Party::Customer { self.classify_by_cues(&t.text, &mut scratch).scenario } else { "" })
             .collect();
         let silent = conv.channel == Channel::Phone && customer_turns.is_empty();
         let p = Prepared { conv, cues, scenarios, agent_turns, customer_turns, silent };
@@ -551,7 +551,7 @@ impl Engine {
         let mut total = 0;
         for &i in &p.agent_turns {
             let room = limits.max_hits_per_turn.min(limits.max_hits_per_conversation.saturating_sub(evidence.len()));
-            let (violations, found) = self.lint_capped(&conv.turns[i].text, room, scratch);
+            let (violations, found) = self.lint_rules_capped(&conv.turns[i].text, room, scratch);
             total += found;
             evidence.extend(violations.into_iter().map(|v| Evidence {
                 turn: i,

@@ -17,6 +17,7 @@ pub mod pattern;
 pub mod reply;
 pub mod rulebook;
 pub mod scenario;
+pub mod semantic;
 
 use calendar::HolidayCalendar;
 use inspect::Inspector;
@@ -34,6 +35,9 @@ pub struct Engine {
     linter: Linter,
     classifier: Classifier,
     inspector: Inspector,
+    /// The semantic layer (the embedded models tied to this rulebook's
+    /// categories and scenarios); `None` when switched off (`semantic = 0`).
+    semantic: Option<semantic::SemanticLayer>,
 }
 
 impl Engine {
@@ -45,7 +49,8 @@ impl Engine {
         let linter = Linter::new(&rulebook).map_err(compile_error)?;
         let classifier = Classifier::new(&rulebook).map_err(compile_error)?;
         let inspector = Inspector::new(&rulebook).map_err(compile_error)?;
-        Ok(Engine { rulebook, calendar, linter, classifier, inspector })
+        let semantic = semantic::embedded_models().and_then(|(agent, customer)| semantic::SemanticLayer::for_rulebook(&rulebook, agent, customer));
+        Ok(Engine { rulebook, calendar, linter, classifier, inspector, semantic })
     }
 
     /// The default rulebook and calendar embedded in the binary.
@@ -60,19 +65,66 @@ impl Engine {
 
     /// As [`Engine::lint`], reusing buffers (one `Scratch` per thread).
     pub fn lint_with(&self, text: &str, scratch: &mut Scratch) -> Vec<Violation<'_>> {
-        self.linter.check(&self.rulebook, text, scratch)
+        self.lint_capped(text, usize::MAX, scratch).0
     }
 
     /// As [`Engine::lint_with`], building at most `max` violations (the first
     /// by position); the second value is how many there are in all, so that
     /// a caller can say what it left out.
     pub fn lint_capped(&self, text: &str, max: usize, scratch: &mut Scratch) -> (Vec<Violation<'_>>, usize) {
+        let Some(layer) = self.semantic.as_ref().filter(|_| text.chars().nth(semantic::MAX_RAW_CHARS).is_none()) else {
+            return self.linter.check_capped(&self.rulebook, text, max, scratch);
+        };
+        // A text the model may judge is short: all rule hits are built, the
+        // layer vetoes and adds, and the first `max` by position are kept —
+        // the same as the first `max` of the uncapped answer.
+        let (mut found, _) = self.linter.check_capped(&self.rulebook, text, usize::MAX, scratch);
+        semantic_pass(layer, text, &mut found);
+        let total = found.len();
+        found.truncate(max);
+        (found, total)
+    }
+
+    /// The rules' violations alone, capped as [`Engine::lint_capped`]. The
+    /// inspection's veto check uses these: a scorecard is zeroed only on a
+    /// listed phrase, never on a model's judgement (its false alarms on real
+    /// polite text are still ~1 %, see the README).
+    pub fn lint_rules_capped(&self, text: &str, max: usize, scratch: &mut Scratch) -> (Vec<Violation<'_>>, usize) {
         self.linter.check_capped(&self.rulebook, text, max, scratch)
     }
 
     /// Whether an utterance has any violation, without building messages.
     pub fn has_violation(&self, text: &str, scratch: &mut Scratch) -> bool {
-        self.linter.has_violation(text, scratch)
+        match &self.semantic {
+            None => self.linter.has_violation(text, scratch),
+            Some(_) => self.lint_capped(text, 1, scratch).1 > 0,
+        }
+    }
+
+    /// The semantic layer, when on.
+    pub fn semantic(&self) -> Option<&semantic::SemanticLayer> {
+        self.semantic.as_ref()
+    }
+
+    /// The engine with other models (e.g. a retrained pair read from files),
+    /// tied to its rulebook like the embedded ones; `None` when they do not fit.
+    pub fn with_models(mut self, agent: semantic::Model, customer: semantic::Model) -> Option<Engine> {
+        self.semantic = Some(semantic::SemanticLayer::for_rulebook(&self.rulebook, std::sync::Arc::new(agent), std::sync::Arc::new(customer))?);
+        Some(self)
+    }
+
+    /// Changes the semantic layer's thresholds (for measuring them).
+    pub fn set_semantic_thresholds(&mut self, thresholds: semantic::Thresholds) {
+        if let Some(layer) = &mut self.semantic {
+            layer.thresholds = thresholds;
+        }
+    }
+
+    /// The engine without its semantic layer: the rules alone (to measure
+    /// what the layer adds, and for rulebooks that turn it off).
+    pub fn without_semantic(mut self) -> Engine {
+        self.semantic = None;
+        self
     }
 
     /// The scenario of one customer utterance.
@@ -80,7 +132,42 @@ impl Engine {
         self.classify_with(text, &mut Scratch::default())
     }
 
+    /// What the customer is doing decides, before what it is about: the
+    /// cues find the content words, the semantic layer's act model (trained
+    /// on whole utterances) overrules them when it is sure of another
+    /// scenario (a thank-you that mentions a repair is a thank-you). The
+    /// confidence is the model's calibrated probability of the answer;
+    /// below `scenario_min_confidence` the answer is `other`, for the agent
+    /// to choose.
     pub fn classify_with(&self, text: &str, scratch: &mut Scratch) -> Classification<'_> {
+        let cue = self.classifier.classify(&self.rulebook, text, scratch);
+        let Some(layer) = &self.semantic else { return cue };
+        let dist = layer.judge_customer(text);
+        let Some(&(top, q)) = dist.first() else { return cue };
+        let prob_of = |id: &str| dist.iter().find(|(i, _)| self.rulebook.scenarios[*i].id == id).map_or(0.0, |(_, p)| *p);
+        // The model overrules the cues only where it is sure of another act
+        // and finds the cues' scenario implausible: a strong cue (swearing)
+        // keeps its scenario, and where both are plausible the rulebook's
+        // priorities decide (praise with a thank-you is praise).
+        let implausible = prob_of(cue.scenario) < IMPLAUSIBLE;
+        let (scenario, confidence, evidence) = if self.rulebook.scenarios[top].id != cue.scenario && q >= layer.thresholds.act && implausible && (cue.confidence < 0.95 || f64::from(q) > cue.confidence) {
+            (self.rulebook.scenarios[top].id.as_str(), q, Vec::new())
+        } else {
+            let p = prob_of(cue.scenario);
+            (cue.scenario, p.max(q.min(cue.confidence as f32)), cue.evidence)
+        };
+        if confidence < layer.thresholds.min_confidence {
+            if let Some(other) = self.rulebook.scenarios.iter().find(|s| s.id == "other") {
+                return Classification { scenario: &other.id, confidence: f64::from(confidence), evidence: Vec::new() };
+            }
+        }
+        Classification { scenario, confidence: (f64::from(confidence) * 100.0).round() / 100.0, evidence }
+    }
+
+    /// The scenario by the rulebook's cues alone. Inspection scores use it:
+    /// which checks apply to a call is decided by explainable cues, like its
+    /// veto by listed phrases (see [`Engine::lint_rules_capped`]).
+    pub fn classify_by_cues(&self, text: &str, scratch: &mut Scratch) -> Classification<'_> {
         self.classifier.classify(&self.rulebook, text, scratch)
     }
 
@@ -96,6 +183,51 @@ impl Engine {
 
     pub fn linter(&self) -> &Linter {
         &self.linter
+    }
+}
+
+/// Below this model probability the cues' scenario counts as implausible.
+const IMPLAUSIBLE: f32 = 0.2;
+
+/// The semantic layer's part in linting: a rule hit whose category the model
+/// is sure the utterance does not carry is dropped (the veto, when its
+/// threshold is set: an agent correcting itself, a dish named 木耳), and each
+/// category the model finds that no rule hit reports is added as a
+/// `<category>.semantic` violation spanning the clause that carried the
+/// evidence.
+fn semantic_pass<'e>(layer: &'e semantic::SemanticLayer, text: &str, found: &mut Vec<Violation<'e>>) {
+    let (p, features) = layer.judge_agent(text);
+    if !semantic::in_range(features.chars) {
+        return;
+    }
+    if layer.thresholds.veto > 0.0 && !found.is_empty() {
+        let class_of = |category: &str| layer.rules.iter().position(|r| r.as_ref().is_some_and(|r| r.category == category));
+        found.retain(|v| class_of(v.category).and_then(|c| p.get(c)).is_none_or(|&pc| pc >= layer.thresholds.veto));
+    }
+    let mut added = false;
+    for (class, &pc) in p.iter().enumerate() {
+        let Some(rule) = layer.rules.get(class).and_then(Option::as_ref) else { continue };
+        if pc < layer.hit_threshold(class) || found.iter().any(|v| v.category == rule.category) {
+            continue;
+        }
+        let Some(span) = layer.agent.evidence(&features, class) else { continue };
+        let matched: String = text.chars().skip(span.start).take(span.end - span.start).collect();
+        found.push(Violation {
+            rule: &rule.id,
+            category: &rule.category,
+            severity: &rule.severity,
+            start: span.start,
+            end: span.end,
+            matched,
+            message: &rule.message,
+            suggestion: &rule.suggestion,
+            source: &rule.source,
+            confidence: Some((f64::from(pc) * 1000.0).round() / 1000.0),
+        });
+        added = true;
+    }
+    if added {
+        found.sort_by_key(|v| (v.start, v.end));
     }
 }
 
@@ -136,12 +268,12 @@ impl Engine {
                 message,
             };
             for bad in &rule.bad {
-                if !self.lint_with(bad, &mut scratch).iter().any(|v| v.rule == rule.id) {
+                if !self.lint_rules_capped(bad, usize::MAX, &mut scratch).0.iter().any(|v| v.rule == rule.id) {
                     failures.push(fail(format!("bad 示例没有被本规则命中: {bad}")));
                 }
             }
             for good in &rule.good {
-                let found = self.lint_with(good, &mut scratch);
+                let found = self.lint_rules_capped(good, usize::MAX, &mut scratch).0;
                 if let Some(v) = found.first() {
                     failures.push(fail(format!("good 示例被 {} 命中（“{}”）: {good}", v.rule, v.matched)));
                 }
@@ -149,7 +281,8 @@ impl Engine {
         }
         for (s, origin) in book.scenarios.iter().zip(&book.scenario_origins) {
             for example in &s.examples {
-                let got = self.classify_with(example, &mut scratch);
+                // The cues are what a rulebook author edits: their examples test them.
+                let got = self.classifier.classify(&self.rulebook, example, &mut scratch);
                 if got.scenario != s.id {
                     failures.push(ExampleFailure {
                         file: origin.file.clone(),

@@ -8,7 +8,7 @@ use crate::rulebook::{Rule, Rulebook};
 
 /// One forbidden phrase found in an utterance. Offsets are chars in the
 /// original text, end exclusive.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Violation<'r> {
     pub rule: &'r str,
     pub category: &'r str,
@@ -19,6 +19,10 @@ pub struct Violation<'r> {
     pub message: &'r str,
     pub suggestion: &'r str,
     pub source: &'r str,
+    /// For a hit of the semantic layer (rule `<category>.semantic`): the
+    /// model's calibrated probability. Rule hits have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 /// The forbidden-phrase rules compiled into one matcher.
@@ -116,6 +120,7 @@ impl Linter {
                     message: &rule.message,
                     suggestion: &rule.suggestion,
                     source: &rule.source,
+                    confidence: None,
                 })
             })
             .collect();

