@@ -24,6 +24,7 @@ fn corpus() -> Vec<String> {
 
 fn bench(c: &mut Criterion) {
     let engine = Engine::embedded().expect("default rulebook");
+    let rules_only = Engine::embedded().expect("default rulebook").without_semantic();
     let lines = corpus();
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     let fragments: Vec<String> = engine.linter().fragments().to_vec();
@@ -56,6 +57,14 @@ fn bench(c: &mut Criterion) {
         let mut scratch = Scratch::default();
         b.iter(|| lines.iter().map(|l| engine.lint_with(l, &mut scratch).len()).sum::<usize>())
     });
+    g.bench_function("kefu/has_violation, rules only", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| lines.iter().filter(|l| rules_only.has_violation(l, &mut scratch)).count())
+    });
+    g.bench_function("kefu/semantic model only (features + both models)", |b| {
+        let layer = engine.semantic().expect("the semantic layer");
+        b.iter(|| lines.iter().map(|l| layer.judge_agent(l).0.len() + layer.judge_customer(l).len()).sum::<usize>())
+    });
     g.finish();
 
     // Live assist: one keystroke re-checks the whole draft.
@@ -74,6 +83,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("draft_200_chars", |b| {
         let mut scratch = Scratch::default();
         b.iter(|| engine.lint_with(black_box(&draft), &mut scratch).len())
+    });
+    g.bench_function("draft_200_chars_rules_only", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| rules_only.lint_with(black_box(&draft), &mut scratch).len())
     });
     g.finish();
 }
