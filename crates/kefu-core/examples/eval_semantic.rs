@@ -46,9 +46,35 @@ fn main() {
             println!("hit {hit:.2} veto {veto:.2}: P {:.3} R {:.3} (worst {worst}) real-flagged {:.2}%", r.precision, r.recall, f.rate * 100.0);
         }
     }
+    let customers: Vec<String> = std::fs::read_to_string(root.join("corpus/real/customer_like.txt")).unwrap_or_default().lines().map(str::to_string).collect();
+    engine.set_semantic_thresholds(Thresholds::default());
+    let (alarm, thanks, n) = real_customer(&engine, &customers);
+    println!("real customers: {:.2}% taken for complaint/abuse/harassment/manager; of {n} thank-yous {:.3} recognised", alarm * 100.0, thanks);
+    let rules = Engine::embedded().map(Engine::without_semantic).expect("rules");
+    let (alarm, thanks, n) = real_customer(&rules, &customers);
+    println!("real customers, cues only: {:.2}% alarming; of {n} thank-yous {:.3} recognised", alarm * 100.0, thanks);
     for act in [0.4f32, 0.5, 0.6, 0.7, 0.8] {
         engine.set_semantic_thresholds(Thresholds { act, ..Thresholds::default() });
         let r = evaluate_scenarios(&engine, &scen);
         println!("act {act:.2}: accuracy {:.3} ECE {:.3}", r.accuracy, r.calibration_error);
     }
+}
+
+/// The real customer text (unlabelled): the share taken for an alarming
+/// scenario (complaint, abuse, harassment, a manager request), and of the
+/// lines that begin by thanking, the share recognised as thanks or goodbye.
+/// Upper and lower bounds to review by hand, not labelled figures.
+pub fn real_customer(engine: &Engine, lines: &[String]) -> (f64, f64, usize) {
+    let alarming = ["complaint", "complaint_staff", "abusive", "harassment", "wants_manager"];
+    let mut scratch = kefu_core::matcher::Scratch::default();
+    let (mut alarm, mut thanks, mut thanked) = (0usize, 0usize, 0usize);
+    for l in lines {
+        let s = engine.classify_with(l, &mut scratch).scenario;
+        alarm += usize::from(alarming.contains(&s));
+        if l.starts_with("谢谢") || l.starts_with("多谢") || l.starts_with("好的谢谢") || l.starts_with("好的，谢谢") {
+            thanked += 1;
+            thanks += usize::from(s == "thanks" || s == "goodbye" || s == "praise");
+        }
+    }
+    (alarm as f64 / lines.len().max(1) as f64, thanks as f64 / thanked.max(1) as f64, thanked)
 }

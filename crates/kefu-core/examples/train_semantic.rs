@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p kefu-core --example train_semantic -- \
-//!     [--train gen_a,gen_b,extra] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
+//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,extra,real] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
 //! ```
 //!
 //! Sources are folders of `eval/corpus/` (each with `agent.jsonl` and
@@ -34,7 +34,7 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "extra".into(), "real".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
+    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "extra".into(), "real".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -48,7 +48,7 @@ fn args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if a.train.iter().any(|s| s == "hand_c") || a.dev == "hand_c" {
+    if a.train.iter().any(|s| weighted(s).0 == "hand_c") || a.dev == "hand_c" {
         return Err("hand_c is the test split: it is never trained or calibrated on".into());
     }
     Ok(a)
@@ -110,6 +110,15 @@ pub fn customer_lines(source: &str) -> Vec<(String, usize)> {
     jsonl(&root.join("corpus").join(source).join("customer.jsonl")).iter().filter_map(from).collect()
 }
 
+/// `hand_e*3`: a source and how many times its lines count (hand-written
+/// sources, closer to real speech than the generators', count three times).
+fn weighted(spec: &str) -> (&str, usize) {
+    match spec.split_once('*') {
+        Some((name, w)) => (name, w.parse().unwrap_or(1).clamp(1, 10)),
+        None => (spec, 1),
+    }
+}
+
 fn header(version: String, kind: ModelKind, classes: &[&str], config: &TrainConfig, bias: Vec<f32>, trained: Value) -> ModelHeader {
     let k = classes.len();
     ModelHeader {
@@ -139,9 +148,10 @@ fn main() {
 
     // ——— agent: one-vs-rest over the categories ———
     let train_agent: Vec<(String, Vec<usize>)> = a.train.iter().flat_map(|s| {
-        let lines = agent_lines(s);
+        let (name, weight) = weighted(s);
+        let lines = agent_lines(name);
         counts.insert(format!("agent:{s}"), lines.len());
-        lines
+        std::iter::repeat_n(lines, weight).flatten()
     }).collect();
     let examples: Vec<Example> = train_agent.iter().map(|(t, l)| Example { features: features(t), labels: l.clone() }).collect();
     let (w, bias) = train(ModelKind::OneVsRest, CATEGORIES.len(), &examples, &a.config);
@@ -187,9 +197,10 @@ fn main() {
 
     // ——— customer: softmax over the scenarios ———
     let train_customer: Vec<(String, usize)> = a.train.iter().flat_map(|s| {
-        let lines = customer_lines(s);
+        let (name, weight) = weighted(s);
+        let lines = customer_lines(name);
         counts.insert(format!("customer:{s}"), lines.len());
-        lines
+        std::iter::repeat_n(lines, weight).flatten()
     }).collect();
     let examples: Vec<Example> = train_customer.iter().map(|(t, l)| Example { features: features(t), labels: vec![*l] }).collect();
     let (w, bias) = train(ModelKind::Softmax, SCENARIOS.len(), &examples, &a.config);
