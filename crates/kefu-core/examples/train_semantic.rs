@@ -34,7 +34,7 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "extra".into(), "real".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
+    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "extra".into(), "real".into(), "phrases*3".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -87,6 +87,25 @@ pub fn agent_lines(source: &str) -> Vec<(String, Vec<usize>)> {
             .map(|l| (l.trim().to_string(), Vec::new()))
             .collect();
     }
+    if source == "phrases" {
+        // The standard phrases of the rulebook (placeholders dropped): what
+        // the standards themselves tell agents to say is clean by definition.
+        let Ok(book) = kefu_core::rulebook::Rulebook::embedded() else { return Vec::new() };
+        let strip = |t: &str| {
+            let mut out = String::new();
+            let mut depth = 0;
+            for c in t.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ if depth == 0 => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        return book.phrases.iter().flat_map(|p| std::iter::once(p.text.clone()).chain(p.variants.iter().map(|v| v.text.clone()))).map(|t| (strip(&t), Vec::new())).filter(|(t, _)| !t.trim().is_empty()).collect();
+    }
     if source == "extra" {
         let mut out: Vec<_> = ["lint_extra.jsonl", "lint_redteam.jsonl"].iter().flat_map(|f| jsonl(&root.join(f))).filter_map(|v| from(&v)).collect();
         if let Ok(text) = std::fs::read_to_string(root.join("polite_turns.txt")) {
@@ -101,7 +120,7 @@ pub fn agent_lines(source: &str) -> Vec<(String, Vec<usize>)> {
 pub fn customer_lines(source: &str) -> Vec<(String, usize)> {
     let from = |v: &Value| -> Option<(String, usize)> { Some((v["text"].as_str()?.to_string(), SCENARIOS.iter().position(|s| Some(*s) == v["scenario"].as_str())?)) };
     let root = repo().join("eval");
-    if source == "real" {
+    if source == "real" || source == "phrases" {
         return Vec::new();
     }
     if source == "extra" {
