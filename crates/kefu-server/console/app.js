@@ -208,7 +208,8 @@ views.workspace = async () => {
     if (!violations.length) { found.append(h('p', { class: 'muted small' }, draft.value ? '未发现服务忌语。' : '')); return; }
     for (const v of violations) {
       found.append(h('div', { class: 'violation' },
-        h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad' }, v.category), ' ', v.message),
+        h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad' }, v.category), ' ', v.message,
+          v.confidence !== undefined ? h('span', { class: 'small muted semantic' }, `（语义判断，把握 ${Math.round(v.confidence * 100)}%）`) : null),
         h('div', { class: 'sugg' }, '建议：', v.suggestion),
         h('div', { class: 'small muted' }, '依据：', v.source)));
     }

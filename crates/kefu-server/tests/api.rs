@@ -91,6 +91,13 @@ async fn engine_endpoints_follow_the_cli_contracts() {
     assert_eq!(text[s..e].iter().collect::<String>(), v["matched"].as_str().expect("matched"), "span in the original text");
     let (_, clean) = agent.post("/api/v1/lint", json!({"text": "您好，请问有什么可以帮到您？"})).await;
     assert_eq!(clean["violations"], json!([]));
+    // A meaning no rule lists: the semantic layer's hit, with its confidence; a rule hit has none.
+    let (_, r) = agent.post("/api/v1/lint", json!({"text": "您可真厉害，这都能弄坏"})).await;
+    let v = &r["violations"][0];
+    assert_eq!(v["rule"], "arrogant.semantic", "{r}");
+    assert!(v["confidence"].as_f64().is_some_and(|c| c > 0.5 && c <= 1.0), "{r}");
+    let (_, r) = agent.post("/api/v1/lint", json!({"text": "这事儿不归我管"})).await;
+    assert!(r["violations"][0]["confidence"].is_null(), "{r}");
 
     let (status, c) = agent.post("/api/v1/classify", json!({"text": "谢谢你，帮了大忙了"})).await;
     assert_eq!(status, StatusCode::OK);

@@ -38,6 +38,10 @@ pub struct ViolationOut {
     pub message: String,
     pub suggestion: String,
     pub source: String,
+    /// A hit of the semantic layer (rule `<category>.semantic`): the model's
+    /// calibrated probability. Absent for a rule's hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -114,6 +118,7 @@ pub fn lint_text(engine: &Engine, text: &str, max: usize) -> (Vec<ViolationOut>,
             message: v.message.to_string(),
             suggestion: v.suggestion.to_string(),
             source: v.source.to_string(),
+            confidence: v.confidence,
         })
         .collect();
     (out, total)
