@@ -83,6 +83,15 @@ try {
   results.reply = await page.textContent('#reply-text');
   assert.ok(results.reply.length > 5, 'a standard reply is shown');
 
+  // An unsure customer message: the likely scenarios are offered to choose from.
+  await page.fill('#customer', '上次说的那个事情');
+  await page.press('#customer', 'Enter');
+  await page.waitForSelector('#choose-scenario button.choice');
+  const choice = await page.getAttribute('#choose-scenario button.choice >> nth=0', 'title');
+  await page.click('#choose-scenario button.choice >> nth=0');
+  assert.equal(await page.inputValue('#draft'), choice, 'the chosen reply goes into the draft');
+  await page.fill('#draft', '');
+
   // Type a forbidden phrase keystroke by keystroke: it is underlined live.
   await page.click('#draft');
   await page.keyboard.type('您好，这事儿不归我管，您找别的部门吧', { delay: 15 });

@@ -222,10 +222,15 @@ views.workspace = async () => {
       drawViolations(m.violations);
       draft.dataset.violations = String(m.violations.length);
     } else if (m.type === 'scenario') {
+      const use = (text) => { draft.value = text; onInput(); draft.focus(); };
+      // Unsure: the likely scenarios, each with its reply, for the agent to choose.
+      const choices = (m.alternatives || []).filter((a) => a.reply);
       replyBox.replaceChildren(h('div', { class: 'reply' },
         h('div', { class: 'small muted' }, `识别场景：${m.scenario}（置信度 ${m.confidence}）`),
         h('div', { id: 'reply-text' }, m.reply || '（该场景没有标准回复）'),
-        m.reply ? h('button', { class: 'ghost', id: 'use-reply', onclick: () => { draft.value = m.reply; onInput(); draft.focus(); } }, '使用标准回复') : null));
+        m.reply ? h('button', { class: 'ghost', id: 'use-reply', onclick: () => use(m.reply) }, '使用标准回复') : null,
+        choices.length ? h('div', { id: 'choose-scenario', class: 'gap-top' }, h('div', { class: 'small muted' }, '没有把握：请确认客户的意思，选一个标准回复'),
+          choices.map((a) => h('button', { class: 'ghost small choice', 'data-scenario': a.scenario, title: a.reply, onclick: () => use(a.reply) }, `${a.scenario}（${Math.round(a.confidence * 100)}%）`))) : null));
     } else if (m.type === 'prompt') {
       if (m.procedure === 'silent_call') silentRunning(!m.done);
       const action = { wait: '等待', hangup: '挂机' }[m.action] || m.action;

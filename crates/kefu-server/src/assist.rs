@@ -173,7 +173,11 @@ fn handle(state: &AppState, auth: &Auth, text: &str, timers: &mut Timers, tx: &m
             }
             // The standard reply with this agent's own 工号 and the centre's name.
             let c = classify_text(&engine, &text, &crate::centre::context_for(state, &auth.user, now_shanghai()));
-            Some(json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply}))
+            let mut answer = json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply});
+            if !c.alternatives.is_empty() {
+                answer["alternatives"] = json!(c.alternatives);
+            }
+            Some(answer)
         }
         ClientMessage::Hold { state: Toggle::Start } => {
             Timers::cancel(&mut timers.hold);

@@ -101,6 +101,13 @@ async fn engine_endpoints_follow_the_cli_contracts() {
 
     let (status, c) = agent.post("/api/v1/classify", json!({"text": "谢谢你，帮了大忙了"})).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(c.get("alternatives").is_none(), "a sure answer offers no choice: {c}");
+    // An unsure one (what is 上次说的那个事情 about?) offers the likely scenarios with their replies.
+    let (_, unsure) = agent.post("/api/v1/classify", json!({"text": "上次说的那个事情"})).await;
+    assert!(unsure["confidence"].as_f64().is_some_and(|c| c < 0.6), "{unsure}");
+    let alternatives = unsure["alternatives"].as_array().expect("alternatives");
+    assert!((1..=3).contains(&alternatives.len()), "{unsure}");
+    assert!(alternatives.iter().all(|a| a["scenario"].is_string() && a["confidence"].is_number()), "{unsure}");
     assert!(c["confidence"].as_f64().is_some());
     assert!(c["reply"].as_str().is_some_and(|r| !r.is_empty()), "{c}");
 

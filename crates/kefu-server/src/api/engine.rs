@@ -64,7 +64,22 @@ pub struct ClassifyResponse {
     /// The standard reply for the scenario, rendered for now (Asia/Shanghai).
     pub reply: Option<String>,
     pub reply_error: Option<String>,
+    /// When the answer is unsure (confidence below 0.6): the act model's
+    /// most likely scenarios with their standard replies, for the agent to
+    /// choose from rather than send a wrong reply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
 }
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Alternative {
+    pub scenario: String,
+    pub confidence: f64,
+    pub reply: Option<String>,
+}
+
+/// Below this confidence the console offers the alternatives.
+const UNSURE: f64 = 0.6;
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -130,7 +145,20 @@ pub fn classify_text(engine: &Engine, text: &str, ctx: &ReplyContext) -> Classif
         Ok(r) => (Some(r.text), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    ClassifyResponse { text: text.to_string(), scenario: c.scenario.to_string(), confidence: c.confidence, reply, reply_error }
+    let alternatives = match engine.semantic() {
+        Some(layer) if c.confidence < UNSURE => layer
+            .judge_customer(text)
+            .into_iter()
+            .take(3)
+            .filter_map(|(i, p)| {
+                let id = engine.rulebook.scenarios.get(i)?.id.clone();
+                let reply = engine.reply(&id, ctx).ok().map(|r| r.text);
+                Some(Alternative { scenario: id, confidence: (f64::from(p) * 100.0).round() / 100.0, reply })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    ClassifyResponse { text: text.to_string(), scenario: c.scenario.to_string(), confidence: c.confidence, reply, reply_error, alternatives }
 }
 
 pub fn now_shanghai() -> chrono::DateTime<chrono::FixedOffset> {
