@@ -53,6 +53,47 @@ struct LintRecord<'a> {
     line: usize,
     text: &'a str,
     violations: &'a [Violation<'a>],
+    /// With --explain: per semantic hit (by index in `violations`), the
+    /// nearest labelled examples of its category.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    explain: Vec<Explained<'a>>,
+}
+
+#[derive(Serialize)]
+struct Explained<'a> {
+    violation: usize,
+    nearest: Vec<Nearest<'a>>,
+}
+
+#[derive(Serialize)]
+struct Nearest<'a> {
+    text: &'a str,
+    source: &'a str,
+    similarity: f64,
+}
+
+/// The training sources of the corpus the shipped models learned from
+/// (never the dev or test sources), indexed for --explain.
+const EXPLAIN_SOURCES: [&str; 4] = ["gen_a", "gen_b", "hand_e", "hand_f"];
+
+fn explain_index(dir: &std::path::Path) -> Result<kefu_core::semantic::ExampleIndex, String> {
+    let mut examples = Vec::new();
+    for source in EXPLAIN_SOURCES {
+        let path = dir.join(source).join("agent.jsonl");
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+            let (Some(t), Some(cats)) = (v["text"].as_str(), v["categories"].as_array()) else { continue };
+            let cats: Vec<String> = cats.iter().filter_map(|c| c.as_str().map(str::to_string)).collect();
+            if !cats.is_empty() {
+                examples.push((t.to_string(), cats, source.to_string()));
+            }
+        }
+    }
+    if examples.is_empty() {
+        return Err(format!("--explain 需要标注语料：{} 下没有训练来源（{}）的 agent.jsonl；用 --corpus 指定目录", dir.display(), EXPLAIN_SOURCES.join("、")));
+    }
+    Ok(kefu_core::semantic::ExampleIndex::new(examples))
 }
 
 #[derive(Serialize)]
@@ -73,6 +114,7 @@ fn lint(cli: &Cli, args: &LintArgs) -> Result<u8, String> {
     let style = Style { color: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut scratch = Scratch::default();
+    let index = if args.explain { Some(explain_index(&args.corpus)?) } else { None };
     let (mut lines, mut flagged, mut hits, mut errors) = (0usize, 0usize, 0usize, 0usize);
     let result = input::for_each_line(reader, &origin, |n, line| {
         lines += 1;
@@ -89,12 +131,30 @@ fn lint(cli: &Cli, args: &LintArgs) -> Result<u8, String> {
                     flagged += 1;
                     hits += found.len();
                 }
+                let explain: Vec<Explained<'_>> = match &index {
+                    None => Vec::new(),
+                    Some(index) => found
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.rule.ends_with(".semantic"))
+                        .map(|(i, v)| Explained {
+                            violation: i,
+                            nearest: index.nearest(&text, v.category, 3).into_iter().map(|(text, source, similarity)| Nearest { text, source, similarity }).collect(),
+                        })
+                        .collect(),
+                };
                 if args.json {
-                    write_json(&mut out, &LintRecord { line: n, text: &text, violations: &found })
+                    write_json(&mut out, &LintRecord { line: n, text: &text, violations: &found, explain })
                 } else {
-                    for v in &found {
+                    for (i, v) in found.iter().enumerate() {
                         out.write_all(diagnostic::render(&origin, n, &text, v, &style).as_bytes())?;
                         out.write_all(b"\n")?;
+                        for e in explain.iter().filter(|e| e.violation == i) {
+                            writeln!(out, "  = 语义判断（把握 {:.0}%），最相近的标注例句：", v.confidence.unwrap_or(0.0) * 100.0)?;
+                            for near in &e.nearest {
+                                writeln!(out, "    {:.2}  {}  [{}]", near.similarity, near.text, near.source)?;
+                            }
+                        }
                     }
                     Ok(())
                 }

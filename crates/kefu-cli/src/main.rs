@@ -95,6 +95,13 @@ pub struct LintArgs {
     /// Print only the number of lines with a violation.
     #[arg(long, conflicts_with = "json")]
     pub count: bool,
+    /// For each hit of the semantic layer, show the three labelled training
+    /// examples of its category nearest to the line (from --corpus).
+    #[arg(long, conflicts_with = "count")]
+    pub explain: bool,
+    /// The labelled corpus for --explain (its training sources are read).
+    #[arg(long, value_name = "DIR", default_value = "eval/corpus")]
+    pub corpus: PathBuf,
     /// Input file; `-` or nothing reads standard input.
     pub file: Option<PathBuf>,
 }

@@ -289,3 +289,25 @@ fn inspect_contract() {
     assert_eq!(json_lines(&out)[0]["score"], 100);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn lint_explains_a_semantic_hit_with_the_nearest_labelled_examples() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../eval/corpus");
+    let corpus = corpus.to_str().expect("path");
+    let out = kefu(&["lint", "--json", "--explain", "--corpus", corpus], "这点小事也要专门打个电话过来问？\n".as_bytes());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(stdout(&out).lines().next().expect("a record")).expect("json");
+    let explained = v["explain"].as_array().expect("explain");
+    assert!(!explained.is_empty(), "{v}");
+    for e in explained {
+        let hit = &v["violations"][e["violation"].as_u64().expect("index") as usize];
+        assert!(hit["rule"].as_str().is_some_and(|r| r.ends_with(".semantic")));
+        let nearest = e["nearest"].as_array().expect("nearest");
+        assert!(!nearest.is_empty() && nearest.len() <= 3);
+        assert!(nearest.iter().all(|n| n["text"].is_string() && n["similarity"].as_f64().is_some_and(|s| (0.0..=1.0).contains(&s))));
+    }
+    // Without the corpus: a clear error, exit 2.
+    let out = kefu(&["lint", "--explain", "--corpus", "/nonexistent-corpus"], b"x\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--corpus"));
+}

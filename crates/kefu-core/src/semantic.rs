@@ -762,3 +762,95 @@ impl SemanticLayer {
         out
     }
 }
+
+// ---------------------------------------------------------------------------
+// Explanations: the labelled examples nearest to a text
+// ---------------------------------------------------------------------------
+
+/// Labelled examples indexed by their feature sets, to show why the model
+/// said what it said: the examples of a category most like a text.
+#[derive(Debug, Default)]
+pub struct ExampleIndex {
+    examples: Vec<(String, Vec<String>, String)>,
+    sets: Vec<Vec<u64>>,
+}
+
+fn feature_set(text: &str) -> Vec<u64> {
+    let mut set: Vec<u64> = features(text).hashes.into_iter().map(|(h, _)| h).collect();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// |A ∩ B| / |A ∪ B| of two sorted sets.
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    }
+}
+
+impl ExampleIndex {
+    /// Indexes `(text, categories, source)` examples.
+    pub fn new(examples: Vec<(String, Vec<String>, String)>) -> ExampleIndex {
+        let sets = examples.iter().map(|(t, _, _)| feature_set(t)).collect();
+        ExampleIndex { examples, sets }
+    }
+
+    pub fn len(&self) -> usize {
+        self.examples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.examples.is_empty()
+    }
+
+    /// The `k` examples labelled `category` nearest to `text` (character
+    /// n-gram overlap), most similar first: (text, source, similarity).
+    pub fn nearest(&self, text: &str, category: &str, k: usize) -> Vec<(&str, &str, f64)> {
+        let query = feature_set(text);
+        let mut scored: Vec<(usize, f64)> = self
+            .examples
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, cats, _))| cats.iter().any(|c| c == category))
+            .map(|(i, _)| (i, jaccard(&query, &self.sets[i])))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.into_iter().take(k).map(|(i, s)| (self.examples[i].0.as_str(), self.examples[i].2.as_str(), (s * 1000.0).round() / 1000.0)).collect()
+    }
+}
+
+#[cfg(test)]
+mod explain_tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_example_of_the_category_comes_first() {
+        let index = ExampleIndex::new(vec![
+            ("这个不归我管，你找别人".into(), vec!["shirk".into()], "a".into()),
+            ("您可真厉害".into(), vec!["arrogant".into()], "a".into()),
+            ("我们这边管不了，您去找物业".into(), vec!["shirk".into()], "b".into()),
+        ]);
+        let near = index.nearest("这事不归我管", "shirk", 2);
+        assert_eq!(near.len(), 2);
+        assert_eq!(near[0].0, "这个不归我管，你找别人");
+        assert!(near[0].2 >= near[1].2);
+        assert!(index.nearest("这事不归我管", "blame", 3).is_empty());
+        assert_eq!(jaccard(&[], &[]), 0.0);
+    }
+}
