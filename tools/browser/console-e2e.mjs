@@ -104,6 +104,9 @@ try {
   results.suggestion = await page.textContent('.violation .sugg');
   results.workspaceFonts = await cjkFont(page, '.violation');
   await page.screenshot({ path: join(out, 'workspace.png'), fullPage: true });
+  // The agent marks a hit as a false alarm (stored for review and export).
+  await page.click('.violation button.false-alarm >> nth=0');
+  await page.waitForSelector('text=已记为误报');
   // Using the standard reply clears the underline.
   await page.click('#use-reply');
   await page.waitForFunction(() => document.querySelector('#draft').dataset.violations === '0');
@@ -279,6 +282,8 @@ try {
   await ad.press('#try', 'Enter');
   await ad.waitForSelector('#try-result .violation');
   await ad.screenshot({ path: join(out, 'rulebook.png') });
+  await ad.waitForSelector('#feedback td');
+  assert.ok((await ad.textContent('#feedback')).includes('误报'), 'the false alarm is in the review list');
   // Settings: a year without holiday data is refused on screen; importing it fixes that.
   await ad.click('text=设置');
   await ad.waitForSelector('#cal-text');

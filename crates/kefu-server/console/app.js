@@ -211,7 +211,10 @@ views.workspace = async () => {
         h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad' }, v.category), ' ', v.message,
           v.confidence !== undefined ? h('span', { class: 'small muted semantic' }, `（语义判断，把握 ${Math.round(v.confidence * 100)}%）`) : null),
         h('div', { class: 'sugg' }, '建议：', v.suggestion),
-        h('div', { class: 'small muted' }, '依据：', v.source)));
+        h('div', { class: 'small muted' }, '依据：', v.source, ' ',
+          h('button', { class: 'ghost small false-alarm', onclick: async (e) => {
+            try { await api('POST', '/api/v1/feedback', { kind: 'false_alarm', text: draft.value, rule: v.rule, category: v.category }); e.target.disabled = true; toast('已记为误报，谢谢反馈'); } catch (x) { toast(x.message); }
+          } }, '误报'))));
     }
   }
   const ws = assistSocket((m) => {
@@ -498,6 +501,15 @@ views.rulebook = async (category) => {
   $main().append(h('h1', {}, `规则库 v${book.version}`), h('p', { class: 'muted' }, `${book.name} ${book.rulebook_version} · ${book.rules.length} 条忌语规则 · ${book.scenarios} 个场景 · ${book.phrases} 条标准用语 · ${book.procedures} 个流程 · ${book.checks} 个质检项`),
     h('section', { class: 'panel' }, h('h2', {}, '试一试'), h('div', { class: 'row' }, tryText, h('button', { onclick: runTry }, '检查')), tryOut),
     h('section', { class: 'panel' }, cats), h('section', { class: 'panel' }, rules));
+  if (me.role !== 'agent') {
+    const { items, total } = await apiPage('/api/v1/feedback?limit=50');
+    const KINDS = { false_alarm: '误报', missed: '漏报' };
+    $main().append(h('section', { class: 'panel', id: 'feedback' }, h('h2', {}, `误报与漏报反馈（共 ${total} 条）`),
+      h('p', {}, h('a', { href: '/api/v1/feedback/export.jsonl', download: 'feedback.jsonl' }, '导出为标注数据（JSON Lines，kefu eval --lint 可直接读取）')),
+      items.length ? h('table', {}, h('thead', {}, h('tr', {}, ['时间', '谁', '类型', '句子', '规则/类别', '版本'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, items.map((f) => h('tr', {}, h('td', { class: 'small' }, fmtTime(f.at)), h('td', {}, f.username), h('td', {}, KINDS[f.kind] || f.kind), h('td', { class: 't' }, f.text),
+          h('td', { class: 'small' }, f.rule || f.category), h('td', { class: 'small muted' }, `规则库 v${f.rulebook_version} · ${f.model_version}`))))) : h('p', { class: 'muted' }, '暂无反馈。')));
+  }
 };
 views.edit = async (path) => {
   const f = await api('GET', `/api/v1/rulebook/file?path=${encodeURIComponent(path)}`);

@@ -13,6 +13,7 @@ pub mod console;
 pub mod desk;
 pub mod desk_store;
 pub mod error;
+pub mod feedback;
 pub mod limits;
 pub mod listen;
 pub mod mail;

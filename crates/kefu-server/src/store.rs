@@ -457,6 +457,7 @@ impl Store {
         conn.execute_batch(crate::desk_store::SCHEMA)?;
         crate::desk_store::migrate(&conn)?;
         conn.execute_batch(crate::attendance::SCHEMA)?;
+        conn.execute_batch(crate::feedback::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 

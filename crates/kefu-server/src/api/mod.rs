@@ -25,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/settings/limits", get(crate::limits::get_limits).put(crate::limits::put_limits))
         .route("/api/v1/settings/centre", get(crate::centre::get_centre).put(crate::centre::put_centre))
         .route("/api/v1/lint", post(engine::lint))
+        .route("/api/v1/feedback", get(crate::feedback::list).post(crate::feedback::create))
+        .route("/api/v1/feedback/export.jsonl", get(crate::feedback::export))
         .route("/api/v1/classify", post(engine::classify))
         .route("/api/v1/reply", post(engine::reply))
         .route("/api/v1/inspect", post(engine::inspect))
