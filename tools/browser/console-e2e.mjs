@@ -142,7 +142,12 @@ try {
   await page.waitForSelector('#transcript');
   assert.ok((await page.textContent('#transcript')).includes('<img src=x onerror="window.pwned=1">'));
   assert.equal(await page.evaluate(() => window.pwned), undefined, 'no script ran');
-  await page.goBack();
+  // A scorecard's evidence can be marked as a false alarm too.
+  await page.goto(`${base}/#/conversation/dev-forbidden-3`);
+  await page.waitForSelector('#transcript button.false-alarm');
+  await page.click('#transcript button.false-alarm >> nth=0');
+  await page.waitForSelector('text=已记为误报');
+  await page.goto(`${base}/#/scorecards`);
   await page.click('#scorecards tr[data-id="dev-late-2"]');
   await page.waitForSelector('#transcript');
   await page.waitForSelector('h1 >> text=93');

@@ -424,7 +424,10 @@ views.conversation = async (id) => {
     text.append(chars.slice(at).join(''));
     return h('li', { class: `${t.speaker}${marks.has(i) ? ' flagged' : ''}` }, h('span', { class: 'who' }, t.speaker === 'agent' ? '坐席' : '客户'),
       h('div', {}, h('div', { class: 'small muted' }, `第 ${i + 1} 轮 · ${t.start}s`), text,
-        (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail' }, `${m.check}：${m.note}`))));
+        (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail' }, `${m.check}：${m.note}`, ' ',
+          h('button', { class: 'ghost small false-alarm', onclick: async (e) => {
+            try { await api('POST', '/api/v1/feedback', { kind: 'false_alarm', text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i }); e.target.disabled = true; toast('已记为误报，谢谢反馈'); } catch (x) { toast(x.message); }
+          } }, '误报')))));
   }));
   const checks = h('table', {}, h('thead', {}, h('tr', {}, ['检查项', '结果', '分值', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
