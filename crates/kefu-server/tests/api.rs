@@ -425,6 +425,10 @@ async fn rulebook_edits_are_validated_versioned_and_audited() {
     assert_eq!(versions[0]["comment"], "新增测试规则");
     let (_, log) = admin.get("/api/v1/audit").await;
     assert!(log.as_array().expect("audit").iter().any(|e| e["action"] == "rulebook.update" && e["username"] == "admin"));
+    // The model versions in force are recorded with the edit, and shown with the rulebook.
+    assert!(log.as_array().expect("audit").iter().any(|e| e["action"] == "rulebook.update" && e["detail"].as_str().is_some_and(|d| d.contains("模型 agent-"))), "{log}");
+    let (_, book) = admin.get("/api/v1/rulebook").await;
+    assert!(book["model_versions"].as_array().is_some_and(|v| v.len() == 2), "{}", book["model_versions"]);
     let (status, _) = admin.call(Method::PUT, "/api/v1/rulebook/file", Some(json!({"path": "../etc/passwd", "text": "", "base_version": 2}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, tried) = admin.post("/api/v1/rulebook/try", json!({"text": "青蛙跳水"})).await;

@@ -47,6 +47,8 @@ pub struct RulebookSummary {
     /// The inspection checks by id, with their names, points and veto marks.
     pub check_list: Vec<CheckRef>,
     pub files: Vec<String>,
+    /// The semantic layer's model versions (agent, customer), empty when off.
+    pub model_versions: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,6 +115,7 @@ pub async fn overview(_auth: Auth, State(state): State<AppState>, ApiQuery(f): A
         version: current.version,
         name: book.header.name.clone(),
         rulebook_version: book.header.version.clone(),
+        model_versions: current.engine.semantic().map(|l| vec![l.agent.header.version.clone(), l.customer.header.version.clone()]).unwrap_or_default(),
         categories: book.categories.iter().map(|c| CategoryOut { id: c.id.clone(), name: c.name.clone(), rules: book.rules.iter().filter(|r| r.category == c.id).count() }).collect(),
         rules,
         scenarios: book.scenarios.len(),
@@ -211,7 +214,9 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     let engine = built.map_err(|errors| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rulebook", errors.join("\n")))?;
     let store = state.store.clone();
     let user = auth.user.clone();
-    let detail = format!("{}: {} → {} 字节{}", req.path, old.len(), req.text.len(), if req.comment.is_empty() { String::new() } else { format!("；{}", req.comment) });
+    // The model versions in force go on the record with the edit.
+    let models = engine.semantic().map(|l| format!("；模型 {} / {}", l.agent.header.version, l.customer.header.version)).unwrap_or_default();
+    let detail = format!("{}: {} → {} 字节{}{models}", req.path, old.len(), req.text.len(), if req.comment.is_empty() { String::new() } else { format!("；{}", req.comment) });
     let comment = if req.comment.is_empty() { format!("修改 {}", req.path) } else { req.comment.clone() };
     let saved_files = files.clone();
     let version = tokio::task::spawn_blocking(move || store.save_rulebook(&saved_files, Some(&user), &comment, &detail)).await??;
