@@ -863,10 +863,7 @@ fn qingming(year: i32) -> Option<NaiveDate> {
 /// 农历正月初一 (Chinese New Year's Day) of a Gregorian year, computed from
 /// the lunisolar calendar; `None` outside the years it supports (1901–2100).
 pub fn spring_festival(year: i32) -> Option<NaiveDate> {
-    let year = u16::try_from(year).ok()?;
-    LunisolarDate::from_ymd(year, 1, false, 1)
-        .ok()
-        .map(|d| d.to_naive_date())
+    lunar(year, 1, 1)
 }
 
 /// The festival whose greeting (节日好 / 新年好) applies on `date`, if any.

@@ -140,7 +140,7 @@ impl Engine {
     /// below `scenario_min_confidence` the answer is `other`, for the agent
     /// to choose.
     pub fn classify_with(&self, text: &str, scratch: &mut Scratch) -> Classification<'_> {
-        let cue = self.classifier.classify(&self.rulebook, text, scratch);
+        let cue = self.classify_by_cues(text, scratch);
         let Some(layer) = &self.semantic else { return cue };
         let dist = layer.judge_customer(text);
         let Some(&(top, q)) = dist.first() else { return cue };
@@ -149,12 +149,11 @@ impl Engine {
         // and finds the cues' scenario implausible: a strong cue (swearing)
         // keeps its scenario, and where both are plausible the rulebook's
         // priorities decide (praise with a thank-you is praise).
-        let implausible = prob_of(cue.scenario) < IMPLAUSIBLE;
-        let (scenario, confidence, evidence) = if self.rulebook.scenarios[top].id != cue.scenario && q >= layer.thresholds.act && implausible && (cue.confidence < 0.95 || f64::from(q) > cue.confidence) {
+        let p_cue = prob_of(cue.scenario);
+        let (scenario, confidence, evidence) = if self.rulebook.scenarios[top].id != cue.scenario && q >= layer.thresholds.act && p_cue < IMPLAUSIBLE && (cue.confidence < 0.95 || f64::from(q) > cue.confidence) {
             (self.rulebook.scenarios[top].id.as_str(), q, Vec::new())
         } else {
-            let p = prob_of(cue.scenario);
-            (cue.scenario, p.max(q.min(cue.confidence as f32)), cue.evidence)
+            (cue.scenario, p_cue.max(q.min(cue.confidence as f32)), cue.evidence)
         };
         if confidence < layer.thresholds.min_confidence {
             if let Some(other) = self.rulebook.scenarios.iter().find(|s| s.id == "other") {
@@ -197,7 +196,7 @@ const IMPLAUSIBLE: f32 = 0.2;
 /// evidence.
 fn semantic_pass<'e>(layer: &'e semantic::SemanticLayer, text: &str, found: &mut Vec<Violation<'e>>) {
     let (p, features) = layer.judge_agent(text);
-    if !semantic::in_range(features.chars) {
+    if p.is_empty() {
         return;
     }
     if layer.thresholds.veto > 0.0 && !found.is_empty() {
@@ -282,7 +281,7 @@ impl Engine {
         for (s, origin) in book.scenarios.iter().zip(&book.scenario_origins) {
             for example in &s.examples {
                 // The cues are what a rulebook author edits: their examples test them.
-                let got = self.classifier.classify(&self.rulebook, example, &mut scratch);
+                let got = self.classify_by_cues(example, &mut scratch);
                 if got.scenario != s.id {
                     failures.push(ExampleFailure {
                         file: origin.file.clone(),

@@ -105,6 +105,15 @@ pub fn in_range(chars: usize) -> bool {
     (MIN_CHARS..=MAX_CHARS).contains(&chars)
 }
 
+/// The features of a text the models judge, `None` for one out of range; a
+/// text far beyond it is not even featurised (no features of a 10 MB line).
+fn judged_features(text: &str) -> Option<Features> {
+    if text.chars().nth(MAX_RAW_CHARS).is_some() {
+        return None;
+    }
+    Some(features(text)).filter(|f| in_range(f.chars))
+}
+
 const START: char = '\u{2}';
 const END: char = '\u{3}';
 const QUESTION: char = '\u{4}';
@@ -648,8 +657,9 @@ pub struct Thresholds {
     /// Whether `hit` was set (by the rulebook or a caller) and overrides
     /// the model's per-category thresholds.
     pub hit_set: bool,
-    /// `semantic_veto_threshold`: below this probability of any violation,
-    /// a rule hit is taken for a false alarm and dropped (0 disables).
+    /// `semantic_veto_threshold`: a rule hit whose category the model gives
+    /// less than this probability is taken for a false alarm and dropped
+    /// (0 disables).
     pub veto: f32,
     /// `scenario_model_threshold`: the model's probability from which its
     /// scenario is taken over the cues'.
@@ -734,28 +744,20 @@ impl SemanticLayer {
     }
 
     /// The agent model's judgement of a text: per class probability, and the
-    /// features (for spans).
+    /// features (for spans); no probabilities for a text out of the models'
+    /// range (see [`in_range`]).
     pub fn judge_agent(&self, text: &str) -> (Vec<f32>, Features) {
-        // A text far beyond the range is not even looked at (no features of
-        // a 10 MB line are built).
-        if text.chars().nth(MAX_RAW_CHARS).is_some() {
-            return (Vec::new(), Features::default());
+        match judged_features(text) {
+            Some(f) => (self.agent.probabilities(&f), f),
+            None => (Vec::new(), Features::default()),
         }
-        let f = features(text);
-        (self.agent.probabilities(&f), f)
     }
 
     /// The customer model's distribution over the rulebook's scenarios
     /// (index, probability), best first; empty for a text out of the models'
     /// range (see [`in_range`]).
     pub fn judge_customer(&self, text: &str) -> Vec<(usize, f32)> {
-        if text.chars().nth(MAX_RAW_CHARS).is_some() {
-            return Vec::new();
-        }
-        let f = features(text);
-        if !in_range(f.chars) {
-            return Vec::new();
-        }
+        let Some(f) = judged_features(text) else { return Vec::new() };
         let p = self.customer.probabilities(&f);
         let mut out: Vec<(usize, f32)> = p.iter().enumerate().filter_map(|(c, &q)| Some((self.scenarios.get(c).copied().flatten()?, q))).collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1));

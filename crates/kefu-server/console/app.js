@@ -43,7 +43,9 @@ const STATUS = { pending: '待处理', upheld: '维持原判', overturned: '已�
 const PROCEDURE = { silent_call: '无声电话', silent_call_04: '无声电话（热线）', hold: '等待' };
 
 // ——— API ———
-async function api(method, path, body) {
+// One request: the response and its JSON (text when it is not JSON); a 401
+// leads to the log-in, any other failure is thrown with the server's message.
+async function request(method, path, body) {
   const opts = { method, headers: {}, credentials: 'same-origin' };
   if (body !== undefined) { opts.headers['content-type'] = 'application/json'; opts.body = JSON.stringify(body); }
   const r = await fetch(path, opts);
@@ -52,22 +54,28 @@ async function api(method, path, body) {
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (r.status === 401 && path !== '/api/v1/auth/login') { me = null; route('#/login'); throw new Error('请先登录'); }
   if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
-  return data;
+  return { r, data };
+}
+async function api(method, path, body) {
+  return (await request(method, path, body)).data;
 }
 
 // A page of a list endpoint: its items and the whole list's size
 // (X-Total-Count; the conversation search has it in its body).
 async function apiPage(path) {
-  const r = await fetch(path, { credentials: 'same-origin' });
-  if (r.status === 401) { me = null; route('#/login'); throw new Error('请先登录'); }
-  const data = await r.json().catch(() => null);
-  if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+  const { r, data } = await request('GET', path);
   return { items: data, total: Number(r.headers.get('x-total-count') ?? data.length) };
 }
 
+// A 误报 button: marks a hit or an evidence item as a false alarm (feedback).
+const falseAlarmButton = (mark) => h('button', { class: 'ghost small false-alarm', onclick: async (e) => {
+  try { await api('POST', '/api/v1/feedback', { kind: 'false_alarm', ...mark }); e.target.disabled = true; toast('已记为误报，谢谢反馈'); } catch (x) { toast(x.message); }
+} }, '误报');
+
 // Paging: the rows shown out of how many, and the way to the others.
 const PAGE = 50;
-function pageOf(q) { return Math.max(0, Number(q.get('offset')) || 0); }
+const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
+function pageOf(q = hashQuery()) { return Math.max(0, Number(q.get('offset')) || 0); }
 function pager(id, total, offset, shown, go) {
   const range = total ? `第 ${offset + 1}–${offset + shown} 条 / 共 ${total} 条` : '共 0 条';
   return h('div', { class: 'row pager', id },
@@ -212,9 +220,7 @@ views.workspace = async () => {
           v.confidence !== undefined ? h('span', { class: 'small muted semantic' }, `（语义判断，把握 ${Math.round(v.confidence * 100)}%）`) : null),
         h('div', { class: 'sugg' }, '建议：', v.suggestion),
         h('div', { class: 'small muted' }, '依据：', v.source, ' ',
-          h('button', { class: 'ghost small false-alarm', onclick: async (e) => {
-            try { await api('POST', '/api/v1/feedback', { kind: 'false_alarm', text: draft.value, rule: v.rule, category: v.category }); e.target.disabled = true; toast('已记为误报，谢谢反馈'); } catch (x) { toast(x.message); }
-          } }, '误报'))));
+          falseAlarmButton({ text: draft.value, rule: v.rule, category: v.category }))));
     }
   }
   const ws = assistSocket((m) => {
@@ -425,9 +431,7 @@ views.conversation = async (id) => {
     return h('li', { class: `${t.speaker}${marks.has(i) ? ' flagged' : ''}` }, h('span', { class: 'who' }, t.speaker === 'agent' ? '坐席' : '客户'),
       h('div', {}, h('div', { class: 'small muted' }, `第 ${i + 1} 轮 · ${t.start}s`), text,
         (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail' }, `${m.check}：${m.note}`, ' ',
-          h('button', { class: 'ghost small false-alarm', onclick: async (e) => {
-            try { await api('POST', '/api/v1/feedback', { kind: 'false_alarm', text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i }); e.target.disabled = true; toast('已记为误报，谢谢反馈'); } catch (x) { toast(x.message); }
-          } }, '误报')))));
+          falseAlarmButton({ text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i })))));
   }));
   const checks = h('table', {}, h('thead', {}, h('tr', {}, ['检查项', '结果', '分值', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
@@ -478,7 +482,7 @@ function appealCard(a, after) {
       h('button', { class: 'overturn', onclick: () => decide('overturned') }, '改判（计为通过）'), h('button', { class: 'ghost uphold', onclick: () => decide('upheld') }, '维持')) : null);
 }
 views.appeals = async () => {
-  const offset = pageOf(new URLSearchParams((location.hash.split('?')[1]) || ''));
+  const offset = pageOf();
   const { items: list, total } = await apiPage(`/api/v1/appeals?limit=${PAGE}&offset=${offset}`);
   $main().append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? [...list.map((a) => appealCard(a, () => render())), pager('appeals-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无申诉。')));
 };
@@ -621,7 +625,7 @@ function entriesEditor(entries) {
 const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
 
 views.records = async () => {
-  const offset = pageOf(new URLSearchParams((location.hash.split('?')[1]) || ''));
+  const offset = pageOf();
   const { items: list, total } = await apiPage(`/api/v1/records?limit=${PAGE}&offset=${offset}`);
   const kind = h('select', { id: 'record-kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
   const box = h('div', { class: 'filters', id: 'record-fields' });
@@ -720,7 +724,7 @@ views.record = async (id) => {
 const provisionalEl = (o) => (o.provisional ? h('span', { class: 'pill warn provisional', title: o.provisional }, '暂定') : null);
 
 views.deadlines = async () => {
-  const offset = pageOf(new URLSearchParams((location.hash.split('?')[1]) || ''));
+  const offset = pageOf();
   const [page, notes] = await Promise.all([apiPage(`/api/v1/obligations?limit=${PAGE}&offset=${offset}`), api('GET', '/api/v1/notifications?limit=50')]);
   const owed = page.items;
   const late = owed.filter((o) => o.state === 'breached').length;

@@ -233,6 +233,13 @@ fn fulfilled_by(action: &str) -> &'static [&'static str] {
     }
 }
 
+/// The daily call log an agent filed for a day, if any.
+fn call_log_on(conn: &rusqlite::Connection, owner_id: i64, day: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM records WHERE kind = 'call_log' AND owner_id = ?1 AND json_extract(fields, '$.date') = ?2 LIMIT 1", params![owner_id, day], |r| r.get(0))
+        .optional()?)
+}
+
 /// The status of a record that is still open to changes: not found and
 /// closed records are errors.
 fn open_status(tx: &rusqlite::Connection, id: i64) -> Result<String> {
@@ -263,10 +270,7 @@ impl Store {
         let tx = conn.transaction()?;
         if r.kind == "call_log" {
             let day = r.fields.get("date").and_then(serde_json::Value::as_str).unwrap_or("");
-            let existing: Option<i64> = tx
-                .query_row("SELECT id FROM records WHERE kind = 'call_log' AND owner_id = ?1 AND json_extract(fields, '$.date') = ?2 LIMIT 1", params![r.owner_id, day], |row| row.get(0))
-                .optional()?;
-            if let Some(id) = existing {
+            if let Some(id) = call_log_on(&tx, r.owner_id, day)? {
                 return Err(StoreError::Conflict(format!("{day} 的每日接听电话记录表已存在（#{id}），一天只填一张：请在原记录上修改")));
             }
         }
@@ -327,10 +331,7 @@ impl Store {
 
     /// The daily call log an agent filed for a day, if any.
     pub fn call_log_of(&self, owner_id: i64, day: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT id FROM records WHERE kind = 'call_log' AND owner_id = ?1 AND json_extract(fields, '$.date') = ?2 LIMIT 1", params![owner_id, day], |r| r.get(0))
-            .optional()?)
+        call_log_on(&self.conn(), owner_id, day)
     }
 
     /// Records with at least one provisional deadline (oldest first).

@@ -118,15 +118,6 @@ impl Store {
     }
 }
 
-/// Who sees which marks: agents their own, supervisors their team's, admins all.
-fn scope(auth: &Auth) -> (Option<String>, Option<i64>) {
-    match auth.user.role {
-        Role::Admin => (None, None),
-        Role::Supervisor => (Some(auth.user.team.clone()), None),
-        Role::Agent => (None, Some(auth.user.id)),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback", request_body = NewFeedback,
     responses((status = 201, body = Feedback), (status = 400, body = crate::error::ErrorBody)))]
 /// Marks a hit as a false alarm or a turn as a missed violation (any role).
@@ -168,7 +159,8 @@ pub struct FeedbackQuery {
 /// The marks for review: an agent's own, a supervisor's team's, all for admins (X-Total-Count).
 pub async fn list(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<FeedbackQuery>) -> Result<Response, ApiError> {
     let page = crate::page::requested(q.limit, q.offset)?;
-    let (team, user) = scope(&auth);
+    // Agents see their own marks, supervisors their team's, admins all.
+    let (team, user) = crate::desk::scope(&auth);
     let store = state.store.clone();
     let list = tokio::task::spawn_blocking(move || store.feedback(team.as_deref(), user, page)).await??;
     Ok(crate::page::respond(list, page))
@@ -194,7 +186,7 @@ struct Exported<'a> {
 /// missed violation one of its category (supervisors: their team's; admins: all).
 pub async fn export(auth: Auth, State(state): State<AppState>) -> Result<Response, ApiError> {
     auth.require(Role::Supervisor)?;
-    let (team, user) = scope(&auth);
+    let (team, user) = crate::desk::scope(&auth);
     let store = state.store.clone();
     let all = tokio::task::spawn_blocking(move || store.feedback(team.as_deref(), user, Page::ALL)).await??;
     let mut body = String::new();

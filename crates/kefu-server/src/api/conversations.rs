@@ -295,11 +295,7 @@ pub async fn list_appeals(auth: Auth, State(state): State<AppState>, ApiQuery(f)
             return Err(ApiError::bad_request("invalid_query", "status 应为 pending、upheld 或 overturned"));
         }
     }
-    let (team, filed_by) = match auth.user.role {
-        Role::Admin => (None, None),
-        Role::Supervisor => (Some(auth.user.team.clone()), None),
-        Role::Agent => (None, Some(auth.user.id)),
-    };
+    let (team, filed_by) = crate::desk::scope(&auth);
     let store = state.store.clone();
     let list = tokio::task::spawn_blocking(move || store.appeals(f.status.as_deref(), team.as_deref(), filed_by, None, page)).await??;
     Ok(crate::page::respond(list, page))
