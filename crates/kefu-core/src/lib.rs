@@ -147,8 +147,8 @@ impl Engine {
         let prob_of = |id: &str| dist.iter().find(|(i, _)| self.rulebook.scenarios[*i].id == id).map_or(0.0, |(_, p)| *p);
         // The model overrules the cues only where it is sure of another act
         // and finds the cues' scenario implausible: a strong cue (swearing)
-        // keeps its scenario, and where both are plausible the rulebook's
-        // priorities decide (praise with a thank-you is praise).
+        // keeps its scenario, and where the model finds the cues' scenario
+        // plausible too, the rulebook's priorities decide.
         let p_cue = prob_of(cue.scenario);
         let (scenario, confidence, evidence) = if self.rulebook.scenarios[top].id != cue.scenario && q >= layer.thresholds.act && p_cue < IMPLAUSIBLE && (cue.confidence < 0.95 || f64::from(q) > cue.confidence) {
             (self.rulebook.scenarios[top].id.as_str(), q, Vec::new())
