@@ -10,7 +10,7 @@
 //! `customer.jsonl`), or `extra`: the older labelled sets of `eval/`
 //! (`lint_extra.jsonl`, `lint_redteam.jsonl`, `polite_turns.txt`,
 //! `scenario_extra*.jsonl`). The dev source calibrates the probabilities;
-//! the test source (`hand_c`) is never read here.
+//! the test sources (`hand_c`, `hand_g`) are never read here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,9 @@ pub const SCENARIOS: [&str; 21] = [
     "greeting", "thanks", "praise", "apology", "cannot_hear", "not_understood", "complaint", "complaint_staff", "hard_to_reach", "abusive", "wants_manager", "suggestion", "urgent",
     "ask_agent_name", "personal_call", "harassment", "repair_request", "leave_message", "goodbye", "inquiry", "other",
 ];
+
+/// The frozen test sources (eval/corpus/README.md).
+pub const TEST_SOURCES: [&str; 2] = ["hand_c", "hand_g"];
 
 struct Args {
     train: Vec<String>,
@@ -48,8 +51,8 @@ fn args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if a.train.iter().any(|s| weighted(s).0 == "hand_c") || a.dev == "hand_c" {
-        return Err("hand_c is the test split: it is never trained or calibrated on".into());
+    if a.train.iter().any(|s| TEST_SOURCES.contains(&weighted(s).0)) || TEST_SOURCES.contains(&a.dev.as_str()) {
+        return Err(format!("{} are the test split: never trained or calibrated on", TEST_SOURCES.join(", ")));
     }
     Ok(a)
 }

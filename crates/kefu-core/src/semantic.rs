@@ -107,7 +107,7 @@ pub fn in_range(chars: usize) -> bool {
 
 /// The features of a text the models judge, `None` for one out of range; a
 /// text far beyond it is not even featurised (no features of a 10 MB line).
-fn judged_features(text: &str) -> Option<Features> {
+pub fn judged_features(text: &str) -> Option<Features> {
     if text.chars().nth(MAX_RAW_CHARS).is_some() {
         return None;
     }
