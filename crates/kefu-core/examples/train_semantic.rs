@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p kefu-core --example train_semantic -- \
-//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,extra,real] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
+//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,hand_h*3,extra,real,phrases*3,examples] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
 //! ```
 //!
 //! Sources are folders of `eval/corpus/` (each with `agent.jsonl` and
@@ -37,7 +37,7 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "extra".into(), "real".into(), "phrases*3".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
+    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "hand_h*3".into(), "extra".into(), "real".into(), "phrases*3".into(), "examples".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -109,6 +109,18 @@ pub fn agent_lines(source: &str) -> Vec<(String, Vec<usize>)> {
         };
         return book.phrases.iter().flat_map(|p| std::iter::once(p.text.clone()).chain(p.variants.iter().map(|v| v.text.clone()))).map(|t| (strip(&t), Vec::new())).filter(|(t, _)| !t.trim().is_empty()).collect();
     }
+    if source == "examples" {
+        // The rulebook's own examples of each rule: its bad examples carry
+        // the rule's category, its good ones are clean — so what a centre
+        // writes into its rulebook teaches the model too.
+        let Ok(book) = kefu_core::rulebook::Rulebook::embedded() else { return Vec::new() };
+        return book
+            .rules
+            .iter()
+            .filter_map(|r| index(&r.category).map(|c| (r, c)))
+            .flat_map(|(r, c)| r.bad.iter().map(move |t| (t.clone(), vec![c])).chain(r.good.iter().map(|t| (t.clone(), Vec::new()))))
+            .collect();
+    }
     if source == "extra" {
         let mut out: Vec<_> = ["lint_extra.jsonl", "lint_redteam.jsonl"].iter().flat_map(|f| jsonl(&root.join(f))).filter_map(|v| from(&v)).collect();
         if let Ok(text) = std::fs::read_to_string(root.join("polite_turns.txt")) {
@@ -123,7 +135,7 @@ pub fn agent_lines(source: &str) -> Vec<(String, Vec<usize>)> {
 pub fn customer_lines(source: &str) -> Vec<(String, usize)> {
     let from = |v: &Value| -> Option<(String, usize)> { Some((v["text"].as_str()?.to_string(), SCENARIOS.iter().position(|s| Some(*s) == v["scenario"].as_str())?)) };
     let root = repo().join("eval");
-    if source == "real" || source == "phrases" {
+    if source == "real" || source == "phrases" || source == "examples" {
         return Vec::new();
     }
     if source == "extra" {
@@ -197,6 +209,7 @@ fn main() {
     // dev utterances the rules leave clean) are right at least PRECISION of
     // the time — a hit is right when the utterance is a violation.
     let precision_target: f64 = std::env::var("PRECISION").ok().and_then(|p| p.parse().ok()).unwrap_or(0.99);
+    let min_threshold: u32 = std::env::var("MIN_THRESHOLD").ok().and_then(|p| p.parse().ok()).unwrap_or(30);
     let rules = kefu_core::Engine::embedded().map(kefu_core::Engine::without_semantic).ok();
     let mut scratch = kefu_core::matcher::Scratch::default();
     let unflagged: Vec<(Vec<f32>, bool)> = dev_agent
@@ -207,7 +220,7 @@ fn main() {
         .collect();
     agent.header.thresholds = (0..CATEGORIES.len())
         .map(|c| {
-            (30..=99)
+            (min_threshold..=99)
                 .map(|t| t as f32 / 100.0)
                 .find(|&t| {
                     let hits: Vec<bool> = unflagged.iter().filter(|(p, _)| p[c] >= t).map(|(_, v)| *v).collect();

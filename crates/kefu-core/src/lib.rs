@@ -79,7 +79,7 @@ impl Engine {
         // layer vetoes and adds, and the first `max` by position are kept —
         // the same as the first `max` of the uncapped answer.
         let (mut found, _) = self.linter.check_capped(&self.rulebook, text, usize::MAX, scratch);
-        semantic_pass(layer, text, &mut found);
+        semantic_pass(layer, &self.linter, &self.rulebook, text, &mut found, scratch);
         let total = found.len();
         found.truncate(max);
         (found, total)
@@ -194,7 +194,7 @@ const IMPLAUSIBLE: f32 = 0.2;
 /// category the model finds that no rule hit reports is added as a
 /// `<category>.semantic` violation spanning the clause that carried the
 /// evidence.
-fn semantic_pass<'e>(layer: &'e semantic::SemanticLayer, text: &str, found: &mut Vec<Violation<'e>>) {
+fn semantic_pass<'e>(layer: &'e semantic::SemanticLayer, linter: &Linter, book: &Rulebook, text: &str, found: &mut Vec<Violation<'e>>, scratch: &mut Scratch) {
     let (p, features) = layer.judge_agent(text);
     if p.is_empty() {
         return;
@@ -204,12 +204,20 @@ fn semantic_pass<'e>(layer: &'e semantic::SemanticLayer, text: &str, found: &mut
         found.retain(|v| class_of(v.category).and_then(|c| p.get(c)).is_none_or(|&pc| pc >= layer.thresholds.veto));
     }
     let mut added = false;
+    let mut innocent: Option<Vec<lint::RuleHit>> = None;
     for (class, &pc) in p.iter().enumerate() {
         let Some(rule) = layer.rules.get(class).and_then(Option::as_ref) else { continue };
         if pc < layer.hit_threshold(class) || found.iter().any(|v| v.category == rule.category) {
             continue;
         }
         let Some(span) = layer.agent.evidence(&features, class) else { continue };
+        // The rulebook's exceptions bind the model: where the rulebook says
+        // these words are an innocent use of the category's vocabulary
+        // (您不知道型号也没关系 is no 我不知道), the model does not say otherwise.
+        let exceptions = innocent.get_or_insert_with(|| linter.exception_hits(text, scratch));
+        if exceptions.iter().any(|h| h.start < span.end && span.start < h.end && book.rules.get(h.rule).is_some_and(|r| r.category == rule.category)) {
+            continue;
+        }
         let matched: String = text.chars().skip(span.start).take(span.end - span.start).collect();
         found.push(Violation {
             rule: &rule.id,

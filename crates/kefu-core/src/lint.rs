@@ -75,6 +75,14 @@ impl Linter {
         resolve(found, &exceptions, &quotes)
     }
 
+    /// Where the rules' exceptions match in `text` (rule index and span),
+    /// whether or not a pattern of their rule matched too: the rulebook's
+    /// statements that these words are an innocent use of a category's
+    /// vocabulary, which the semantic layer honours.
+    pub fn exception_hits(&self, text: &str, scratch: &mut Scratch) -> Vec<RuleHit> {
+        self.matcher.find(text, scratch).iter().filter(|h| h.owner & 1 == 1).map(|h| RuleHit { rule: (h.owner >> 1) as usize, start: h.start, end: h.end }).collect()
+    }
+
     /// True if `text` has at least one violation (the `--count` fast path).
     pub fn has_violation(&self, text: &str, scratch: &mut Scratch) -> bool {
         let found = self.matcher.find(text, scratch);

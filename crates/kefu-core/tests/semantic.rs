@@ -91,3 +91,19 @@ fn on_the_dev_source_the_layer_adds_recall_and_confidence_is_calibrated() {
     assert!(s.accuracy >= 0.80);
     assert!(s.calibration_error <= 0.05, "ECE {:.3}: {:?}", s.calibration_error, s.reliability);
 }
+
+#[test]
+fn the_rulebooks_exceptions_bind_the_model() {
+    // 您不知道型号也没关系: the shirk rule's exception says 您不知道 is the
+    // customer's not knowing, not the agent pushing them away. Whatever the
+    // model thinks of the words, no shirk hit is reported over that span.
+    let e = engine();
+    let text = "您不知道型号也没关系";
+    let layer = e.semantic().expect("layer on");
+    let shirk = layer.agent.classes().iter().position(|c| c == "shirk").expect("shirk class");
+    let (p, _) = layer.judge_agent(text);
+    eprintln!("model p(shirk) = {:.3}, threshold {:.2}", p[shirk], layer.hit_threshold(shirk));
+    assert!(e.lint(text).iter().all(|v| v.category != "shirk"), "{:?}", e.lint(text));
+    // …while the same model still reports shirk where no exception speaks.
+    assert!(e.lint("这个你找别的部门去问，跟我们这边没什么关系").iter().any(|v| v.category == "shirk"));
+}
