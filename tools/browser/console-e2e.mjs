@@ -145,8 +145,21 @@ try {
   // A scorecard's evidence can be marked as a false alarm too.
   await page.goto(`${base}/#/conversation/dev-forbidden-3`);
   await page.waitForSelector('#transcript button.false-alarm');
+  assert.ok(!(await page.textContent('main')).includes('null'), 'no stray "null" on the conversation page');
   await page.click('#transcript button.false-alarm >> nth=0');
   await page.waitForSelector('text=已记为误报');
+  // …and an agent turn nothing flagged as a missed violation: the category
+  // is required and chosen by name.
+  await page.click('#transcript button.missed >> nth=0');
+  await page.waitForSelector('#transcript .missed-form select');
+  await page.click('#transcript .missed-form button[type="submit"]');
+  await page.waitForSelector('#transcript .missed-form select.invalid');
+  await page.selectOption('#transcript .missed-form select', 'blame');
+  assert.equal(await page.$eval('#transcript .missed-form select', (s) => s.selectedOptions[0].textContent), '责备语');
+  await page.fill('#transcript .missed-form input[name="note"]', '暗指客户操作不当');
+  await page.screenshot({ path: join(out, 'missed-form.png'), fullPage: true });
+  await page.click('#transcript .missed-form button[type="submit"]');
+  await page.waitForSelector('text=已记为漏报');
   await page.goto(`${base}/#/scorecards`);
   await page.click('#scorecards tr[data-id="dev-late-2"]');
   await page.waitForSelector('#transcript');
@@ -289,6 +302,7 @@ try {
   await ad.screenshot({ path: join(out, 'rulebook.png') });
   await ad.waitForSelector('#feedback td');
   assert.ok((await ad.textContent('#feedback')).includes('误报'), 'the false alarm is in the review list');
+  assert.ok((await ad.textContent('#feedback')).includes('漏报'), 'the missed violation is in the review list');
   // Settings: a year without holiday data is refused on screen; importing it fixes that.
   await ad.click('text=设置');
   await ad.waitForSelector('#cal-text');

@@ -72,6 +72,32 @@ const falseAlarmButton = (mark) => h('button', { class: 'ghost small false-alarm
   try { await api('POST', '/api/v1/feedback', { kind: 'false_alarm', ...mark }); e.target.disabled = true; toast('已记为误报，谢谢反馈'); } catch (x) { toast(x.message); }
 } }, '误报');
 
+// A 漏报 button: marks an utterance as a violation nothing found (feedback),
+// with the category chosen from the rulebook's (by name) and a note.
+let categoryList = null;
+async function categories() {
+  if (!categoryList) categoryList = (await api('GET', '/api/v1/rulebook')).categories;
+  return categoryList;
+}
+const missedButton = (mark) => h('button', { class: 'ghost small missed', onclick: async (e) => {
+  const button = e.target;
+  if (button.nextElementSibling?.classList.contains('missed-form')) return;
+  let list;
+  try { list = await categories(); } catch (x) { toast(x.message); return; }
+  const select = h('select', { name: 'category', 'aria-label': '漏报的忌语类别', onchange: () => select.classList.remove('invalid') }, h('option', { value: '' }, '选择类别…'), list.map((c) => h('option', { value: c.id }, c.name)));
+  const note = h('input', { name: 'note', placeholder: '说明（可选）', maxlength: 200 });
+  const form = h('form', { class: 'missed-form inline' }, select, note, h('button', { type: 'submit' }, '提交漏报'), h('button', { type: 'button', class: 'ghost', onclick: () => form.remove() }, '取消'));
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    if (!select.value) { select.classList.add('invalid'); toast('请选择漏报的忌语类别'); return; }
+    try {
+      await api('POST', '/api/v1/feedback', { kind: 'missed', category: select.value, note: note.value, ...mark() });
+      form.remove(); button.disabled = true; toast('已记为漏报，谢谢反馈');
+    } catch (x) { toast(x.message); }
+  };
+  button.after(form);
+} }, '漏报');
+
 // Paging: the rows shown out of how many, and the way to the others.
 const PAGE = 50;
 const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
@@ -213,7 +239,10 @@ views.workspace = async () => {
   }
   function drawViolations(violations) {
     found.replaceChildren();
-    if (!violations.length) { found.append(h('p', { class: 'muted small' }, draft.value ? '未发现服务忌语。' : '')); return; }
+    if (!violations.length) {
+      found.append(h('p', { class: 'muted small' }, draft.value ? ['未发现服务忌语。', ' ', missedButton(() => ({ text: draft.value }))] : ''));
+      return;
+    }
     for (const v of violations) {
       found.append(h('div', { class: 'violation' },
         h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad' }, v.category), ' ', v.message,
@@ -431,7 +460,8 @@ views.conversation = async (id) => {
     return h('li', { class: `${t.speaker}${marks.has(i) ? ' flagged' : ''}` }, h('span', { class: 'who' }, t.speaker === 'agent' ? '坐席' : '客户'),
       h('div', {}, h('div', { class: 'small muted' }, `第 ${i + 1} 轮 · ${t.start}s`), text,
         (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail' }, `${m.check}：${m.note}`, ' ',
-          falseAlarmButton({ text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i })))));
+          falseAlarmButton({ text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i }))),
+        t.speaker === 'agent' ? h('div', { class: 'small turn-actions' }, missedButton(() => ({ text: t.text, conversation_id: v.conversation.id, turn: i }))) : null));
   }));
   const checks = h('table', {}, h('thead', {}, h('tr', {}, ['检查项', '结果', '分值', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
@@ -449,7 +479,8 @@ views.conversation = async (id) => {
     route('#/records');
   };
   $main().replaceChildren(h('h1', {}, '会话 ', v.conversation.id, ' ', scoreEl(v.scorecard.score), v.scorecard.vetoed ? h('span', { class: 'pill bad' }, '一票否决') : null),
-    (v.scorecard.warnings || []).length ? h('p', { class: 'pill warn', id: 'card-warnings' }, v.scorecard.warnings.join('；')) : null,
+    // (replaceChildren would write a null out as the text "null")
+    (v.scorecard.warnings || []).length ? h('p', { class: 'pill warn', id: 'card-warnings' }, v.scorecard.warnings.join('；')) : '',
     h('div', { class: 'row' }, h('button', { class: 'ghost', id: 'make-repair', onclick: makeRecord('repair') }, '生成报修记录'), h('button', { class: 'ghost', onclick: makeRecord('complaint') }, '生成投诉通知单')),
     h('p', { class: 'muted' }, `坐席 ${v.conversation.agent} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${v.conversation.started_at || ''}`),
     h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '对话记录（标黄为证据）'), transcript),
