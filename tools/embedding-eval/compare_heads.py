@@ -3,7 +3,7 @@ embeddings, the shipped n-gram model, and the two together, each put in the
 engine's place beside the same rules, on exactly the same lines.
 
     cargo run --release -p kefu-core --example dump_semantic -- \
-        gen_a gen_b hand_e hand_f extra real phrases hand_d shared holdout real_measure > lines.jsonl
+        gen_a gen_b hand_e hand_f hand_h extra real phrases examples hand_d shared holdout real_measure > lines.jsonl
     python embed_lines.py lines.jsonl --cache e5.npz
     python compare_heads.py lines.jsonl --cache e5.npz [--test TEST.jsonl]
 
@@ -29,7 +29,7 @@ SCENARIOS = [
     "greeting", "thanks", "praise", "apology", "cannot_hear", "not_understood", "complaint", "complaint_staff", "hard_to_reach", "abusive", "wants_manager", "suggestion", "urgent",
     "ask_agent_name", "personal_call", "harassment", "repair_request", "leave_message", "goodbye", "inquiry", "other",
 ]
-TRAIN = {"gen_a": 1, "gen_b": 1, "hand_e": 3, "hand_f": 3, "extra": 1, "real": 1, "phrases": 3}
+TRAIN = {"gen_a": 1, "gen_b": 1, "hand_e": 3, "hand_f": 3, "hand_h": 3, "extra": 1, "real": 1, "phrases": 3, "examples": 1}
 DEV = "hand_d"
 ALARMING = {"complaint", "complaint_staff", "abusive", "harassment", "wants_manager"}
 PRECISION = 0.99

