@@ -7,7 +7,7 @@
 //! cargo run --release -p kefu-core --example dump_semantic -- SOURCE... > lines.jsonl
 //! ```
 //!
-//! SOURCE is a folder of `eval/corpus/`, `extra`, `real`, `phrases` (as in
+//! SOURCE is a folder of `eval/corpus/`, `extra`, `real`, `phrases`, `examples` (as in
 //! `train_semantic`), `real_measure` (the measuring half of the real staff
 //! text and the real customer text), `shared` (`../shared/eval/`) or
 //! `holdout` (`eval/holdout/`). Each line: `source`, `side` (agent /
