@@ -58,6 +58,14 @@ fn main() {
         let r = evaluate_scenarios(&engine, &scen);
         println!("act {act:.2}: accuracy {:.3} ECE {:.3}", r.accuracy, r.calibration_error);
     }
+    // Into an alarm scenario against the cues: dev accuracy against the
+    // alarms on the real customer text.
+    for alarm in [0.6f32, 0.7, 0.8, 0.9, 0.95, 1.01] {
+        engine.set_semantic_thresholds(Thresholds { alarm, ..Thresholds::default() });
+        let r = evaluate_scenarios(&engine, &scen);
+        let (alarmed, _, _) = real_customer(&engine, &customers);
+        println!("alarm {alarm:.2}: accuracy {:.3} ECE {:.3}; real customers alarming {:.2}%", r.accuracy, r.calibration_error, alarmed * 100.0);
+    }
 }
 
 /// The real customer text (unlabelled): the share taken for an alarming

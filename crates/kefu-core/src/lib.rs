@@ -150,7 +150,13 @@ impl Engine {
         // keeps its scenario, and where the model finds the cues' scenario
         // plausible too, the rulebook's priorities decide.
         let p_cue = prob_of(cue.scenario);
-        let (scenario, confidence, evidence) = if self.rulebook.scenarios[top].id != cue.scenario && q >= layer.thresholds.act && p_cue < IMPLAUSIBLE && (cue.confidence < 0.95 || f64::from(q) > cue.confidence) {
+        // Into an alarm scenario (a complaint, abuse…) the cues did not give,
+        // the model must be surer: wrongly taking a request for a complaint
+        // costs more than missing one (its complaints on real shop text are
+        // its weakest judgement, see the README).
+        let is_alarm = |id: &str| self.rulebook.scenarios.iter().any(|s| s.id == id && s.alarm);
+        let needed = if is_alarm(&self.rulebook.scenarios[top].id) && !is_alarm(cue.scenario) { layer.thresholds.act.max(layer.thresholds.alarm) } else { layer.thresholds.act };
+        let (scenario, confidence, evidence) = if self.rulebook.scenarios[top].id != cue.scenario && q >= needed && p_cue < IMPLAUSIBLE && (cue.confidence < 0.95 || f64::from(q) > cue.confidence) {
             (self.rulebook.scenarios[top].id.as_str(), q, Vec::new())
         } else {
             (cue.scenario, p_cue.max(q.min(cue.confidence as f32)), cue.evidence)

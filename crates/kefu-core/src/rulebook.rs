@@ -153,6 +153,12 @@ pub struct Scenario {
     /// A hit of one of its strong cues decides, whatever else scored (abusive).
     #[serde(default)]
     pub dominant: bool,
+    /// A scenario that sets a procedure going (a complaint record, an
+    /// escalation): taking an ordinary request for it costs more than
+    /// missing it, so the semantic layer needs `scenario_alarm_threshold`
+    /// to move a customer into it against the cues.
+    #[serde(default)]
+    pub alarm: bool,
     pub reply: String,
     pub source: String,
     #[serde(default)]

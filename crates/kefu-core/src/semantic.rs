@@ -667,11 +667,15 @@ pub struct Thresholds {
     /// `scenario_min_confidence`: below this, classify says `other` (the
     /// agent chooses) rather than offering a wrong standard reply.
     pub min_confidence: f32,
+    /// `scenario_alarm_threshold`: the model's probability from which it
+    /// moves a customer into an `alarm` scenario (complaint, abuse…) that
+    /// the cues did not give.
+    pub alarm: f32,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { hit: 0.5, hit_set: false, veto: 0.0, act: 0.6, min_confidence: 0.0 }
+        Thresholds { hit: 0.5, hit_set: false, veto: 0.0, act: 0.6, min_confidence: 0.0, alarm: 0.9 }
     }
 }
 
@@ -731,6 +735,7 @@ impl SemanticLayer {
             veto: num("semantic_veto_threshold", d.veto),
             act: num("scenario_model_threshold", d.act),
             min_confidence: num("scenario_min_confidence", d.min_confidence),
+            alarm: num("scenario_alarm_threshold", d.alarm),
         };
         Some(SemanticLayer { agent, customer, rules, scenarios, thresholds })
     }

@@ -107,3 +107,38 @@ fn the_rulebooks_exceptions_bind_the_model() {
     // …while the same model still reports shirk where no exception speaks.
     assert!(e.lint("这个你找别的部门去问，跟我们这边没什么关系").iter().any(|v| v.category == "shirk"));
 }
+
+#[test]
+fn the_model_needs_the_alarm_threshold_to_raise_an_alarm_the_cues_did_not() {
+    // Over the dev customer lines: whenever the answer is an alarm scenario
+    // (complaint, abuse…) the cues did not give, the model was at least
+    // `scenario_alarm_threshold` sure; and a lower threshold lets more such
+    // answers through, a higher one fewer.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../eval/corpus/hand_d/customer.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(root).expect("dev set").lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["text"].as_str().map(str::to_string)).collect();
+    let rules = engine().without_semantic();
+    let is_alarm = |e: &Engine, id: &str| e.rulebook.scenarios.iter().any(|s| s.id == id && s.alarm);
+    let raised = |alarm: f32| -> usize {
+        let mut e = engine();
+        let t = e.semantic().expect("layer").thresholds;
+        e.set_semantic_thresholds(kefu_core::semantic::Thresholds { alarm, ..t });
+        let mut scratch = kefu_core::matcher::Scratch::default();
+        lines
+            .iter()
+            .filter(|l| {
+                let cue = rules.classify_by_cues(l, &mut scratch).scenario.to_string();
+                let got = e.classify_with(l, &mut scratch);
+                let into = is_alarm(&e, got.scenario) && !is_alarm(&e, &cue);
+                if into && got.scenario != cue {
+                    assert!(got.confidence + 1e-6 >= f64::from(alarm.max(t.act)).min(1.0) - 0.005, "{l}: {} at {}", got.scenario, got.confidence);
+                }
+                into && got.scenario != cue
+            })
+            .count()
+    };
+    let (low, default, high) = (raised(0.6), raised(engine().semantic().expect("layer").thresholds.alarm), raised(1.01));
+    eprintln!("into an alarm against the cues: {low} at 0.6, {default} by default, {high} never");
+    assert!(low >= default && default >= high, "{low} {default} {high}");
+    assert!(low > high, "the threshold changes something on dev");
+    assert_eq!(high, 0);
+}
