@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p kefu-core --example train_semantic -- \
-//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,hand_h*3,hand_i*3,hand_k*3,extra,real,phrases*3,examples] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
+//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,hand_h*3,hand_i*3,hand_k*3,real_labelled*3,extra,real,phrases*3,examples] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
 //! ```
 //!
 //! Sources are folders of `eval/corpus/` (each with `agent.jsonl` and
@@ -37,7 +37,7 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "hand_h*3".into(), "hand_i*3".into(), "hand_k*3".into(), "extra".into(), "real".into(), "phrases*3".into(), "examples".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
+    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "hand_h*3".into(), "hand_i*3".into(), "hand_k*3".into(), "real_labelled*3".into(), "extra".into(), "real".into(), "phrases*3".into(), "examples".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -138,6 +138,12 @@ pub fn agent_lines(source: &str) -> Vec<(String, Vec<usize>)> {
 pub fn customer_lines(source: &str) -> Vec<(String, usize)> {
     let from = |v: &Value| -> Option<(String, usize)> { Some((v["text"].as_str()?.to_string(), SCENARIOS.iter().position(|s| Some(*s) == v["scenario"].as_str())?)) };
     let root = repo().join("eval");
+    if source == "real_labelled" {
+        // Real customer turns labelled blind (eval/corpus/real/review/, the
+        // dev sample; the other sample is kept for measuring): what real
+        // shop and travel customers do, in their own words.
+        return jsonl(&root.join("corpus/real/review/customer_dev_sample.labels.jsonl")).iter().filter_map(from).collect();
+    }
     if source == "real" || source == "phrases" || source == "examples" {
         return Vec::new();
     }
