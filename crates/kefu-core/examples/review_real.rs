@@ -30,7 +30,9 @@ fn main() {
     let mut scratch = Scratch::default();
     // Staff: the engine's flags now, against the reviewer's verdicts.
     let measuring: Vec<String> = std::fs::read_to_string(root.join("agent_like.txt")).unwrap_or_default().lines().skip(1).step_by(2).filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
-    let reviewed = jsonl(&root.join("review/staff_flagged.review.jsonl"));
+    // The first review covers the turns an earlier model flagged; the second
+    // the turns the next one flagged besides.
+    let reviewed: Vec<Value> = ["review/staff_flagged.review.jsonl", "review/staff_flagged2.review.jsonl"].iter().flat_map(|f| jsonl(&root.join(f))).collect();
     let verdict = |t: &str| reviewed.iter().find(|v| v["text"].as_str() == Some(t)).and_then(|v| v["verdict"].as_str().map(str::to_string));
     let (mut flagged, mut acceptable, mut unsure, mut unreviewed) = (0usize, 0usize, 0usize, 0usize);
     for t in &measuring {
