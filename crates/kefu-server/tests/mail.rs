@@ -109,11 +109,14 @@ async fn the_daily_call_log_goes_to_the_direct_supervisor_with_the_indirect_in_c
     let agent = server.user(&admin, "li.na", "agent", "一组", "A1024").await;
 
     // Today's log, not yet due: the team works until 23:59, so its deadline is
-    // tonight (or the next working day's close on a day off). In the last
-    // minutes of a day, wait for the next one (at most 5 minutes).
+    // tonight (or the next working day's close on a day off). From the
+    // moment the sweeper would send it by itself (SEND_BEFORE_CLOSE_SECONDS,
+    // 15 minutes before 23:59, plus a margin), wait for the next day (at
+    // most 20 minutes): otherwise the sweeper's mail and the one sent by
+    // hand below are two.
     let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
     let mut now = chrono::Utc::now().with_timezone(&shanghai);
-    if now.format("%H:%M").to_string().as_str() >= "23:55" {
+    if now.format("%H:%M").to_string().as_str() >= "23:40" {
         let next = (now.date_naive() + chrono::Duration::days(1)).and_hms_opt(0, 0, 5).expect("time").and_local_timezone(shanghai).single().expect("instant");
         tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
         now = chrono::Utc::now().with_timezone(&shanghai);
