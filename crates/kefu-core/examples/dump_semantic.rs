@@ -38,7 +38,10 @@ fn main() {
         eprintln!("dump_semantic: the embedded rulebook does not load");
         std::process::exit(1);
     };
-    let Ok(rules) = Engine::embedded().map(Engine::without_semantic) else { return };
+    let Ok(rules) = Engine::embedded().map(Engine::without_semantic) else {
+        eprintln!("dump_semantic: the embedded rulebook does not load");
+        std::process::exit(1);
+    };
     let Some(layer) = engine.semantic() else {
         eprintln!("dump_semantic: the embedded rulebook has no semantic layer");
         std::process::exit(1);

@@ -73,7 +73,8 @@ fn main() {
 /// lines that begin by thanking, the share recognised as thanks or goodbye.
 /// Upper and lower bounds to review by hand, not labelled figures.
 pub fn real_customer(engine: &Engine, lines: &[String]) -> (f64, f64, usize) {
-    let alarming = ["complaint", "complaint_staff", "abusive", "harassment", "wants_manager"];
+    // The rulebook's alarm scenarios (complaint, abuse, harassment, a manager request…).
+    let alarming: Vec<&str> = engine.rulebook.scenarios.iter().filter(|s| s.alarm).map(|s| s.id.as_str()).collect();
     let mut scratch = kefu_core::matcher::Scratch::default();
     let (mut alarm, mut thanks, mut thanked) = (0usize, 0usize, 0usize);
     for l in lines {

@@ -15,8 +15,6 @@ use kefu_core::matcher::Scratch;
 use kefu_core::Engine;
 use serde_json::Value;
 
-const ALARMING: [&str; 5] = ["complaint", "complaint_staff", "abusive", "harassment", "wants_manager"];
-
 fn jsonl(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
 }
@@ -56,6 +54,7 @@ fn main() {
     );
     // Customers: a labelled random sample.
     let labelled = jsonl(&root.join("review/customer_sample.labels.jsonl"));
+    let alarming: Vec<&str> = engine.rulebook.scenarios.iter().filter(|s| s.alarm).map(|s| s.id.as_str()).collect();
     let (mut neutral, mut neutral_alarm, mut thanks, mut thanks_ok, mut right) = (0usize, 0usize, 0usize, 0usize, 0usize);
     for v in &labelled {
         let (Some(t), Some(gold)) = (v["text"].as_str(), v["scenario"].as_str()) else { continue };
@@ -63,7 +62,7 @@ fn main() {
         right += usize::from(got == gold);
         if gold == "inquiry" || gold == "other" {
             neutral += 1;
-            neutral_alarm += usize::from(ALARMING.contains(&got));
+            neutral_alarm += usize::from(alarming.contains(&got));
         }
         if gold == "thanks" {
             thanks += 1;

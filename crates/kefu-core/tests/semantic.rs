@@ -128,11 +128,12 @@ fn the_model_needs_the_alarm_threshold_to_raise_an_alarm_the_cues_did_not() {
             .filter(|l| {
                 let cue = rules.classify_by_cues(l, &mut scratch).scenario.to_string();
                 let got = e.classify_with(l, &mut scratch);
+                // (an alarm answer over a non-alarm cue is the model's own)
                 let into = is_alarm(&e, got.scenario) && !is_alarm(&e, &cue);
-                if into && got.scenario != cue {
+                if into {
                     assert!(got.confidence + 1e-6 >= f64::from(alarm.max(t.act)).min(1.0) - 0.005, "{l}: {} at {}", got.scenario, got.confidence);
                 }
-                into && got.scenario != cue
+                into
             })
             .count()
     };
