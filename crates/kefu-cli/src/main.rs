@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Data directory (the SQLite database lives here; created on first run).
     #[arg(long, value_name = "DIR", default_value = "kefu-data")]
     pub data: PathBuf,
+    /// PostgreSQL instead of the SQLite file: postgres://user:password@host/db (several instances may share it).
+    #[arg(long, value_name = "URL", env = "KEFU_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
     /// Seconds a client has to send its request headers (also an idle kept-alive connection); then it is closed.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub header_timeout: u64,

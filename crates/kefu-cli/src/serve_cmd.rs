@@ -16,6 +16,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
     let config = Config {
         listen: args.listen,
         data: Some(args.data.clone()),
+        database: args.database.clone().filter(|u| !u.trim().is_empty()),
         rulebook_files,
         calendar,
         admin_password: std::env::var("KEFU_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
@@ -34,7 +35,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         // Printed, not logged: the generated password is shown once, on the terminal of whoever started the server.
         println!("kefu 已启动: http://{addr}/");
-        println!("数据目录: {}", args.data.display());
+        match &args.database {
+            Some(url) if !url.trim().is_empty() => println!("数据库: {}", kefu_store::db::Location::parse(url).display()),
+            _ => println!("数据目录: {}", args.data.display()),
+        }
         match first_admin {
             Some((user, Some(password))) => println!("首次运行，已创建管理员账号 {user}，密码（只显示这一次）: {password}"),
             Some((user, None)) => println!("首次运行，已创建管理员账号 {user}，密码取自环境变量 KEFU_ADMIN_PASSWORD"),

@@ -9,35 +9,14 @@ use axum::Json;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime};
 use kefu_core::calendar::SHANGHAI;
 use kefu_core::desk::{check_makeup_leave, day_status, outing_status, overtime_hours, DayStatus, Notice, OutingStatus};
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
 use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::store::{now, Store, StoreError, User};
+use kefu_store::attendance::AttendanceRequest;
+use kefu_store::User;
 use crate::AppState;
-
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS clock_ins (
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    day TEXT NOT NULL,
-    time TEXT NOT NULL,
-    recorded_by INTEGER REFERENCES users(id),
-    PRIMARY KEY (user_id, day)
-);
-CREATE TABLE IF NOT EXISTS attendance_requests (
-    id INTEGER PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    kind TEXT NOT NULL CHECK (kind IN ('notice', 'outing', 'makeup', 'overtime')),
-    day TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    requested_at TEXT NOT NULL,
-    approved_by INTEGER REFERENCES users(id),
-    approved_at TEXT
-);
-CREATE INDEX IF NOT EXISTS attendance_requests_user ON attendance_requests(user_id, day);
-"#;
 
 fn today() -> NaiveDate {
     crate::api::engine::now_shanghai().date_naive()
@@ -45,91 +24,6 @@ fn today() -> NaiveDate {
 
 fn parse_day(s: &str, field: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_field", format!("{field} 应为 YYYY-MM-DD")))
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AttendanceRequest {
-    pub id: i64,
-    pub user_id: i64,
-    /// notice | outing | makeup | overtime
-    pub kind: String,
-    pub day: String,
-    #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
-    pub requested_at: String,
-    pub approved_by: Option<i64>,
-    pub approved_at: Option<String>,
-}
-
-fn request_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttendanceRequest> {
-    let detail: String = r.get(4)?;
-    Ok(AttendanceRequest {
-        id: r.get(0)?,
-        user_id: r.get(1)?,
-        kind: r.get(2)?,
-        day: r.get(3)?,
-        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-        requested_at: r.get(5)?,
-        approved_by: r.get(6)?,
-        approved_at: r.get(7)?,
-    })
-}
-
-type ClockIns = Vec<(String, String)>;
-
-const REQUEST_SELECT: &str = "SELECT id, user_id, kind, day, detail, requested_at, approved_by, approved_at FROM attendance_requests";
-
-impl Store {
-    fn put_clock_in(&self, user_id: i64, day: &str, time: &str, by: i64) -> crate::store::Result<bool> {
-        // The first clock-in of the day counts; later ones are kept out.
-        let n = self.conn().execute(
-            "INSERT OR IGNORE INTO clock_ins (user_id, day, time, recorded_by) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id, day, time, by],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn add_request(&self, user_id: i64, kind: &str, day: &str, detail: &serde_json::Value) -> crate::store::Result<AttendanceRequest> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO attendance_requests (user_id, kind, day, detail, requested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![user_id, kind, day, detail.to_string(), now()],
-        )?;
-        let id = conn.last_insert_rowid();
-        Ok(conn.query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from)?)
-    }
-
-    fn attendance_request(&self, id: i64) -> crate::store::Result<Option<AttendanceRequest>> {
-        Ok(self.conn().query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from).optional()?)
-    }
-
-    fn approve_request(&self, id: i64, by: &User) -> crate::store::Result<AttendanceRequest> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let n = tx.execute("UPDATE attendance_requests SET approved_by = ?1, approved_at = ?2 WHERE id = ?3 AND approved_at IS NULL", params![by.id, now(), id])?;
-        if n == 0 {
-            return Err(StoreError::Conflict(format!("申请 {id} 不存在或已批准")));
-        }
-        Store::audit_in(&tx, Some(by), "attendance.approve", &format!("request {id}"), "")?;
-        let r = tx.query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from)?;
-        tx.commit()?;
-        Ok(r)
-    }
-
-    /// A person's month: their clock-ins `(day, HH:MM)` and their requests.
-    fn month_of(&self, user_id: i64, month: &str) -> crate::store::Result<(ClockIns, Vec<AttendanceRequest>)> {
-        let conn = self.conn();
-        let prefix = format!("{month}-%");
-        let mut st = conn.prepare("SELECT day, time FROM clock_ins WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day")?;
-        let clock = st.query_map(params![user_id, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut st = conn.prepare(&format!("{REQUEST_SELECT} WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day, id"))?;
-        let requests = st.query_map(params![user_id, prefix], request_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((clock, requests))
-    }
-
-    fn user_by_name(&self, username: &str) -> crate::store::Result<Option<User>> {
-        Ok(self.credentials(username)?.map(|(u, _)| u))
-    }
 }
 
 /// The account an attendance call is about: the caller, or (supervisors, their team; admins, anyone) another.
@@ -252,7 +146,7 @@ pub async fn request(auth: Auth, State(state): State<AppState>, ApiJson(req): Ap
     }
     let store = state.store.clone();
     let (uid, kind, d) = (auth.user.id, req.kind.clone(), day.to_string());
-    let r = tokio::task::spawn_blocking(move || store.add_request(uid, &kind, &d, &detail)).await??;
+    let r = tokio::task::spawn_blocking(move || store.add_attendance_request(uid, &kind, &d, &detail)).await??;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -269,7 +163,7 @@ pub async fn approve(auth: Auth, State(state): State<AppState>, Path(id): Path<i
     }
     let store = state.store.clone();
     let user = auth.user.clone();
-    Ok(Json(tokio::task::spawn_blocking(move || store.approve_request(id, &user)).await??))
+    Ok(Json(tokio::task::spawn_blocking(move || store.approve_attendance_request(id, &user)).await??))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -302,7 +196,7 @@ async fn month_report(state: &AppState, user: &User, month: &str) -> Result<Mont
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_query", "month 应为 YYYY-MM"))?;
     let store = state.store.clone();
     let (uid, m) = (user.id, month.to_string());
-    let (clock, requests) = tokio::task::spawn_blocking(move || store.month_of(uid, &m)).await??;
+    let (clock, requests) = tokio::task::spawn_blocking(move || store.attendance_month(uid, &m)).await??;
     let engine = state.engine();
     let cal = &engine.calendar;
     let hours = crate::desk::hours_of(state, &user.team).await?;

@@ -12,54 +12,18 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::store::User;
+use kefu_store::User;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "kefu_session";
 /// Sessions last a working day and a bit.
 pub const SESSION_HOURS: i64 = 12;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// 坐席: own workspace and own scorecards.
-    Agent,
-    /// 班长/质检: the scorecards of their team, appeals, reports.
-    Supervisor,
-    /// 管理员: rulebook, users, settings (and everything else).
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Agent => "agent",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "agent" => Some(Role::Agent),
-            "supervisor" => Some(Role::Supervisor),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Agent => "坐席",
-            Role::Supervisor => "班长/质检",
-            Role::Admin => "管理员",
-        }
-    }
-}
+/// Roles live with the accounts in the store; the server checks them on every endpoint.
+pub use kefu_store::Role;
 
 /// Argon2's working memory (19 MiB for the default parameters), reused
 /// from hash to hash. Allocating it afresh each time let the allocator keep
@@ -216,11 +180,11 @@ impl Auth {
     }
 
     /// Whose conversations the caller may see — and write: one scope for both.
-    pub fn scope(&self) -> crate::store::WriteScope {
+    pub fn scope(&self) -> kefu_store::WriteScope {
         match self.user.role {
-            Role::Admin => crate::store::WriteScope::All,
-            Role::Supervisor => crate::store::WriteScope::Team(self.user.team.clone()),
-            Role::Agent => crate::store::WriteScope::Agent(self.user.agent_id.clone()),
+            Role::Admin => kefu_store::WriteScope::All,
+            Role::Supervisor => kefu_store::WriteScope::Team(self.user.team.clone()),
+            Role::Agent => kefu_store::WriteScope::Agent(self.user.agent_id.clone()),
         }
     }
 

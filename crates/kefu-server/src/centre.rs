@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Auth, Role};
 use crate::error::ApiError;
-use crate::store::User;
+use kefu_store::User;
 use crate::AppState;
 
 pub const SETTINGS_KEY: &str = "centre";

@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use crate::api::engine::{lint_text, ViolationOut};
 use crate::auth::{self, Auth, Role};
 use crate::error::{ApiError, ApiJson, LimitedBytes};
-use crate::store::ChatMessage;
+use kefu_store::chat::ChatMessage;
 use crate::AppState;
 
 const SETTINGS_KEY: &str = "chatwoot";
@@ -205,7 +205,7 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, Query(q)
         Value::String(s) => Some(s.clone()),
         _ => None,
     }
-    .unwrap_or_else(crate::store::now);
+    .unwrap_or_else(kefu_store::now);
     let message = ChatMessage {
         source: SOURCE.into(),
         account_id,
@@ -284,7 +284,7 @@ async fn post_note(s: &ChatwootSettings, account_id: i64, conversation_id: i64, 
 
 #[derive(Serialize, ToSchema)]
 pub struct ChatInspected {
-    pub conversation: crate::store::ConversationRow,
+    pub conversation: kefu_store::ConversationRow,
     pub messages: usize,
 }
 

@@ -14,9 +14,9 @@ use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
-use crate::desk_store::{NewObligation, NewRecord, Notification, ObligationRow, RecordEvent, RecordRow};
+use kefu_store::desk::{NewObligation, NewRecord, Notification, ObligationRow, RecordEvent, RecordRow};
 use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::store::Store;
+use kefu_store::Store;
 use crate::{AppState, Current};
 
 /// The form fields each kind requires, and the optional ones it knows
@@ -228,7 +228,7 @@ fn deadlines(kind: RecordKind, received_at: DateTime<FixedOffset>, facts: &Recor
 /// Deadlines of years still missing stay provisional. Returns how many
 /// deadlines were recomputed; a record that cannot be recomputed is logged
 /// and left as it was.
-pub fn recompute_provisional(store: &Store, current: &Current) -> crate::store::Result<usize> {
+pub fn recompute_provisional(store: &Store, current: &Current) -> kefu_store::Result<usize> {
     let mut changed = 0;
     for record in store.records_with_provisional_deadlines()? {
         let Some(kind) = RecordKind::parse(&record.kind) else { continue };
@@ -311,7 +311,7 @@ pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest)
         let now = chrono::Utc::now().timestamp();
         let obligations = store.obligations(Some(record.id), None, None, false, now)?;
         let events = store.record_events(record.id)?;
-        Ok::<_, crate::store::StoreError>((record, obligations, events))
+        Ok::<_, kefu_store::StoreError>((record, obligations, events))
     })
     .await??;
     Ok(RecordView { record, obligations, events })
@@ -381,7 +381,7 @@ pub async fn view(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>
     let record = visible(&state, &auth, id).await?;
     let store = state.store.clone();
     let (obligations, events) = tokio::task::spawn_blocking(move || {
-        Ok::<_, crate::store::StoreError>((store.obligations(Some(id), None, None, false, chrono::Utc::now().timestamp())?, store.record_events(id)?))
+        Ok::<_, kefu_store::StoreError>((store.obligations(Some(id), None, None, false, chrono::Utc::now().timestamp())?, store.record_events(id)?))
     })
     .await??;
     Ok(Json(RecordView { record, obligations, events }))
@@ -536,10 +536,10 @@ pub async fn call_log_draft(auth: Auth, State(state): State<AppState>, ApiQuery(
     };
     let store = state.store.clone();
     let (agent, owner_id, d) = (owner.agent_id.clone(), owner.id, day.clone());
-    let (calls, existing) = tokio::task::spawn_blocking(move || Ok::<_, crate::store::StoreError>((store.calls_of_day(&agent, &d)?, store.call_log_of(owner_id, &d)?))).await??;
+    let (calls, existing) = tokio::task::spawn_blocking(move || Ok::<_, kefu_store::StoreError>((store.calls_of_day(&agent, &d)?, store.call_log_of(owner_id, &d)?))).await??;
     let entries = calls
         .into_iter()
-        .map(|crate::desk_store::DayCall { id, started_at, transcript, records }| {
+        .map(|kefu_store::desk::DayCall { id, started_at, transcript, records }| {
             let conv: Option<kefu_core::inspect::Conversation> = serde_json::from_str(&transcript).ok();
             let said: Vec<&str> = conv.iter().flat_map(|c| c.turns.iter()).filter(|t| t.speaker == kefu_core::inspect::Party::Customer).map(|t| t.text.as_str()).collect();
             let time = started_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&SHANGHAI).format("%H:%M").to_string()).unwrap_or_default();

@@ -13,7 +13,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::store::StoreError;
+use kefu_store::StoreError;
 use crate::AppState;
 
 #[derive(Debug)]
@@ -68,8 +68,8 @@ impl ApiError {
     /// 503: the database cannot take writes, so nothing was saved.
     pub fn storage_unavailable(detail: impl Into<String>) -> ApiError {
         let detail = detail.into();
-        tracing::error!(%detail, "database cannot write");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "数据库暂时无法写入（磁盘已满或数据目录只读），本次操作未保存；请联系管理员处理后重试").with_retry_after(30)
+        tracing::error!(%detail, "database unavailable");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "数据库暂时不可用（无法连接、磁盘已满或数据目录只读），本次操作未保存；服务会自动重连，请稍后重试，持续出现请联系管理员").with_retry_after(30)
     }
     /// 503: too much heavy work is queued.
     pub fn busy() -> ApiError {
@@ -120,7 +120,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             StoreError::Forbidden(m) => ApiError::forbidden(m),
-            StoreError::Db(e) if crate::store::is_write_failure(&e) => ApiError::storage_unavailable(format!("database: {e}")),
+            e if e.is_unavailable() => ApiError::storage_unavailable(e.to_string()),
             StoreError::Db(e) => ApiError::internal(format!("database: {e}")),
         }
     }

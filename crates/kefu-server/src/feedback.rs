@@ -10,113 +10,14 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::auth::{Auth, Role};
 use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::store::{now, Page, Paged, Store};
+use kefu_store::feedback::{Feedback, NewFeedback};
+use kefu_store::Page;
 use crate::AppState;
-
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    username TEXT NOT NULL,
-    team TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL CHECK (kind IN ('false_alarm', 'missed')),
-    text TEXT NOT NULL,
-    rule TEXT NOT NULL DEFAULT '',
-    category TEXT NOT NULL DEFAULT '',
-    conversation_id TEXT,
-    turn INTEGER,
-    note TEXT NOT NULL DEFAULT '',
-    rulebook_version INTEGER NOT NULL,
-    model_version TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS feedback_team ON feedback(team, id);
-"#;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFeedback {
-    /// false_alarm (a hit that is no violation) | missed (a violation nothing found)
-    pub kind: String,
-    /// The utterance.
-    pub text: String,
-    /// For a false alarm: the rule that fired (e.g. `blame.semantic`).
-    #[serde(default)]
-    pub rule: String,
-    /// The category (required for a missed violation).
-    #[serde(default)]
-    pub category: String,
-    pub conversation_id: Option<String>,
-    pub turn: Option<u32>,
-    #[serde(default)]
-    pub note: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Feedback {
-    pub id: i64,
-    pub at: String,
-    pub username: String,
-    pub team: String,
-    pub kind: String,
-    pub text: String,
-    pub rule: String,
-    pub category: String,
-    pub conversation_id: Option<String>,
-    pub turn: Option<u32>,
-    pub note: String,
-    pub rulebook_version: i64,
-    pub model_version: String,
-}
-
-const SELECT: &str = "SELECT id, at, username, team, kind, text, rule, category, conversation_id, turn, note, rulebook_version, model_version FROM feedback";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Feedback> {
-    Ok(Feedback {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        username: r.get(2)?,
-        team: r.get(3)?,
-        kind: r.get(4)?,
-        text: r.get(5)?,
-        rule: r.get(6)?,
-        category: r.get(7)?,
-        conversation_id: r.get(8)?,
-        turn: r.get(9)?,
-        note: r.get(10)?,
-        rulebook_version: r.get(11)?,
-        model_version: r.get(12)?,
-    })
-}
-
-impl Store {
-    pub fn add_feedback(&self, f: &NewFeedback, user: &crate::store::User, rulebook_version: i64, model_version: &str) -> crate::store::Result<Feedback> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO feedback (at, user_id, username, team, kind, text, rule, category, conversation_id, turn, note, rulebook_version, model_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![now(), user.id, user.username, user.team, f.kind, f.text, f.rule, f.category, f.conversation_id, f.turn, f.note, rulebook_version, model_version],
-        )?;
-        let id = conn.last_insert_rowid();
-        Ok(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?)
-    }
-
-    /// Feedback newest first; `team` narrows to a team's, `user` to one person's.
-    pub fn feedback(&self, team: Option<&str>, user: Option<i64>, page: Page) -> crate::store::Result<Paged<Feedback>> {
-        let conn = self.conn();
-        let filter = "WHERE (?1 IS NULL OR team = ?1) AND (?2 IS NULL OR user_id = ?2)";
-        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM feedback {filter}"), params![team, user], |r| r.get(0))?;
-        let mut st = conn.prepare(&format!("{SELECT} {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"))?;
-        let items = st.query_map(params![team, user, i64::from(page.limit), i64::from(page.offset)], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Paged { total: total.max(0) as u64, items })
-    }
-}
 
 #[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback", request_body = NewFeedback,
     responses((status = 201, body = Feedback), (status = 400, body = crate::error::ErrorBody)))]

@@ -11,7 +11,6 @@ pub mod centre;
 pub mod chatwoot;
 pub mod console;
 pub mod desk;
-pub mod desk_store;
 pub mod error;
 pub mod feedback;
 pub mod limits;
@@ -22,7 +21,6 @@ pub mod openapi;
 pub mod page;
 pub mod privacy;
 pub mod request_id;
-pub mod store;
 pub mod throttle;
 
 use std::net::SocketAddr;
@@ -37,7 +35,8 @@ use kefu_core::rulebook::Rulebook;
 use kefu_core::Engine;
 
 use crate::auth::Role;
-use crate::store::{NewUser, Store};
+use kefu_store::db::Location;
+use kefu_store::{NewUser, Store};
 
 use crate::limits::ServerLimits;
 
@@ -46,6 +45,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The data directory (created if missing); `None` keeps everything in memory.
     pub data: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://…`) instead of the SQLite file in `data`.
+    pub database: Option<String>,
     /// Rulebook files to start from on first run (default: the embedded rulebook).
     pub rulebook_files: Option<Vec<(String, String)>>,
     pub calendar: Option<HolidayCalendar>,
@@ -65,6 +66,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data: Some(PathBuf::from("kefu-data")),
+            database: None,
             rulebook_files: None,
             calendar: None,
             admin_password: None,
@@ -176,7 +178,7 @@ impl AppState {
     }
 
     /// Saves a JSON setting (audited: who changed which key, never the value).
-    pub async fn save_json_setting<T: serde::Serialize>(&self, user: &store::User, key: &str, value: &T) -> Result<(), error::ApiError> {
+    pub async fn save_json_setting<T: serde::Serialize>(&self, user: &kefu_store::User, key: &str, value: &T) -> Result<(), error::ApiError> {
         let text = serde_json::to_string(value).map_err(|e| error::ApiError::internal(e.to_string()))?;
         let (store, user, key) = (self.store.clone(), user.clone(), key.to_string());
         tokio::task::spawn_blocking(move || store.set_setting(&key, &text, Some(&user))).await??;
@@ -218,17 +220,23 @@ pub struct Started {
 
 /// Opens (or creates) the database, loads the rulebook and makes sure an admin exists.
 pub fn start(config: &Config) -> Result<Started, String> {
-    let store = match &config.data {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| format!("无法创建数据目录 {}: {e}", dir.display()))?;
-            Store::open(&dir.join("kefu.sqlite3")).map_err(|e| match &e {
-                store::StoreError::Db(db) if store::is_write_failure(db) => {
-                    format!("无法打开数据库 {}：数据目录只读、磁盘已满或没有写权限（{db}）", dir.join("kefu.sqlite3").display())
-                }
-                other => format!("无法打开数据库: {other:?}"),
+    let store = match (&config.database, &config.data) {
+        (Some(url), _) => {
+            let location = Location::parse(url);
+            Store::open(&location).map_err(|e| match &e {
+                e if e.is_unavailable() => format!("无法连接数据库 {}：{e}", location.display()),
+                other => format!("无法打开数据库 {}：{other}", location.display()),
             })?
         }
-        None => Store::in_memory().map_err(|e| format!("无法创建内存数据库: {e:?}"))?,
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("无法创建数据目录 {}: {e}", dir.display()))?;
+            let path = dir.join("kefu.sqlite3");
+            Store::open_file(&path).map_err(|e| match &e {
+                e if e.is_unavailable() => format!("无法打开数据库 {}：数据目录只读、磁盘已满或没有写权限（{e}）", path.display()),
+                other => format!("无法打开数据库 {}：{other}", path.display()),
+            })?
+        }
+        (None, None) => Store::in_memory().map_err(|e| format!("无法创建内存数据库: {e}"))?,
     };
     // The calendar: the configured (or embedded) years, and the years an administrator imported.
     let imported = store.calendar_years().map_err(|e| format!("无法读取节假日数据: {e:?}"))?;

@@ -21,7 +21,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
-use crate::desk_store::RecordRow;
+use kefu_store::desk::RecordRow;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::AppState;
 
@@ -318,7 +318,7 @@ pub struct ExportQuery {
 pub async fn export(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<ExportQuery>) -> Result<Response, ApiError> {
     let (team, owner) = crate::desk::scope(&auth);
     let store = state.store.clone();
-    let records = tokio::task::spawn_blocking(move || store.records(q.kind.as_deref(), q.status.as_deref(), team.as_deref(), owner, q.day.as_deref(), crate::store::Page::ALL)).await??.items;
+    let records = tokio::task::spawn_blocking(move || store.records(q.kind.as_deref(), q.status.as_deref(), team.as_deref(), owner, q.day.as_deref(), kefu_store::Page::ALL)).await??.items;
     let bytes = tokio::task::spawn_blocking(move || workbook(&records)).await?.map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(CONTENT_TYPE, XLSX), (CONTENT_DISPOSITION, "attachment; filename=\"records.xlsx\"")], bytes).into_response())
 }

@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::store::{Page, Paged};
+use kefu_store::{Page, Paged};
 
 /// Items per page when the request does not say.
 pub const DEFAULT_LIMIT: u32 = 200;

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::engine::{batch, decode, guarded, ItemError, OneOrMany, Transcripts};
 use crate::auth::{Auth, Role};
 use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::store::{Appeal, ConversationRow, Search};
+use kefu_store::{Appeal, ConversationRow, Search};
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -74,7 +74,7 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
     let metrics = state.metrics.clone();
     let source = source.to_string();
     let username = auth.map(|a| a.user.username.clone());
-    let scope = auth.map_or(crate::store::WriteScope::All, Auth::scope);
+    let scope = auth.map_or(kefu_store::WriteScope::All, Auth::scope);
     let by = auth.map(|a| a.user.clone());
     let request_id = crate::request_id::current();
     let results = state
@@ -180,11 +180,11 @@ fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
     Ok(Some(s))
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "conversations", params(SearchParams), responses((status = 200, body = crate::store::Report)))]
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "conversations", params(SearchParams), responses((status = 200, body = kefu_store::Report)))]
 /// The QA charts over the scorecards the caller may see (same filters as the search).
-pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<crate::store::Report>, ApiError> {
+pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<kefu_store::Report>, ApiError> {
     let Some(s) = scoped(&auth, p)? else {
-        return Ok(Json(crate::store::Report { conversations: 0, mean_score: None, by_check: Vec::new(), by_agent: Vec::new(), by_category_day: Vec::new() }));
+        return Ok(Json(kefu_store::Report { conversations: 0, mean_score: None, by_check: Vec::new(), by_agent: Vec::new(), by_category_day: Vec::new() }));
     };
     let store = state.store.clone();
     Ok(Json(tokio::task::spawn_blocking(move || store.report(&s)).await??))
@@ -242,7 +242,7 @@ async fn visible(state: &AppState, auth: &Auth, id: String) -> Result<(Conversat
 pub async fn view(auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ConversationView>, ApiError> {
     let (row, transcript, scorecard) = visible(&state, &auth, id.clone()).await?;
     let store = state.store.clone();
-    let appeals = tokio::task::spawn_blocking(move || store.appeals(None, None, None, Some(&id), crate::store::Page::ALL)).await??.items;
+    let appeals = tokio::task::spawn_blocking(move || store.appeals(None, None, None, Some(&id), kefu_store::Page::ALL)).await??.items;
     Ok(Json(ConversationView { conversation: row, transcript, scorecard, appeals }))
 }
 
@@ -334,7 +334,7 @@ pub async fn decide(auth: Auth, State(state): State<AppState>, Path(id): Path<i6
     let (appeal, conversation) = tokio::task::spawn_blocking(move || {
         let decided = store.decide_appeal(id, overturn, user.id, &req.comment)?;
         store.audit(Some(&user), if overturn { "appeal.overturn" } else { "appeal.uphold" }, &format!("appeal {id}"), &format!("{} {}", decided.0.conversation_id, decided.0.check_id))?;
-        Ok::<_, crate::store::StoreError>(decided)
+        Ok::<_, kefu_store::StoreError>(decided)
     })
     .await??;
     Ok(Json(DecisionResponse { appeal, conversation }))

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
 use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::store::{AuditEntry, RulebookVersion};
+use kefu_store::{AuditEntry, RulebookVersion};
 use crate::{build_engine, AppState, Current};
 
 #[derive(Serialize, ToSchema)]

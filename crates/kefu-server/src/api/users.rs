@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{self, cookie_header_clear, Auth, Role, Via, SESSION_COOKIE, SESSION_HOURS};
 use crate::error::{ApiError, ApiJson};
-use crate::store::{NewUser, User, UserPatch};
+use kefu_store::{NewUser, User, UserPatch};
 use crate::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -256,7 +256,7 @@ pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): Api
             password_hash: &hash,
         })?;
         store.audit(Some(&admin), "user.create", &format!("user {}", user.username), &format!("role={} team={}", user.role.as_str(), user.team))?;
-        Ok::<_, crate::store::StoreError>(user)
+        Ok::<_, kefu_store::StoreError>(user)
     })
     .await??;
     Ok((StatusCode::CREATED, Json(user)))
@@ -338,7 +338,7 @@ pub async fn update(auth: Auth, State(state): State<AppState>, ClientAddr(remote
             changed.push(format!("active={a}"));
         }
         store.audit(Some(&admin), "user.update", &format!("user {}", user.username), &changed.join(" "))?;
-        Ok::<_, crate::store::StoreError>(user)
+        Ok::<_, kefu_store::StoreError>(user)
     })
     .await??;
     let mut response = Json(user).into_response();
@@ -418,30 +418,28 @@ pub async fn create_token(auth: Auth, State(state): State<AppState>, ApiJson(req
     let id = tokio::task::spawn_blocking(move || {
         let id = store.create_token(&hash, user_id, &name, &until)?;
         store.audit(Some(&admin), "token.create", &format!("token {id}"), &format!("name={name} user={user_id} expires={until}"))?;
-        Ok::<_, crate::store::StoreError>(id)
+        Ok::<_, kefu_store::StoreError>(id)
     })
     .await?
     .map_err(|e| match e {
-        crate::store::StoreError::Db(e) if crate::store::is_constraint_violation(&e) => {
-            ApiError::not_found(format!("用户 {user_id} 不存在"))
-        }
+        e if e.is_constraint_violation() => ApiError::not_found(format!("用户 {user_id} 不存在")),
         other => other.into(),
     })?;
     Ok((StatusCode::CREATED, Json(TokenResponse { id, name: req.name, token, expires_at })))
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "users", responses((status = 200, body = Vec<crate::store::TokenInfo>), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "users", responses((status = 200, body = Vec<kefu_store::TokenInfo>), (status = 403, body = crate::error::ErrorBody)))]
 /// Every API token with its account, expiry and whether it is revoked (admins; never the secret).
-pub async fn list_tokens(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<crate::store::TokenInfo>>, ApiError> {
+pub async fn list_tokens(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<kefu_store::TokenInfo>>, ApiError> {
     auth.require(Role::Admin)?;
     let store = state.store.clone();
     Ok(Json(tokio::task::spawn_blocking(move || store.tokens()).await??))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "users", params(("id" = i64, Path)),
-    responses((status = 200, body = crate::store::TokenInfo), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = kefu_store::TokenInfo), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 /// Revokes an API token for good (admins); audited.
-pub async fn revoke_token(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<crate::store::TokenInfo>, ApiError> {
+pub async fn revoke_token(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<kefu_store::TokenInfo>, ApiError> {
     auth.require(Role::Admin)?;
     let (store, admin) = (state.store.clone(), auth.user.clone());
     Ok(Json(tokio::task::spawn_blocking(move || store.revoke_token(id, &admin)).await??))

@@ -1,0 +1,378 @@
+//! Inspected conversations: the transcript, the scorecard (current, with
+//! overturned appeals applied, and original), one row per check result and
+//! per forbidden phrase for the filters and charts, and the search and
+//! report over them.
+
+use kefu_core::inspect::{Conversation, Outcome, Scorecard};
+use serde::Serialize;
+
+use crate::accounts::{team_of_agent, User};
+use crate::db::{Conn, DbResult, Dialect, OptionalExt, Row, Value};
+use crate::{now, params, Result, Store, StoreError};
+
+/// Whose conversations a writer may store or replace: the same scope as
+/// reading them (admins and their tokens everything, a supervisor their
+/// team, an agent their own agent id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteScope {
+    All,
+    Team(String),
+    Agent(String),
+}
+
+impl WriteScope {
+    pub fn allows(&self, agent: &str, team: &str) -> bool {
+        match self {
+            WriteScope::All => true,
+            WriteScope::Team(t) => !t.is_empty() && t == team,
+            WriteScope::Agent(a) => !a.is_empty() && a == agent,
+        }
+    }
+}
+
+/// A stored conversation's summary row.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationRow {
+    pub id: String,
+    pub agent: String,
+    pub team: String,
+    pub channel: String,
+    pub started_at: Option<String>,
+    pub score: u32,
+    pub original_score: u32,
+    pub vetoed: bool,
+    pub failed: Vec<String>,
+    pub source: String,
+    pub rulebook_version: i64,
+    pub inspected_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckCount {
+    pub check: String,
+    pub applicable: i64,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentScore {
+    pub agent: String,
+    pub conversations: i64,
+    pub mean_score: f64,
+    pub vetoed: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryDay {
+    pub day: Option<String>,
+    pub category: String,
+    pub violations: i64,
+}
+
+/// The QA charts: most-failed checks, score by agent, violations by category over time.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub conversations: i64,
+    pub mean_score: Option<f64>,
+    pub by_check: Vec<CheckCount>,
+    pub by_agent: Vec<AgentScore>,
+    pub by_category_day: Vec<CategoryDay>,
+}
+
+impl Report {
+    /// The report of no conversations.
+    pub fn empty() -> Report {
+        Report { conversations: 0, mean_score: None, by_check: Vec::new(), by_agent: Vec::new(), by_category_day: Vec::new() }
+    }
+}
+
+/// Filters of the scorecard search.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub failed_check: Option<String>,
+    pub min_score: Option<u32>,
+    pub max_score: Option<u32>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// The Shanghai calendar day of an RFC 3339 time, for day filters.
+fn day_of(started_at: Option<&str>) -> Option<String> {
+    started_at
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&kefu_core::calendar::SHANGHAI).format("%Y-%m-%d").to_string())
+}
+
+fn channel_id(card: &Scorecard) -> &'static str {
+    match card.channel {
+        kefu_core::inspect::Channel::Phone => "phone",
+        kefu_core::inspect::Channel::Chat => "chat",
+    }
+}
+
+fn outcome_id(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::NotApplicable => "n/a",
+    }
+}
+
+/// The summary row's columns (the failed checks joined by commas at 8).
+fn row_fields(d: Dialect) -> String {
+    format!(
+        "c.id, c.agent, c.team, c.channel, c.started_at, c.score, c.original_score, c.vetoed,
+        (SELECT {} FROM check_results r WHERE r.conversation_id = c.id AND r.result = 'fail'),
+        c.source, c.rulebook_version, c.inspected_at",
+        d.group_concat("r.check_id")
+    )
+}
+
+/// The summary row (without the transcript and scorecard texts).
+pub(crate) fn row_select(d: Dialect) -> String {
+    format!("SELECT {} FROM conversations c", row_fields(d))
+}
+
+/// The summary row, then the transcript (12) and the scorecard (13).
+fn full_select(d: Dialect) -> String {
+    format!("SELECT {}, c.transcript, c.scorecard FROM conversations c", row_fields(d))
+}
+
+pub(crate) fn row_from(r: &Row) -> DbResult<ConversationRow> {
+    let failed: Option<String> = r.get(8)?;
+    let mut failed: Vec<String> = failed.map(|f| f.split(',').map(str::to_string).collect()).unwrap_or_default();
+    // The aggregate's order is not defined on every backend.
+    failed.sort();
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        agent: r.get(1)?,
+        team: r.get(2)?,
+        channel: r.get(3)?,
+        started_at: r.get(4)?,
+        score: r.get(5)?,
+        original_score: r.get(6)?,
+        vetoed: r.get(7)?,
+        failed,
+        source: r.get(9)?,
+        rulebook_version: r.get(10)?,
+        inspected_at: r.get(11)?,
+    })
+}
+
+/// The WHERE clause (over `conversations c`) of a search, and its values.
+fn filter_sql(s: &Search) -> (String, Vec<Value>) {
+    let mut clauses = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut push = |clause: &str, v: Value| {
+        values.push(v);
+        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(a) = &s.agent {
+        push("c.agent = ?", Value::Text(a.clone()));
+    }
+    if let Some(t) = &s.team {
+        push("c.team = ?", Value::Text(t.clone()));
+    }
+    if let Some(f) = &s.from {
+        push("c.day >= ?", Value::Text(f.clone()));
+    }
+    if let Some(t) = &s.to {
+        push("c.day <= ?", Value::Text(t.clone()));
+    }
+    if let Some(c) = &s.failed_check {
+        push("EXISTS (SELECT 1 FROM check_results r2 WHERE r2.conversation_id = c.id AND r2.check_id = ? AND r2.result = 'fail')", Value::Text(c.clone()));
+    }
+    if let Some(m) = s.min_score {
+        push("c.score >= ?", Value::Int(i64::from(m)));
+    }
+    if let Some(m) = s.max_score {
+        push("c.score <= ?", Value::Int(i64::from(m)));
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    (filter, values)
+}
+
+fn put_check_results(tx: &Conn<'_>, id: &str, card: &Scorecard) -> Result<()> {
+    for c in &card.checks {
+        tx.execute(
+            "INSERT INTO check_results (conversation_id, check_id, result) VALUES (?1, ?2, ?3)
+             ON CONFLICT (conversation_id, check_id) DO UPDATE SET result = excluded.result",
+            params![id, c.id, outcome_id(c.result)],
+        )?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Stores an inspected conversation; `replace` re-inspects an existing id.
+    ///
+    /// `scope` is the writer's: the stored conversation (when replacing) and
+    /// the new one must both be within it, else [`StoreError::Forbidden`].
+    /// A replacement keeps the conversation's appeals and their decisions:
+    /// an overturned check that fails again in the new scorecard is passed
+    /// again, and the replacement is audited with the old and new score.
+    /// `violations`: (turn, rule, category) of every forbidden phrase, for the charts.
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_conversation(
+        &self,
+        conv: &Conversation,
+        card: &Scorecard,
+        violations: &[(usize, String, String)],
+        source: &str,
+        rulebook_version: i64,
+        replace: bool,
+        scope: &WriteScope,
+        by: Option<&User>,
+    ) -> Result<ConversationRow> {
+        let transcript = serde_json::to_string(conv)?;
+        let original = serde_json::to_string(card)?;
+        let day = day_of(card.started_at.as_deref());
+        self.db.write(|tx| {
+            let old: Option<(String, String, i64)> =
+                tx.query_row("SELECT agent, team, score FROM conversations WHERE id = ?1", [&conv.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            if let Some((agent, team, _)) = &old {
+                if !replace {
+                    return Err(StoreError::Conflict(format!("会话 {} 已存在（如需重新质检请加 replace=true）", conv.id)));
+                }
+                if !scope.allows(agent, team) {
+                    return Err(StoreError::Forbidden(format!("会话 {} 不属于你的班组，不能覆盖", conv.id)));
+                }
+            }
+            let team = team_of_agent(tx, &card.agent)?;
+            if !scope.allows(&card.agent, &team) {
+                return Err(StoreError::Forbidden(format!("坐席 {} 不属于你的班组，不能为其保存会话", card.agent)));
+            }
+            // The decisions of appeals stand on the new scorecard.
+            let overturned: Vec<String> =
+                tx.query_map("SELECT check_id FROM appeals WHERE conversation_id = ?1 AND status = 'overturned'", [&conv.id], |r| r.get(0))?;
+            let mut current = card.clone();
+            let mut reapplied = 0;
+            for c in current.checks.iter_mut().filter(|c| c.result == Outcome::Fail && overturned.contains(&c.id)) {
+                c.result = Outcome::Pass;
+                reapplied += 1;
+            }
+            if reapplied > 0 {
+                current.rescore();
+            }
+            let values = params![
+                conv.id,
+                card.agent,
+                team,
+                channel_id(card),
+                card.started_at,
+                day,
+                current.score,
+                card.score,
+                current.vetoed,
+                source,
+                rulebook_version,
+                transcript,
+                serde_json::to_string(&current)?,
+                original,
+                now()
+            ];
+            if let Some((_, _, old_score)) = &old {
+                tx.execute("DELETE FROM check_results WHERE conversation_id = ?1", [&conv.id])?;
+                tx.execute("DELETE FROM violations WHERE conversation_id = ?1", [&conv.id])?;
+                tx.execute(
+                    "UPDATE conversations SET agent = ?2, team = ?3, channel = ?4, started_at = ?5, day = ?6, score = ?7, original_score = ?8, vetoed = ?9,
+                         source = ?10, rulebook_version = ?11, transcript = ?12, scorecard = ?13, original_scorecard = ?14, inspected_at = ?15 WHERE id = ?1",
+                    values,
+                )?;
+                crate::rulebook::audit_in(
+                    tx,
+                    by,
+                    "conversation.replace",
+                    &conv.id,
+                    &format!("重新质检：{old_score} → {} 分（规则库 v{rulebook_version}，沿用已改判的申诉 {reapplied} 项）", current.score),
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT INTO conversations (id, agent, team, channel, started_at, day, score, original_score, vetoed, source, rulebook_version, transcript, scorecard, original_scorecard, inspected_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    values,
+                )?;
+            }
+            put_check_results(tx, &conv.id, &current)?;
+            for (turn, rule, category) in violations {
+                tx.execute(
+                    "INSERT INTO violations (conversation_id, day, turn, rule, category) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![conv.id, day, i64::try_from(*turn).unwrap_or(i64::MAX), rule, category],
+                )?;
+            }
+            Ok(tx.query_row(&format!("{} WHERE c.id = ?1", row_select(tx.dialect())), [&conv.id], row_from)?)
+        })
+    }
+
+    pub fn conversation_row(&self, id: &str) -> Result<Option<ConversationRow>> {
+        self.db.read(|c| Ok(c.query_row(&format!("{} WHERE c.id = ?1", row_select(c.dialect())), [id], row_from).optional()?))
+    }
+
+    /// The transcript and the current scorecard (with overturned checks) of a conversation.
+    pub fn conversation(&self, id: &str) -> Result<Option<(ConversationRow, Conversation, Scorecard)>> {
+        let found = self.db.read(|c| {
+            c.query_row(&format!("{} WHERE c.id = ?1", full_select(c.dialect())), [id], |r| Ok((row_from(r)?, r.get::<_, String>(12)?, r.get::<_, String>(13)?)))
+                .optional()
+        })?;
+        match found {
+            None => Ok(None),
+            Some((row, conv, card)) => Ok(Some((row, serde_json::from_str(&conv)?, serde_json::from_str(&card)?))),
+        }
+    }
+
+    /// One page of the conversations a search selects, newest first, and their total.
+    pub fn search(&self, s: &Search) -> Result<(u64, Vec<ConversationRow>)> {
+        let (filter, values) = filter_sql(s);
+        self.db.read(|c| {
+            let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM conversations c{filter}"), values.as_slice(), |r| r.get(0))?;
+            let rows = c.query_map(
+                &format!("{}{filter} ORDER BY c.started_at DESC NULLS LAST, c.id LIMIT {} OFFSET {}", row_select(c.dialect()), s.limit, s.offset),
+                values.as_slice(),
+                row_from,
+            )?;
+            Ok((u64::try_from(total).unwrap_or(0), rows))
+        })
+    }
+
+    /// The QA charts over the conversations a search selects (its paging ignored).
+    pub fn report(&self, s: &Search) -> Result<Report> {
+        let (filter, values) = filter_sql(s);
+        let values = values.as_slice();
+        self.db.read(|c| {
+            let by_check = c.query_map(
+                &format!(
+                    "SELECT r.check_id, CAST(SUM(CASE WHEN r.result != 'n/a' THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN r.result = 'fail' THEN 1 ELSE 0 END) AS BIGINT)
+                     FROM check_results r JOIN conversations c ON c.id = r.conversation_id{filter} GROUP BY r.check_id ORDER BY 3 DESC, 1"
+                ),
+                values,
+                |r| Ok(CheckCount { check: r.get(0)?, applicable: r.get(1)?, failed: r.get(2)? }),
+            )?;
+            let by_agent = c.query_map(
+                &format!(
+                    "SELECT c.agent, COUNT(*), CAST(AVG(c.score) AS DOUBLE PRECISION), CAST(SUM(c.vetoed) AS BIGINT) FROM conversations c{filter} GROUP BY c.agent ORDER BY 3, 1 LIMIT 200"
+                ),
+                values,
+                |r| Ok(AgentScore { agent: r.get(0)?, conversations: r.get(1)?, mean_score: r.get(2)?, vetoed: r.get(3)? }),
+            )?;
+            let by_category_day = c.query_map(
+                &format!(
+                    "SELECT v.day, v.category, COUNT(*) FROM violations v JOIN conversations c ON c.id = v.conversation_id{filter} GROUP BY v.day, v.category ORDER BY 1 NULLS FIRST, 2 LIMIT 5000"
+                ),
+                values,
+                |r| Ok(CategoryDay { day: r.get(0)?, category: r.get(1)?, violations: r.get(2)? }),
+            )?;
+            let (conversations, mean_score): (i64, Option<f64>) =
+                c.query_row(&format!("SELECT COUNT(*), CAST(AVG(c.score) AS DOUBLE PRECISION) FROM conversations c{filter}"), values, |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(Report { conversations, mean_score, by_check, by_agent, by_category_day })
+        })
+    }
+}
