@@ -231,3 +231,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 fn query_rejection(e: QueryRejection) -> ApiError {
     ApiError::bad_request("invalid_query", format!("查询参数不符合要求: {}", e.body_text().trim_start_matches("Failed to deserialize query string: ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kefu_store::db::{DbError, DbErrorKind};
+
+    #[test]
+    fn an_unavailable_database_is_a_503_that_says_nothing_was_saved() {
+        let api = ApiError::from(StoreError::Db(DbError::new(DbErrorKind::Unavailable, "attempt to write a readonly database")));
+        assert_eq!((api.status.as_u16(), api.code), (503, "storage_unavailable"));
+        assert!(api.message.contains("只读") && api.message.contains("未保存"), "{}", api.message);
+        assert!(api.retry_after.is_some());
+        let other = ApiError::from(StoreError::Db(DbError::new(DbErrorKind::Other, "syntax error")));
+        assert_eq!(other.status.as_u16(), 500);
+        let conflict = ApiError::from(StoreError::Conflict("用户名 a 已存在".into()));
+        assert_eq!(conflict.status.as_u16(), 409);
+    }
+}

@@ -75,7 +75,7 @@ impl Store {
     /// restrict to what the caller may see.
     pub fn appeals(&self, status: Option<&str>, team: Option<&str>, filed_by: Option<i64>, conversation: Option<&str>, page: Page) -> Result<Paged<Appeal>> {
         let filter = "JOIN conversations c ON c.id = a.conversation_id
-             WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR c.team = ?2) AND (?3 IS NULL OR a.filed_by = ?3) AND (?4 IS NULL OR a.conversation_id = ?4)";
+             WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR c.team = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR a.filed_by = ?3) AND (CAST(?4 AS TEXT) IS NULL OR a.conversation_id = ?4)";
         self.db.read(|c| {
             let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM appeals a {filter}"), params![status, team, filed_by, conversation], |r| r.get(0))?;
             let items = c.query_map(

@@ -303,8 +303,8 @@ impl Store {
 
     /// Records, newest first; `team`/`owner` narrow to what the caller may see.
     pub fn records(&self, kind: Option<&str>, status: Option<&str>, team: Option<&str>, owner: Option<i64>, day: Option<&str>, page: Page) -> Result<Paged<RecordRow>> {
-        let filter = "WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.status = ?2) AND (?3 IS NULL OR r.team = ?3) AND (?4 IS NULL OR r.owner_id = ?4)
-             AND (?5 IS NULL OR substr(r.received_at, 1, 10) = ?5)";
+        let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR r.kind = ?1) AND (CAST(?2 AS TEXT) IS NULL OR r.status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR r.team = ?3) AND (CAST(?4 AS BIGINT) IS NULL OR r.owner_id = ?4)
+             AND (CAST(?5 AS TEXT) IS NULL OR substr(r.received_at, 1, 10) = ?5)";
         self.db.read(|c| {
             let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM records r {filter}"), params![kind, status, team, owner, day], |r| r.get(0))?;
             let items = c.query_map(
@@ -405,7 +405,7 @@ impl Store {
 
     /// One page of obligations and their total.
     pub fn obligations_page(&self, record: Option<i64>, team: Option<&str>, owner: Option<i64>, only_open: bool, now_utc: i64, page: Page) -> Result<Paged<ObligationRow>> {
-        let filter = "WHERE (?1 IS NULL OR o.record_id = ?1) AND (?2 IS NULL OR r.team = ?2) AND (?3 IS NULL OR o.owner_id = ?3) AND (?4 = 0 OR o.done_at IS NULL)";
+        let filter = "WHERE (CAST(?1 AS BIGINT) IS NULL OR o.record_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR r.team = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR o.owner_id = ?3) AND (?4 = 0 OR o.done_at IS NULL)";
         self.db.read(|c| {
             let total: i64 = c.query_row(
                 &format!("SELECT COUNT(*) FROM obligations o JOIN records r ON r.id = o.record_id {filter}"),
@@ -436,9 +436,13 @@ impl Store {
             )?;
             let mut out = Vec::new();
             for mut o in due {
-                let (kind, column) = if now_utc > o.due_utc { ("escalation", "escalated_at") } else { ("warning", "warned_at") };
-                // An escalation implies the warning.
-                tx.execute(&format!("UPDATE obligations SET {column} = ?1, warned_at = COALESCE(warned_at, ?1) WHERE id = ?2"), params![at, o.id])?;
+                let (kind, set) = if now_utc > o.due_utc {
+                    // An escalation implies the warning.
+                    ("escalation", "escalated_at = ?1, warned_at = COALESCE(warned_at, ?1)")
+                } else {
+                    ("warning", "warned_at = ?1")
+                };
+                tx.execute(&format!("UPDATE obligations SET {set} WHERE id = ?2"), params![at, o.id])?;
                 let what = kefu_core::desk::ObligationKind::parse(&o.kind).map_or(o.kind.as_str(), |k| k.name());
                 let message = if kind == "escalation" {
                     format!("已超时：{} 的记录 #{} 应于 {} 前完成（{what}）", o.owner_name, o.record_id, o.due_at)
@@ -458,7 +462,7 @@ impl Store {
 
     /// Notifications for a user: their own warnings, and for supervisors the escalations of their team.
     pub fn notifications(&self, user_id: i64, team: Option<&str>, all: bool, page: Page) -> Result<Paged<Notification>> {
-        let filter = "WHERE ?3 = 1 OR user_id = ?1 OR (?2 IS NOT NULL AND team = ?2 AND kind = 'escalation')";
+        let filter = "WHERE ?3 = 1 OR user_id = ?1 OR (CAST(?2 AS TEXT) IS NOT NULL AND team = ?2 AND kind = 'escalation')";
         self.db.read(|c| {
             let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM notifications {filter}"), params![user_id, team, all], |r| r.get(0))?;
             let items = c.query_map(

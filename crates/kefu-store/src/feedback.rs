@@ -80,7 +80,7 @@ impl Store {
 
     /// Feedback newest first; `team` narrows to a team's, `user` to one person's.
     pub fn feedback(&self, team: Option<&str>, user: Option<i64>, page: Page) -> Result<Paged<Feedback>> {
-        let filter = "WHERE (?1 IS NULL OR team = ?1) AND (?2 IS NULL OR user_id = ?2)";
+        let filter = "WHERE (CAST(?1 AS TEXT) IS NULL OR team = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR user_id = ?2)";
         self.db.read(|c| {
             let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM feedback {filter}"), params![team, user], |r| r.get(0))?;
             let items = c.query_map(&format!("{SELECT} {filter} ORDER BY id DESC LIMIT ?3 OFFSET ?4"), params![team, user, page.limit, page.offset], from_row)?;
