@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::diagnostic::{self, Style};
 use crate::input::{self, Line};
-use crate::{load, CalendarCommand, ChannelArg, Cli, ClassifyArgs, Command, DueArgs, EvalArgs, LineArg, LintArgs, ReplyArgs, RulesCommand};
+use crate::load;
+use crate::args::{CalendarCommand, ChannelArg, Cli, ClassifyArgs, Command, DueArgs, EvalArgs, LineArg, LintArgs, ReplyArgs, RulesCommand};
 
 const OK: u8 = 0;
 const FOUND: u8 = 1;

@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use crate::input::{gb18030_note, io_reason, Decoder};
 use crate::report::Reports;
-use crate::{load, Cli, InspectArgs};
+use crate::args::{Cli, InspectArgs};
+use crate::load;
 
 /// One record as read: where it came from and its JSON text (or why it could not be read).
 struct Record {

@@ -8,7 +8,7 @@ use kefu_core::rulebook::{embedded_files, Rulebook};
 use kefu_core::Engine;
 
 use crate::input::read_to_string;
-use crate::Cli;
+use crate::args::Cli;
 
 /// Every `*.toml` under `dir`, as `(path relative to dir, text)`, sorted.
 pub fn read_dir_files(dir: &Path) -> Result<Vec<(String, String)>, String> {

@@ -2,7 +2,8 @@
 
 use kefu_server::{Config, Started};
 
-use crate::{load, Cli, ServeArgs};
+use crate::args::{Cli, ServeArgs};
+use crate::load;
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
     init_logging();

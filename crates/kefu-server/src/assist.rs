@@ -26,7 +26,8 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::api::engine::{classify_text, lint_text, now_shanghai};
+use crate::api::engine::{classify_text, lint_text};
+use crate::clock::now_shanghai;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::AppState;
@@ -172,7 +173,7 @@ fn handle(state: &AppState, auth: &Auth, text: &str, timers: &mut Timers, tx: &m
                 let _ = tx.try_send(silence_ended("customer_spoke", "客户已回应，无声电话流程结束。"));
             }
             // The standard reply with this agent's own 工号 and the centre's name.
-            let c = classify_text(&engine, &text, &crate::centre::context_for(state, &auth.user, now_shanghai()));
+            let c = classify_text(&engine, &text, &state.reply_context(&auth.user, now_shanghai()));
             let mut answer = json!({"type": "scenario", "text": c.text, "scenario": c.scenario, "confidence": c.confidence, "reply": c.reply});
             if !c.alternatives.is_empty() {
                 answer["alternatives"] = json!(c.alternatives);

@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
 use kefu_store::attendance::AttendanceRequest;
 use kefu_store::User;
 use crate::AppState;
 
 fn today() -> NaiveDate {
-    crate::api::engine::now_shanghai().date_naive()
+    crate::clock::now_shanghai().date_naive()
 }
 
 fn parse_day(s: &str, field: &str) -> Result<NaiveDate, ApiError> {
@@ -57,7 +58,7 @@ pub async fn clock_in(auth: Auth, State(state): State<AppState>, ApiJson(req): A
         auth.require(Role::Supervisor)?;
     }
     let user = subject(&state, &auth, req.user.as_deref()).await?;
-    let now = crate::api::engine::now_shanghai();
+    let now = crate::clock::now_shanghai();
     let day = match &req.day {
         Some(d) => parse_day(d, "day")?,
         None => now.date_naive(),

@@ -23,7 +23,8 @@ use utoipa::ToSchema;
 
 use crate::api::engine::{lint_text, ViolationOut};
 use crate::auth::{self, Auth, Role};
-use crate::error::{ApiError, ApiJson, LimitedBytes};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, LimitedBytes};
 use kefu_store::chat::ChatMessage;
 use crate::AppState;
 

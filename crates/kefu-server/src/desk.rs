@@ -15,7 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
 use kefu_store::desk::{NewObligation, NewRecord, Notification, ObligationRow, RecordEvent, RecordRow};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
 use kefu_store::Store;
 use crate::{AppState, Current};
 
@@ -72,7 +73,7 @@ fn validate_entry(i: usize, entry: &Value) -> Result<(), ApiError> {
 /// The day a daily call log records: a real date, not after today (Shanghai).
 fn log_day(fields: &Map<String, Value>) -> Result<chrono::NaiveDate, ApiError> {
     let day = fields.get("date").and_then(Value::as_str).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).ok_or_else(|| bad("date 应为 YYYY-MM-DD"))?;
-    let today = crate::api::engine::now_shanghai().date_naive();
+    let today = crate::clock::now_shanghai().date_naive();
     if day > today {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "future_date", format!("不能为未来的日期（{day}）填写每日接听电话记录表：今天是 {today}")).with_field("date"));
     }
@@ -260,7 +261,7 @@ pub async fn create_record(state: &AppState, auth: &Auth, req: NewRecordRequest)
     }
     let received_at: DateTime<FixedOffset> = match &req.received_at {
         Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| bad(format!("received_at 不是 RFC 3339 时间: {e}")))?,
-        None => crate::api::engine::now_shanghai(),
+        None => crate::clock::now_shanghai(),
     };
     let owner = match &req.owner {
         None => auth.user.clone(),
@@ -657,7 +658,7 @@ fn calendar_years_at(calendar: &HolidayCalendar, today: chrono::NaiveDate, recom
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "desk", responses((status = 200, body = CalendarYears)))]
 /// The years the holiday calendar covers, and the year missing now (if any).
 pub async fn calendar_years(_auth: Auth, State(state): State<AppState>) -> Json<CalendarYears> {
-    Json(calendar_years_at(&state.engine().calendar, crate::api::engine::now_shanghai().date_naive(), None))
+    Json(calendar_years_at(&state.engine().calendar, crate::clock::now_shanghai().date_naive(), None))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -707,7 +708,7 @@ pub async fn import_year(auth: Auth, State(state): State<AppState>, Path(year): 
     let current = state.current();
     let recomputed = tokio::task::spawn_blocking(move || recompute_provisional(&store, &current)).await??;
     tracing::info!(target: "kefu::desk", year, recomputed, "calendar imported; provisional deadlines recomputed");
-    Ok(Json(calendar_years_at(&calendar, crate::api::engine::now_shanghai().date_naive(), Some(recomputed))))
+    Ok(Json(calendar_years_at(&calendar, crate::clock::now_shanghai().date_naive(), Some(recomputed))))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -734,22 +735,3 @@ pub async fn calendar_day(_auth: Auth, State(state): State<AppState>, Path(date)
     }))
 }
 
-/// Every `every`: marks warnings and escalations and records their notifications.
-pub async fn sweeper(state: AppState, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let store = state.store.clone();
-        match tokio::task::spawn_blocking(move || store.sweep_obligations(chrono::Utc::now().timestamp())).await {
-            Ok(Ok(found)) => {
-                for (kind, o) in found {
-                    tracing::info!(target: "kefu::desk", kind, obligation = o.id, record = o.record_id, due = %o.due_at, "deadline");
-                }
-            }
-            Ok(Err(e)) => tracing::error!(target: "kefu::desk", error = ?e, "sweep failed"),
-            Err(e) => tracing::error!(target: "kefu::desk", error = %e, "sweep task"),
-        }
-        crate::mail::send_due_logs(&state).await;
-    }
-}

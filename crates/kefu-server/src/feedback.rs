@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::auth::{Auth, Role};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
 use kefu_store::feedback::{Feedback, NewFeedback};
 use kefu_store::Page;
 use crate::AppState;

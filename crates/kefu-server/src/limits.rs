@@ -3,14 +3,10 @@
 //! make the engine do, and how log-in is throttled. Changes apply at once
 //! and are audited.
 
-use axum::extract::State;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Auth, Role};
-use crate::error::{ApiError, ApiJson};
-use crate::AppState;
+use crate::error::ApiError;
 
 /// The settings key.
 pub const SETTINGS_KEY: &str = "limits";
@@ -101,24 +97,6 @@ impl ServerLimits {
         }
         Ok(())
     }
-}
-
-#[utoipa::path(get, path = "/api/v1/settings/limits", tag = "settings", responses((status = 200, body = ServerLimits), (status = 403, body = crate::error::ErrorBody)))]
-/// The limits in force (admins).
-pub async fn get_limits(auth: Auth, State(state): State<AppState>) -> Result<Json<ServerLimits>, ApiError> {
-    auth.require(Role::Admin)?;
-    Ok(Json(state.limits()))
-}
-
-#[utoipa::path(put, path = "/api/v1/settings/limits", tag = "settings", request_body = ServerLimits,
-    responses((status = 200, body = ServerLimits), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-/// Changes the limits (admins); fields left out keep their defaults. In force at once, audited.
-pub async fn put_limits(auth: Auth, State(state): State<AppState>, ApiJson(limits): ApiJson<ServerLimits>) -> Result<Json<ServerLimits>, ApiError> {
-    auth.require(Role::Admin)?;
-    limits.validate()?;
-    state.save_json_setting(&auth.user, SETTINGS_KEY, &limits).await?;
-    state.set_limits(limits);
-    Ok(Json(limits))
 }
 
 #[cfg(test)]

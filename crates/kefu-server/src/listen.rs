@@ -5,7 +5,7 @@
 //! counted), and at shutdown the requests in flight get `shutdown_grace` to
 //! finish. axum's own `serve` sets no timer, so a client that opens a
 //! connection and sends nothing would hold it for ever. Request bodies have
-//! their own deadline ([`crate::error::BODY_DEADLINE`]).
+//! their own deadline ([`crate::extract::BODY_DEADLINE`]).
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -22,7 +22,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
 use kefu_store::desk::RecordRow;
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::AppState;
 
 const SMTP_KEY: &str = "smtp";

@@ -10,12 +10,12 @@ use crate::api;
 #[openapi(
     info(title = "kefu API", description = "客服规范执行引擎：忌语检查、场景识别、标准回复、质检评分、申诉与规则库。所有接口需登录（会话 Cookie）或 API 令牌（Authorization: Bearer）。"),
     paths(
-        api::users::login, api::users::logout, api::users::me, api::users::list, api::users::create, api::users::update, api::users::create_token, api::users::list_tokens, api::users::revoke_token, crate::limits::get_limits, crate::limits::put_limits, crate::feedback::create, crate::feedback::list, crate::feedback::export, crate::centre::get_centre, crate::centre::put_centre,
+        api::users::login, api::users::logout, api::users::me, api::users::list, api::users::create, api::users::update, api::users::create_token, api::users::list_tokens, api::users::revoke_token, api::settings::get_limits, api::settings::put_limits, crate::feedback::create, crate::feedback::list, crate::feedback::export, api::settings::get_centre, api::settings::put_centre,
         api::engine::lint, api::engine::classify, api::engine::reply, api::engine::inspect,
         api::conversations::create, api::conversations::search, api::conversations::view, api::conversations::report,
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,
         api::rulebook::overview, api::rulebook::rule, api::rulebook::file, api::rulebook::edit, api::rulebook::versions, api::rulebook::audit, api::rulebook::try_sentence,
-        api::webhook_transcript,
+        api::conversations::webhook_transcript,
         crate::desk::edit, crate::desk::call_log_draft, crate::desk::create, crate::desk::list, crate::desk::view, crate::desk::event, crate::desk::from_conversation, crate::desk::obligations_list,
         crate::desk::notifications, crate::desk::set_hours, crate::desk::get_hours, crate::desk::calendar_years, crate::desk::import_year, crate::desk::calendar_day,
         crate::mail::get_smtp, crate::mail::put_smtp, crate::mail::put_team_mail, crate::mail::export, crate::mail::send,

@@ -191,8 +191,17 @@ async fn the_daily_call_log_goes_to_the_direct_supervisor_with_the_indirect_in_c
     let mail = wait_for_mail(&smtp.maildir, 2).await;
     assert_eq!(mail.len(), 2, "{mail:?}");
     assert!(mail.iter().any(|m| m["subject"].as_str().is_some_and(|s| s.contains("2026-03-02"))));
-    let (_, v) = agent.get(&format!("/api/v1/records/{late}")).await;
-    assert!(v["events"].as_array().expect("events").iter().any(|e| e["action"] == "sent" && e["username"] == "kefu"));
+    // The mail is delivered before the sweeper records it as sent: wait (bounded) for the event.
+    let mut sent_by_kefu = false;
+    for _ in 0..50 {
+        let (_, v) = agent.get(&format!("/api/v1/records/{late}")).await;
+        sent_by_kefu = v["events"].as_array().expect("events").iter().any(|e| e["action"] == "sent" && e["username"] == "kefu");
+        if sent_by_kefu {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(sent_by_kefu, "the sweeper records the sending as kefu's");
 
     // Any list of records exports to .xlsx.
     let r = agent.request(Method::GET, "/api/v1/records/export.xlsx?kind=call_log").send().await.expect("export");

@@ -5,8 +5,11 @@ use kefu_core::inspect::{Outcome, Scorecard};
 use serde::Serialize;
 
 use crate::conversations::{row_from, row_select, ConversationRow};
-use crate::db::{DbResult, OptionalExt, Row};
-use crate::{now, params, Page, Paged, Result, Store, StoreError};
+use crate::db::{params, DbResult, OptionalExt, Row};
+use crate::clock::now;
+use crate::error::{Result, StoreError};
+use crate::page::{Page, Paged};
+use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,9 +4,11 @@
 
 use serde::Serialize;
 
-use crate::accounts::User;
-use crate::db::{DbResult, OptionalExt, Row};
-use crate::{now, params, Result, Store, StoreError};
+use crate::user::User;
+use crate::db::{params, DbResult, OptionalExt, Row};
+use crate::clock::now;
+use crate::error::{Result, StoreError};
+use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -76,7 +78,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::Conflict(format!("申请 {id} 不存在或已批准")));
             }
-            crate::rulebook::audit_in(tx, Some(by), "attendance.approve", &format!("request {id}"), "")?;
+            crate::audit::audit_in(tx, Some(by), "attendance.approve", &format!("request {id}"), "")?;
             Ok(tx.query_row(&format!("{REQUEST_SELECT} WHERE id = ?1"), [id], request_from)?)
         })
     }

@@ -3,7 +3,10 @@
 
 use serde::Serialize;
 
-use crate::{now, params, Result, Store};
+use crate::clock::now;
+use crate::db::params;
+use crate::error::Result;
+use crate::store::Store;
 
 /// A message received from a help desk (Chatwoot), with its lint result.
 #[derive(Debug, Clone, Serialize)]

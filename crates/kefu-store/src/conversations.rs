@@ -6,9 +6,12 @@
 use kefu_core::inspect::{Conversation, Outcome, Scorecard};
 use serde::Serialize;
 
-use crate::accounts::{team_of_agent, User};
-use crate::db::{Conn, DbResult, Dialect, OptionalExt, Row, Value};
-use crate::{now, params, Result, Store, StoreError};
+use crate::accounts::team_of_agent;
+use crate::user::User;
+use crate::db::{params, Conn, DbResult, Dialect, OptionalExt, Row, Value};
+use crate::clock::now;
+use crate::error::{Result, StoreError};
+use crate::store::Store;
 
 /// Whose conversations a writer may store or replace: the same scope as
 /// reading them (admins and their tokens everything, a supervisor their
@@ -288,7 +291,7 @@ impl Store {
                          source = ?10, rulebook_version = ?11, transcript = ?12, scorecard = ?13, original_scorecard = ?14, inspected_at = ?15 WHERE id = ?1",
                     values,
                 )?;
-                crate::rulebook::audit_in(
+                crate::audit::audit_in(
                     tx,
                     by,
                     "conversation.replace",

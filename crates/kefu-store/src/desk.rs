@@ -6,9 +6,12 @@
 
 use serde::Serialize;
 
-use crate::accounts::User;
-use crate::db::{Conn, DbResult, OptionalExt, Row};
-use crate::{now, params, Page, Paged, Result, Store, StoreError};
+use crate::user::User;
+use crate::db::{params, Conn, DbResult, OptionalExt, Row};
+use crate::clock::now;
+use crate::error::{Result, StoreError};
+use crate::page::{Page, Paged};
+use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -487,7 +490,7 @@ impl Store {
                  ON CONFLICT (year) DO UPDATE SET text = excluded.text, imported_by = excluded.imported_by, imported_at = excluded.imported_at",
                 params![year, text, user.id, now()],
             )?;
-            crate::rulebook::audit_in(tx, Some(user), "calendar.import", &format!("{year}"), &format!("{} 字节", text.len()))
+            crate::audit::audit_in(tx, Some(user), "calendar.import", &format!("{year}"), &format!("{} 字节", text.len()))
         })
     }
 }

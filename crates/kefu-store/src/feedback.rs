@@ -3,9 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::User;
-use crate::db::{DbResult, Row};
-use crate::{now, params, Page, Paged, Result, Store};
+use crate::user::User;
+use crate::db::{params, DbResult, Row};
+use crate::clock::now;
+use crate::error::Result;
+use crate::page::{Page, Paged};
+use crate::store::Store;
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

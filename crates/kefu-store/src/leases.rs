@@ -4,7 +4,9 @@
 //! when it dies the lease runs out and another instance takes it over. Time
 //! is the database's clock, so instances whose clocks differ still agree.
 
-use crate::{params, Result, Store};
+use crate::db::params;
+use crate::error::Result;
+use crate::store::Store;
 
 impl Store {
     /// Takes the lease `name` for `holder` for `ttl_ms`, or renews it if

@@ -58,7 +58,7 @@ pub fn migrate(db: &Db) -> DbResult<Vec<i64>> {
                     adopt_sqlite(conn).map_err(crate::db::sqlite_error)?;
                 }
             }
-            c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)", crate::params![m.version, m.name, crate::now()])?;
+            c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)", crate::db::params![m.version, m.name, crate::clock::now()])?;
             tracing::info!(target: "kefu::store", version = m.version, name = m.name, "schema migration applied");
             done.push(m.version);
         }

@@ -1,9 +1,10 @@
 //! Settings kept as key → JSON text (SMTP, Chatwoot, limits, the centre),
 //! and each team's working hours.
 
-use crate::accounts::User;
+use crate::user::User;
 use crate::db::OptionalExt;
-use crate::{Result, Store};
+use crate::error::Result;
+use crate::store::Store;
 
 impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
@@ -14,7 +15,7 @@ impl Store {
         self.db.write(|tx| {
             tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])?;
             // The value itself may hold secrets: the audit log says only what changed.
-            crate::rulebook::audit_in(tx, user, "settings.update", key, "")
+            crate::audit::audit_in(tx, user, "settings.update", key, "")
         })
     }
 
@@ -25,7 +26,7 @@ impl Store {
     pub fn set_team_hours(&self, team: &str, periods: &str, user: &User) -> Result<()> {
         self.db.write(|tx| {
             tx.execute("INSERT INTO team_hours (team, periods) VALUES (?1, ?2) ON CONFLICT (team) DO UPDATE SET periods = excluded.periods", [team, periods])?;
-            crate::rulebook::audit_in(tx, Some(user), "team.hours", team, periods)
+            crate::audit::audit_in(tx, Some(user), "team.hours", team, periods)
         })
     }
 }

@@ -413,8 +413,9 @@ fn concurrent_writers(store: Arc<Store>) {
                 for i in 0..15 {
                     let id = format!("conc-{w}-{i}");
                     let (conv, card, v) = inspected(&id, "CONC1", "2026-11-25T10:00:00+08:00", i % 2 == 0);
-                    if store.put_conversation(&conv, &card, &v, "load", 1, false, &WriteScope::All, None).is_ok() {
-                        acknowledged.push(id);
+                    match store.put_conversation(&conv, &card, &v, "load", 1, false, &WriteScope::All, None) {
+                        Ok(_) => acknowledged.push(id),
+                        Err(e) => eprintln!("write {id} failed: {e}"),
                     }
                 }
                 acknowledged

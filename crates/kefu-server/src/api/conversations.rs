@@ -13,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::engine::{batch, decode, guarded, ItemError, OneOrMany, Transcripts};
 use crate::auth::{Auth, Role};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
 use kefu_store::{Appeal, ConversationRow, Search};
 use crate::AppState;
 
@@ -338,4 +339,35 @@ pub async fn decide(auth: Auth, State(state): State<AppState>, Path(id): Path<i6
     })
     .await??;
     Ok(Json(DecisionResponse { appeal, conversation }))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("没有这个地址")
+}
+
+#[utoipa::path(post, path = "/api/v1/webhooks/transcript", tag = "integrations", request_body = super::engine::OneOrMany,
+    responses((status = 200, description = "per-item results with scorecards", body = Stored)))]
+/// The generic webhook: POST a conversation (or a batch) in the transcript
+/// format with an integration token → it is inspected and stored, and the
+/// scorecards come back.
+pub async fn webhook_transcript(
+    auth: crate::auth::Auth,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<super::engine::OneOrMany>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    auth.require(crate::auth::Role::Supervisor)?;
+    let (_, stored) = store_batch(&state, Some(&auth), body, "webhook", true).await?;
+    // The caller gets the scorecards too, not only the stored rows.
+    let results: Vec<serde_json::Value> = stored
+        .results
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            if let (Some(obj), StoredItem::Ok { scorecard, .. }) = (v.as_object_mut(), r) {
+                obj.insert("scorecard".into(), serde_json::to_value(scorecard).unwrap_or_default());
+            }
+            v
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({"results": results, "stored": stored.stored, "errors": stored.errors})))
 }

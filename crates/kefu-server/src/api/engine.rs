@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Auth;
-use crate::error::{json_rejection, strip_bom, ApiError, ApiJson, LimitedBytes};
+use crate::clock::now_shanghai;
+use crate::error::ApiError;
+use crate::extract::{json_rejection, strip_bom, ApiJson, LimitedBytes};
 use crate::limits::ServerLimits;
 use crate::AppState;
 
@@ -161,9 +163,6 @@ pub fn classify_text(engine: &Engine, text: &str, ctx: &ReplyContext) -> Classif
     ClassifyResponse { text: text.to_string(), scenario: c.scenario.to_string(), confidence: c.confidence, reply, reply_error, alternatives }
 }
 
-pub fn now_shanghai() -> chrono::DateTime<chrono::FixedOffset> {
-    chrono::Utc::now().with_timezone(&kefu_core::calendar::SHANGHAI)
-}
 
 #[utoipa::path(post, path = "/api/v1/lint", tag = "engine", request_body = TextRequest,
     responses((status = 200, body = LintResponse), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
@@ -241,7 +240,7 @@ pub fn reply_context(req: &ReplyRequest) -> Result<ReplyContext, ApiError> {
 pub async fn reply(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<ReplyRequest>) -> Result<Json<ReplyResponse>, ApiError> {
     let mut ctx = reply_context(&req)?;
     // The caller's own 工号 and the centre's name unless the request names others.
-    let own = crate::centre::context_for(&state, &auth.user, ctx.at);
+    let own = state.reply_context(&auth.user, ctx.at);
     ctx.company = ctx.company.or(own.company);
     ctx.work_no = ctx.work_no.or(own.work_no);
     let r = state.engine().reply(&req.scenario, &ctx).map_err(|e| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "reply_error", e.to_string()))?;
@@ -285,7 +284,7 @@ impl FromRequest<AppState> for Transcripts {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lines = json_lines_content_type(req.headers());
-        if !lines && !crate::error::json_content_type(req.headers()) {
+        if !lines && !crate::extract::json_content_type(req.headers()) {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "content_type",

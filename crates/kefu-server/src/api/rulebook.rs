@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, Role};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
 use kefu_store::{AuditEntry, RulebookVersion};
 use crate::{build_engine, AppState, Current};
 
@@ -260,7 +261,7 @@ pub async fn try_sentence(_auth: Auth, State(state): State<AppState>, ApiJson(re
     let limits = state.limits();
     super::engine::check_text(&req.text, &limits)?;
     let engine = state.engine();
-    let ctx = kefu_core::reply::ReplyContext::new(super::engine::now_shanghai());
+    let ctx = kefu_core::reply::ReplyContext::new(crate::clock::now_shanghai());
     let (violations, classified) = state
         .run_heavy(move || {
             let (violations, _) = super::engine::lint_text(&engine, &req.text, limits.max_hits_per_turn);

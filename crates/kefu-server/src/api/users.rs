@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{self, cookie_header_clear, Auth, Role, Via, SESSION_COOKIE, SESSION_HOURS};
-use crate::error::{ApiError, ApiJson};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
 use kefu_store::{NewUser, User, UserPatch};
 use crate::AppState;
 

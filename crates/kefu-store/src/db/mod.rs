@@ -262,12 +262,12 @@ impl<T: ToValue, const N: usize> Params for [T; N] {
 }
 
 /// `params![a, b, c]`: parameters of mixed types.
-#[macro_export]
 macro_rules! params {
     ($($v:expr),* $(,)?) => {
         vec![$($crate::db::ToValue::to_value(&$v)),*]
     };
 }
+pub(crate) use params;
 
 /// Which SQL the backend speaks, for the few things the two spell differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,7 +413,7 @@ pub struct Db {
 }
 
 /// How many times a write asked to retry (serialization failure) is run again.
-const WRITE_RETRIES: usize = 8;
+const WRITE_RETRIES: usize = 16;
 
 impl Db {
     pub fn open(location: &Location) -> DbResult<Db> {

@@ -27,6 +27,9 @@ impl Default for PgOptions {
     }
 }
 
+/// A unit of work on a transaction: it hands the transaction back with its result (to commit or roll back).
+pub type Work<'f, T, E> = dyn for<'t> FnMut(Transaction<'t>) -> (Result<T, E>, Transaction<'t>) + 'f;
+
 pub struct PgDb {
     pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
     url: String,
@@ -108,7 +111,7 @@ impl PgDb {
         out
     }
 
-    pub fn write<T, E: FromDb>(&self, retries: usize, f: &mut dyn for<'t> FnMut(Transaction<'t>) -> (Result<T, E>, Transaction<'t>)) -> Result<T, E> {
+    pub fn write<T, E: FromDb>(&self, retries: usize, f: &mut Work<'_, T, E>) -> Result<T, E> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -129,8 +132,15 @@ impl PgDb {
             if !retry || attempt > retries {
                 return Err(failure);
             }
-            // Back off a little, more each time, so the writers that collided spread out.
-            std::thread::sleep(Duration::from_millis(2 * attempt as u64));
+            // Back off, more each time and by a different amount per writer,
+            // so that the writers that collided spread out.
+            let jitter = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (std::thread::current().id(), attempt).hash(&mut h);
+                h.finish() % 7
+            };
+            std::thread::sleep(Duration::from_millis((4u64 << attempt.min(5)) + jitter));
         }
     }
 }
