@@ -9,7 +9,7 @@ use axum::Router;
 
 use crate::api::{self, conversations, engine, rulebook, users};
 use crate::state::AppState;
-use crate::{assist, console, limits, listen, middleware, openapi, sweeper};
+use crate::{assist, console, follow, limits, listen, middleware, openapi, sweeper};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -31,12 +31,38 @@ pub fn router(state: AppState) -> Router {
 /// Serves until `shutdown` resolves, then finishes the requests in flight
 /// (see [`listen::serve_connections`] for the bounds on slow clients).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    let sweeper = tokio::spawn(sweeper::run(state.clone(), state.sweep_every));
+    // The background jobs live exactly as long as this future: dropped (a
+    // server task aborted), they are aborted too.
+    let sweeper = AbortOnDrop(tokio::spawn(sweeper::run(state.clone(), state.sweep_every)));
+    let stop_following = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _stop_on_drop = StopOnDrop(stop_following.clone());
+    let follower = AbortOnDrop(tokio::spawn(follow::run(state.clone(), stop_following.clone())));
     let connections = state.connections;
-    let app = router(state);
+    let app = router(state.clone());
     let served = listen::serve_connections(listener, app, connections, shutdown).await;
-    sweeper.abort();
+    drop(sweeper);
+    drop(follower);
+    // A clean stop hands the sweeper over at once instead of when its lease runs out.
+    let (store, instance) = (state.store.clone(), state.instance.clone());
+    let _ = tokio::task::spawn_blocking(move || store.release_lease(sweeper::LEASE, &instance)).await;
     served
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Stops the listener thread of [`follow::run`] (a plain thread, not a task).
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -705,6 +705,10 @@ pub async fn import_year(auth: Auth, State(state): State<AppState>, Path(year): 
     tokio::task::spawn_blocking(move || store.import_calendar_year(year, &text, &user)).await??;
     state.install(Current { engine: std::sync::Arc::new(engine), version: current.version, files: current.files.clone() });
     let store = state.store.clone();
+    if let Ok(Ok(seen)) = tokio::task::spawn_blocking(move || store.calendar_fingerprint()).await {
+        *state.calendar_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = seen;
+    }
+    let store = state.store.clone();
     let current = state.current();
     let recomputed = tokio::task::spawn_blocking(move || recompute_provisional(&store, &current)).await??;
     tracing::info!(target: "kefu::desk", year, recomputed, "calendar imported; provisional deadlines recomputed");

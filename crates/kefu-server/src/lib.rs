@@ -17,6 +17,7 @@ pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod feedback;
+pub mod follow;
 pub mod limits;
 pub mod listen;
 pub mod mail;

@@ -407,6 +407,9 @@ pub async fn send(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>
 pub const SEND_BEFORE_CLOSE_SECONDS: i64 = 15 * 60;
 
 /// The sweeper's part: send the daily logs whose close of work has come.
+/// How long a claim on sending one daily log lasts (sending takes seconds).
+const MAIL_CLAIM_MS: i64 = 5 * 60 * 1000;
+
 pub async fn send_due_logs(state: &AppState) {
     let store = state.store.clone();
     let now = chrono::Utc::now().timestamp();
@@ -415,6 +418,16 @@ pub async fn send_due_logs(state: &AppState) {
         _ => return,
     };
     for (obligation_id, record) in due {
+        // A claim on this one log, so that no other instance sends it while
+        // it is being sent; should this instance die mid-send, the claim
+        // runs out and the log is sent then (at least once, not twice
+        // within the claim).
+        let (store, instance) = (state.store.clone(), state.instance.clone());
+        let claim = format!("daily_log:{obligation_id}");
+        match tokio::task::spawn_blocking(move || store.acquire_lease(&claim, &instance, MAIL_CLAIM_MS)).await {
+            Ok(Ok(true)) => {}
+            _ => continue,
+        }
         if let Err(e) = send_daily_log(state, &record).await {
             let store = state.store.clone();
             let message = format!("每日接听电话记录表 #{} 未能自动发送：{}", record.id, e.message);

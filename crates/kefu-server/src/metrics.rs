@@ -17,6 +17,8 @@ pub struct Metrics {
     pub(crate) duration_buckets: [AtomicU64; 13],
     /// Total request time in microseconds.
     pub(crate) duration_micros: AtomicU64,
+    /// Rounds of the deadline sweeper this instance ran (it runs on the lease holder only).
+    pub sweeps: AtomicU64,
     pub lint_checks: AtomicU64,
     pub lint_violations: AtomicU64,
     pub conversations_inspected: AtomicU64,

@@ -79,11 +79,16 @@ pub fn start(config: &Config) -> Result<Started, String> {
         (None, None) => Store::in_memory().map_err(|e| format!("无法创建内存数据库: {e}"))?,
     };
     // The calendar: the configured (or embedded) years, and the years an administrator imported.
+    let calendar_seen = store.calendar_fingerprint().map_err(|e| format!("无法读取节假日数据: {e}"))?;
     let imported = store.calendar_years().map_err(|e| format!("无法读取节假日数据: {e:?}"))?;
-    let calendar = match (&config.calendar, imported.is_empty()) {
-        (Some(c), true) => c.clone(),
-        (None, true) => HolidayCalendar::try_embedded_default().map_err(|e| e.to_string())?,
-        (_, false) => HolidayCalendar::from_sources(&desk::calendar_sources(&imported)).map_err(|e| format!("导入的节假日数据无效: {e}"))?,
+    let base_calendar = match &config.calendar {
+        Some(c) => c.clone(),
+        None => HolidayCalendar::try_embedded_default().map_err(|e| e.to_string())?,
+    };
+    let calendar = if imported.is_empty() {
+        base_calendar.clone()
+    } else {
+        HolidayCalendar::from_sources(&desk::calendar_sources(&imported)).map_err(|e| format!("导入的节假日数据无效: {e}"))?
     };
     let (version, files) = match store.latest_rulebook().map_err(|e| format!("无法读取规则库版本: {e:?}"))? {
         Some(v) => v,
@@ -106,10 +111,12 @@ pub fn start(config: &Config) -> Result<Started, String> {
         };
         auth::validate_password(&password, "admin").map_err(|e| format!("KEFU_ADMIN_PASSWORD: {}", e.message))?;
         let hash = auth::hash_password(&password).map_err(|e| e.message)?;
-        store
-            .create_user(&NewUser { username: "admin", display_name: "管理员", role: Role::Admin, team: "", agent_id: "", work_no: "", password_hash: &hash })
-            .map_err(|e| format!("无法创建管理员: {e:?}"))?;
-        first_admin = Some(("admin".to_string(), shown));
+        match store.create_user(&NewUser { username: "admin", display_name: "管理员", role: Role::Admin, team: "", agent_id: "", work_no: "", password_hash: &hash }) {
+            Ok(_) => first_admin = Some(("admin".to_string(), shown)),
+            // Another instance starting on the same database made it a moment ago.
+            Err(kefu_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(format!("无法创建管理员: {e}")),
+        }
     }
     let limits = match store.setting(limits::SETTINGS_KEY).map_err(|e| format!("无法读取设置: {e:?}"))? {
         Some(raw) => match serde_json::from_str::<ServerLimits>(&raw) {
@@ -142,7 +149,10 @@ pub fn start(config: &Config) -> Result<Started, String> {
         heavy_waiting: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         hashing: Arc::new(tokio::sync::Semaphore::new(cores.max(2))),
         health: Arc::new(std::sync::Mutex::new(None)),
-        data_dir: config.data.clone(),
+        data_dir: if config.database.is_some() { None } else { config.data.clone() },
+        instance: instance_id(),
+        base_calendar,
+        calendar_seen: Arc::new(std::sync::Mutex::new(calendar_seen)),
         store: Arc::new(store),
         current: Arc::new(RwLock::new(Arc::new(current))),
         metrics: Arc::new(metrics::Metrics::default()),
@@ -153,3 +163,18 @@ pub fn start(config: &Config) -> Result<Started, String> {
     Ok(Started { state, first_admin })
 }
 
+
+/// A random id for this instance among those sharing the database.
+fn instance_id() -> String {
+    let mut bytes = [0u8; 6];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // No randomness: the process id and the time still tell instances apart.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        return format!("{}-{t:x}", std::process::id());
+    }
+    format!("{}-{}", hostname(), hex::encode(bytes))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "kefu".to_string())
+}

@@ -44,6 +44,12 @@ pub struct AppState {
     pub health: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
     /// Where the database lives (`None`: in memory), for the free-space check.
     pub data_dir: Option<PathBuf>,
+    /// This instance among those sharing the database (random, per start): the holder of leases.
+    pub instance: String,
+    /// The calendar the engine starts from when no year was imported.
+    pub base_calendar: HolidayCalendar,
+    /// The imported holiday years the engine in use was built with (their fingerprint).
+    pub calendar_seen: Arc<std::sync::Mutex<String>>,
 }
 
 /// How many heavy requests may wait for a turn, per permit, before the next one gets 503.

@@ -490,7 +490,20 @@ impl Store {
                  ON CONFLICT (year) DO UPDATE SET text = excluded.text, imported_by = excluded.imported_by, imported_at = excluded.imported_at",
                 params![year, text, user.id, now()],
             )?;
-            crate::audit::audit_in(tx, Some(user), "calendar.import", &format!("{year}"), &format!("{} 字节", text.len()))
+            crate::audit::audit_in(tx, Some(user), "calendar.import", &format!("{year}"), &format!("{} 字节", text.len()))?;
+            tx.notify_change("calendar")?;
+            Ok(())
+        })
+    }
+
+    /// What identifies the imported holiday years as they stand (how many,
+    /// and the last import): an instance whose engine was built on another
+    /// fingerprint rebuilds it.
+    pub fn calendar_fingerprint(&self) -> Result<String> {
+        self.db.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*), MAX(imported_at) FROM calendar_years", (), |r| {
+                Ok(format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
+            })?)
         })
     }
 }

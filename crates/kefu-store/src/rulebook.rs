@@ -49,6 +49,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             audit_in(tx, user, "rulebook.update", &format!("rulebook v{version}"), detail)?;
+            tx.notify_change("rulebook")?;
             Ok(version)
         })
     }

@@ -79,6 +79,7 @@ pub async fn prometheus(auth: crate::auth::Auth, State(state): State<AppState>) 
         ("kefu_assist_messages_total", "Live-assist WebSocket messages handled.", &m.assist_messages),
         ("kefu_logins_failed_total", "Failed log-ins.", &m.logins_failed),
         ("kefu_logins_throttled_total", "Log-in attempts refused with 429 (too many failures).", &m.logins_throttled),
+        ("kefu_sweeper_rounds_total", "Rounds of the deadline sweeper run by this instance (the lease holder).", &m.sweeps),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", get(counter));
     }

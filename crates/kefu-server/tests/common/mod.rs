@@ -33,7 +33,8 @@ impl TestServer {
         let data = temp_dir(name);
         let mut config = Config { data: Some(data.clone()), admin_password: Some(ADMIN_PASSWORD.into()), ..Config::default() };
         tweak(&mut config);
-        let Started { state, .. } = kefu_server::start(&config).expect("server starts");
+        // Start-up talks to the database synchronously (as `kefu serve` does before its runtime starts).
+        let Started { state, .. } = tokio::task::spawn_blocking(move || kefu_server::start(&config)).await.expect("start task").expect("server starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -44,6 +45,15 @@ impl TestServer {
             .await;
         });
         TestServer { base: format!("http://{addr}"), addr, data, shutdown: Some(tx), handle: Some(handle) }
+    }
+
+    /// Ends the server abruptly, as `kill -9` would: no clean shutdown, so
+    /// it gives up none of its leases (the database is shared and stays).
+    pub fn kill(mut self) {
+        self.shutdown.take();
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
     }
 
     pub async fn stop(mut self) {
@@ -110,6 +120,17 @@ pub struct Session {
 }
 
 impl Session {
+    /// The same credentials against another server (an instance on the same database).
+    pub fn on(&self, base: &str) -> Session {
+        Session { base: base.to_string(), auth: self.auth.clone(), client: Client::new() }
+    }
+
+    /// A text answer (e.g. /metrics): status and body.
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let resp = self.request(Method::GET, path).send().await.expect("request");
+        (resp.status(), resp.text().await.expect("body"))
+    }
+
     pub fn with_token(&self, token: &str) -> Session {
         Session { base: self.base.clone(), auth: Credential::Bearer(token.to_string()), client: Client::new() }
     }

@@ -350,6 +350,16 @@ impl<'a> Conn<'a> {
         f(first)
     }
 
+    /// Tells the other instances on this database that `what` changed
+    /// (PostgreSQL NOTIFY on the `kefu_changes` channel, delivered when this
+    /// transaction commits). SQLite has no other instances to tell; they poll.
+    pub fn notify_change(&self, what: &str) -> DbResult<()> {
+        if self.dialect() == Dialect::Postgres {
+            self.execute("SELECT pg_notify('kefu_changes', ?1)", [what])?;
+        }
+        Ok(())
+    }
+
     /// Several statements without parameters (schema migrations).
     pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
         match &self.handle {
@@ -411,6 +421,9 @@ enum Backend {
 pub struct Db {
     backend: Backend,
 }
+
+/// The PostgreSQL channel of [`Conn::notify_change`].
+pub const CHANGES_CHANNEL: &str = "kefu_changes";
 
 /// How many times a write asked to retry (serialization failure) is run again.
 const WRITE_RETRIES: usize = 16;

@@ -31,8 +31,21 @@ impl Default for PgOptions {
 pub type Work<'f, T, E> = dyn for<'t> FnMut(Transaction<'t>) -> (Result<T, E>, Transaction<'t>) + 'f;
 
 pub struct PgDb {
-    pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
+    /// `None` only while being dropped.
+    pool: Option<r2d2::Pool<PostgresConnectionManager<NoTls>>>,
     url: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        // The blocking client closes its connections by blocking on a runtime
+        // of its own, which panics on an async runtime's thread — where the
+        // last handle to a store may well be dropped. Closing happens on a
+        // thread of its own instead.
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::Builder::new().name("kefu-pg-close".into()).spawn(move || drop(pool));
+        }
+    }
 }
 
 pub fn error(e: &postgres::Error) -> DbError {
@@ -90,15 +103,20 @@ impl PgDb {
             .min_idle(Some(1))
             .connection_timeout(options.connect_timeout)
             .build_unchecked(manager);
-        Ok(PgDb { pool, url: url.to_string() })
+        Ok(PgDb { pool: Some(pool), url: url.to_string() })
     }
 
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    fn connection(&self) -> DbResult<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
+        let pool = self.pool.as_ref().ok_or_else(|| DbError::new(DbErrorKind::Unavailable, "the database is being closed"))?;
+        pool.get().map_err(|e| pool_error(&e))
+    }
+
     pub fn read<T, E: FromDb>(&self, f: impl for<'t> FnOnce(Transaction<'t>) -> (Result<T, E>, Transaction<'t>)) -> Result<T, E> {
-        let mut client = self.pool.get().map_err(|e| E::from(pool_error(&e)))?;
+        let mut client = self.connection().map_err(E::from)?;
         let tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
@@ -115,7 +133,7 @@ impl PgDb {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut client = self.pool.get().map_err(|e| E::from(pool_error(&e)))?;
+            let mut client = self.connection().map_err(E::from)?;
             let tx = client.build_transaction().isolation_level(IsolationLevel::Serializable).start().map_err(|e| E::from(error(&e)))?;
             let (out, tx) = f(tx);
             let failure = match out {
