@@ -41,7 +41,7 @@ pub struct AppState {
     /// Password hashing is memory-hard (19 MiB each): only so many at once.
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
     /// The last probe of the database's writes (`/healthz`): when, and whether it worked.
-    pub health: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
+    pub health: Arc<std::sync::Mutex<Option<(std::time::Instant, Health)>>>,
     /// Where the database lives (`None`: in memory), for the free-space check.
     pub data_dir: Option<PathBuf>,
     /// This instance among those sharing the database (random, per start): the holder of leases.
@@ -50,6 +50,17 @@ pub struct AppState {
     pub base_calendar: HolidayCalendar,
     /// The imported holiday years the engine in use was built with (their fingerprint).
     pub calendar_seen: Arc<std::sync::Mutex<String>>,
+}
+
+
+/// The outcome of a probe of the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Ok,
+    /// SQLite: the disk is full or read-only.
+    NotWritable,
+    /// PostgreSQL: the server cannot be reached.
+    Unreachable,
 }
 
 /// How many heavy requests may wait for a turn, per permit, before the next one gets 503.

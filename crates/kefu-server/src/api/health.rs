@@ -9,7 +9,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
 use crate::metrics::BUCKETS;
-use crate::state::AppState;
+use crate::state::{AppState, Health};
 
 /// How long one probe of the database's writes stands for `/healthz`: load
 /// balancers ask every few seconds, and a public endpoint must not turn into
@@ -30,25 +30,42 @@ fn disk_of(dir: &std::path::Path) -> Option<(u64, bool)> {
 
 /// Liveness and readiness: 200 while the database takes writes and its disk
 /// has room, else 503 with the reason in Chinese (a full disk, a read-only
-/// data directory), so that a load balancer sends the traffic elsewhere.
+/// data directory, an unreachable PostgreSQL), so that a load balancer sends
+/// the traffic elsewhere.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let cached = state.health.lock().unwrap_or_else(|p| p.into_inner()).filter(|(at, _)| at.elapsed() < HEALTH_PROBE_EVERY).map(|(_, ok)| ok);
-    let writable = match cached {
-        Some(ok) => ok,
+    let cached = state.health.lock().unwrap_or_else(|p| p.into_inner()).filter(|(at, _)| at.elapsed() < HEALTH_PROBE_EVERY).map(|(_, h)| h);
+    let health = match cached {
+        Some(h) => h,
         None => {
             let store = state.store.clone();
             let room = state.data_dir.as_deref().and_then(disk_of).is_none_or(|(free, read_only)| free >= MIN_FREE_BYTES && !read_only);
-            let ok = room && matches!(tokio::task::spawn_blocking(move || store.probe_write()).await, Ok(Ok(())));
-            *state.health.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), ok));
-            ok
+            let health = if !room {
+                Health::NotWritable
+            } else {
+                match tokio::task::spawn_blocking(move || store.probe_write()).await {
+                    Ok(Ok(())) => Health::Ok,
+                    Ok(Err(e)) if e.is_unavailable() && state.store.dialect() == kefu_store::Dialect::Postgres => Health::Unreachable,
+                    _ => Health::NotWritable,
+                }
+            };
+            *state.health.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), health));
+            health
         }
     };
-    if writable {
-        (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "rulebook_version": state.current().version}))).into_response()
-    } else {
-        let body = serde_json::json!({"status": "unavailable", "database": "not_writable", "message": "数据库无法写入（磁盘已满或数据目录只读），新数据无法保存；请管理员检查数据目录所在磁盘"});
-        (axum::http::StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "30")], axum::Json(body)).into_response()
-    }
+    let backend = match state.store.dialect() {
+        kefu_store::Dialect::Sqlite => "sqlite",
+        kefu_store::Dialect::Postgres => "postgres",
+    };
+    let (database, message) = match health {
+        Health::Ok => {
+            let body = serde_json::json!({"status": "ok", "database": "ok", "backend": backend, "instance": state.instance, "rulebook_version": state.current().version});
+            return (axum::http::StatusCode::OK, axum::Json(body)).into_response();
+        }
+        Health::NotWritable => ("not_writable", "数据库无法写入（磁盘已满或数据目录只读），新数据无法保存；请管理员检查数据目录所在磁盘"),
+        Health::Unreachable => ("unreachable", "无法连接数据库（PostgreSQL 未运行或网络不通），新数据无法保存；恢复后本实例会自动重连"),
+    };
+    let body = serde_json::json!({"status": "unavailable", "database": database, "backend": backend, "instance": state.instance, "message": message});
+    (axum::http::StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "30")], axum::Json(body)).into_response()
 }
 
 /// Admins only (Prometheus scrapes with an admin's API token).

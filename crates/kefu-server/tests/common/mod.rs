@@ -125,6 +125,14 @@ impl Session {
         Session { base: base.to_string(), auth: self.auth.clone(), client: Client::new() }
     }
 
+    /// The status of a GET without credentials (`/healthz`), or 599 when the server cannot be reached.
+    pub async fn anonymous_get_status(&self, path: &str) -> StatusCode {
+        match Client::new().get(format!("{}{path}", self.base)).timeout(std::time::Duration::from_secs(5)).send().await {
+            Ok(r) => r.status(),
+            Err(_) => StatusCode::from_u16(599).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+        }
+    }
+
     /// A text answer (e.g. /metrics): status and body.
     pub async fn text(&self, path: &str) -> (StatusCode, String) {
         let resp = self.request(Method::GET, path).send().await.expect("request");
