@@ -41,6 +41,20 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Run the server: HTTP API, live-assist WebSocket and the web console.
     Serve(ServeArgs),
+    /// Copy the database to DEST while the server runs (SQLite online backup; for PostgreSQL use pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    /// The data directory of the server (its SQLite database is backed up).
+    #[arg(long, value_name = "DIR", default_value = "kefu-data")]
+    pub data: PathBuf,
+    /// A PostgreSQL database: not backed up by kefu (the message says how, with pg_dump).
+    #[arg(long, value_name = "URL", env = "KEFU_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
+    /// The backup file to write (must not exist yet).
+    pub dest: PathBuf,
 }
 
 #[derive(Args)]

@@ -32,6 +32,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Eval(args) => evaluate(cli, args),
         Command::Inspect(args) => crate::inspect_cmd::run(cli, args),
         Command::Serve(args) => crate::serve_cmd::run(cli, args),
+        Command::Backup(args) => crate::backup_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! `kefu`: the service standards as an executable rulebook, on the command line.
 
 mod args;
+mod backup_cmd;
 mod commands;
 mod diagnostic;
 mod input;

@@ -116,19 +116,34 @@ impl SqliteDb {
     pub fn backup_to(&self, dest: &Path) -> DbResult<()> {
         let mut target = Connection::open(dest).map_err(error)?;
         let copy = |source: &Connection, target: &mut Connection| -> DbResult<()> {
+            use rusqlite::backup::StepResult;
             let backup = rusqlite::backup::Backup::new(source, target).map_err(error)?;
-            // All pages in one step: a copy of one committed state, never
-            // restarted by a write that lands meanwhile.
-            backup.run_to_completion(-1, Duration::ZERO, None).map_err(error)
+            // All pages in one step (-1): a copy of one committed state, never
+            // restarted by a write that lands meanwhile. A writer holding a
+            // lock only delays it (bounded).
+            for _ in 0..100 {
+                match backup.step(-1).map_err(error)? {
+                    StepResult::Done => return Ok(()),
+                    StepResult::More | StepResult::Busy | StepResult::Locked => std::thread::sleep(Duration::from_millis(50)),
+                    _ => std::thread::sleep(Duration::from_millis(50)),
+                }
+            }
+            Err(DbError::new(DbErrorKind::Unavailable, "the database stayed locked for 5 s; try again"))
         };
         match &self.path {
             Some(path) => {
                 let source = Connection::open(path).map_err(error)?;
                 setup(&source).map_err(error)?;
-                copy(&source, &mut target)
+                copy(&source, &mut target)?;
             }
-            None => copy(&self.writer(), &mut target),
+            None => copy(&self.writer(), &mut target)?,
         }
+        // The copy is checked before anyone relies on it.
+        let check: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(error)?;
+        if check != "ok" {
+            return Err(DbError::new(DbErrorKind::Other, format!("the copy fails its integrity check: {check}")));
+        }
+        Ok(())
     }
 }
 
