@@ -106,6 +106,12 @@ const WALKIN_FIELDS: &[FormField] = &[
 const CALL_LOG_FIELDS: &[FormField] = &[required("date", "日期"), optional("entries", "来电记录")];
 const TASK_FIELDS: &[FormField] = &[required("title", "任务"), required("assigned_by", "安排人"), required("description", "内容"), optional("due", "回复期限")];
 
+/// The fields of the forms (and of call-log entries) that hold a customer's
+/// personal data — name, phone number, address — which the retention setting
+/// deletes from closed records after its period (个人信息保护法: kept no longer
+/// than the purpose needs).
+pub const PERSONAL_FIELDS: &[&str] = &["customer", "contact", "address", "caller"];
+
 /// The columns of one entry of the daily call log (客服中心每日接听电话记录表).
 pub const CALL_LOG_ENTRY_FIELDS: &[FormField] = &[
     optional("time", "时间"),

@@ -9,7 +9,7 @@ use axum::Router;
 
 use crate::api::{self, conversations, engine, rulebook, users};
 use crate::state::AppState;
-use crate::{assist, console, follow, limits, listen, middleware, openapi, sweeper};
+use crate::{assist, console, follow, limits, listen, middleware, openapi, retention, sweeper};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -34,6 +34,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
     // The background jobs live exactly as long as this future: dropped (a
     // server task aborted), they are aborted too.
     let sweeper = AbortOnDrop(tokio::spawn(sweeper::run(state.clone(), state.sweep_every)));
+    let retention = AbortOnDrop(tokio::spawn(retention::run(state.clone(), state.retention_every)));
     let stop_following = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let _stop_on_drop = StopOnDrop(stop_following.clone());
     let follower = AbortOnDrop(tokio::spawn(follow::run(state.clone(), stop_following.clone())));
@@ -41,10 +42,16 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
     let app = router(state.clone());
     let served = listen::serve_connections(listener, app, connections, shutdown).await;
     drop(sweeper);
+    drop(retention);
     drop(follower);
     // A clean stop hands the sweeper over at once instead of when its lease runs out.
     let (store, instance) = (state.store.clone(), state.instance.clone());
-    let _ = tokio::task::spawn_blocking(move || store.release_lease(sweeper::LEASE, &instance)).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        for lease in [sweeper::LEASE, retention::LEASE] {
+            let _ = store.release_lease(lease, &instance);
+        }
+    })
+    .await;
     served
 }
 
@@ -101,6 +108,8 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/tokens", get(users::list_tokens).post(users::create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(users::revoke_token))
         .route("/api/v1/settings/limits", get(api::settings::get_limits).put(api::settings::put_limits))
+        .route("/api/v1/settings/retention", get(api::settings::get_retention).put(api::settings::put_retention))
+        .route("/api/v1/settings/retention/run", post(api::settings::run_retention))
         .route("/api/v1/settings/centre", get(api::settings::get_centre).put(api::settings::put_centre))
         .route("/api/v1/lint", post(engine::lint))
         .route("/api/v1/feedback", get(crate::feedback::list).post(crate::feedback::create))

@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod page;
 pub mod privacy;
 pub mod request_id;
+pub mod retention;
 pub mod startup;
 pub mod state;
 pub mod sweeper;

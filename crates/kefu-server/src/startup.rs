@@ -31,6 +31,8 @@ pub struct Config {
     pub timer_scale: f64,
     /// How often deadlines are checked for warnings and escalations.
     pub sweep_every: Duration,
+    /// How often the retention job runs (hourly).
+    pub retention_every: Duration,
     /// Bounds on slow and numerous clients.
     pub connections: listen::ConnectionLimits,
 }
@@ -46,6 +48,7 @@ impl Default for Config {
             admin_password: None,
             timer_scale: 1.0,
             sweep_every: Duration::from_secs(15),
+            retention_every: Duration::from_secs(3600),
             connections: listen::ConnectionLimits::default(),
         }
     }
@@ -157,6 +160,7 @@ pub fn start(config: &Config) -> Result<Started, String> {
         current: Arc::new(RwLock::new(Arc::new(current))),
         metrics: Arc::new(metrics::Metrics::default()),
         timer_scale: if config.timer_scale > 0.0 { config.timer_scale } else { 1.0 },
+        retention_every: if config.retention_every.is_zero() { Duration::from_secs(3600) } else { config.retention_every },
         sweep_every: if config.sweep_every.is_zero() { Duration::from_secs(15) } else { config.sweep_every },
         connections: config.connections,
     };

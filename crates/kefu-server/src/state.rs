@@ -29,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub timer_scale: f64,
     pub sweep_every: Duration,
+    /// How often the retention job deletes what its periods say.
+    pub retention_every: Duration,
     pub connections: listen::ConnectionLimits,
     pub(crate) limits: Arc<RwLock<ServerLimits>>,
     pub(crate) centre: Arc<RwLock<centre::CentreSettings>>,

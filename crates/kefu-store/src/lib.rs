@@ -25,6 +25,7 @@ pub mod conversations;
 pub mod desk;
 pub mod feedback;
 pub mod leases;
+pub mod retention;
 pub mod rulebook;
 pub mod settings;
 

@@ -24,6 +24,7 @@ const CASES: &[(&str, Case)] = &[
     ("attendance", attendance),
     ("feedback_chat_settings", feedback_chat_settings),
     ("leases", leases),
+    ("retention", retention),
 ];
 
 fn run_all(store: &Store, backend: &str) {
@@ -400,6 +401,50 @@ fn leases(store: &Store) {
     assert!(store.lease_holder("sweeper").expect("holder").is_none(), "ran out");
     assert!(store.acquire_lease("sweeper", "instance-a", 60_000).expect("taken over after it ran out"));
     store.release_lease("sweeper", "instance-a").expect("release");
+}
+
+fn retention(store: &Store) {
+    let agent = ensure_user(store, "ret_agent", Role::Agent, "保留组", "RET1");
+    let (old, old_card, v) = inspected("ret-old", "RET1", "2026-01-05T10:00:00+08:00", true);
+    store.put_conversation(&old, &old_card, &v, "api", 1, false, &WriteScope::All, None).expect("old");
+    let failed = old_card.checks.iter().find(|c| c.result == Outcome::Fail).map(|c| c.id.clone()).expect("failed check");
+    store.file_appeal("ret-old", &failed, agent.id, "申诉").expect("appeal on the old one");
+    let (new, new_card, _) = inspected("ret-new", "RET1", "2026-11-28T10:00:00+08:00", false);
+    store.put_conversation(&new, &new_card, &[], "api", 1, false, &WriteScope::All, None).expect("new");
+    let fields = serde_json::json!({"customer": "赵女士", "contact": "13912345678", "address": "幸福路 1 号", "description": "冰箱不制冷"});
+    let record = store
+        .create_record(
+            &NewRecord { kind: "repair", team: "保留组", owner_id: agent.id, supervisor: "", department: "", urgent: false, received_at: "2026-01-06T09:00:00+08:00", conversation_id: Some("ret-old"), fields: &fields },
+            &[],
+            &agent,
+        )
+        .expect("record");
+    store.record_event(record.id, "closed", "", &agent).expect("close");
+    let open = store
+        .create_record(
+            &NewRecord { kind: "repair", team: "保留组", owner_id: agent.id, supervisor: "", department: "", urgent: false, received_at: "2026-01-07T09:00:00+08:00", conversation_id: None, fields: &fields },
+            &[],
+            &agent,
+        )
+        .expect("open record");
+
+    let personal = kefu_core::desk::PERSONAL_FIELDS;
+    let report = store.apply_retention(Some("2026-06-01"), Some("2026-06-01"), personal).expect("retention");
+    assert_eq!((report.conversations, report.records_erased), (1, 1), "{report:?}");
+    assert!(store.conversation("ret-old").expect("read").is_none());
+    assert!(store.conversation("ret-new").expect("read").is_some());
+    assert_eq!(store.appeals(None, None, None, Some("ret-old"), Page::ALL).expect("appeals").total, 0, "appeals go with their conversation");
+    let erased = store.record(record.id).expect("read").expect("record stays");
+    assert_eq!(erased.fields["contact"], "（已按保留期限删除）");
+    assert_eq!(erased.fields["customer"], "（已按保留期限删除）");
+    assert_eq!(erased.fields["description"], "冰箱不制冷", "what is not personal stays");
+    let kept = store.record(open.id).expect("read").expect("record");
+    assert_eq!(kept.fields["contact"], "13912345678", "an open record keeps what its handling needs");
+    let log = store.audit_log(5).expect("audit");
+    assert!(log.iter().any(|e| e.action == "retention.delete" && e.detail.contains("删除会话 1 个")), "{log:?}");
+    // A second run finds nothing and writes nothing.
+    let again = store.apply_retention(Some("2026-06-01"), Some("2026-06-01"), personal).expect("again");
+    assert!(again.is_empty(), "{again:?}");
 }
 
 /// Four writers at once: every acknowledged write is there afterwards, none twice.

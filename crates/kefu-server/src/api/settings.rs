@@ -9,6 +9,7 @@ use crate::centre::{self, CentreSettings};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::limits::{self, ServerLimits};
+use crate::retention::{self, RetentionSettings};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/v1/settings/limits", tag = "settings", responses((status = 200, body = ServerLimits), (status = 403, body = crate::error::ErrorBody)))]
@@ -45,4 +46,28 @@ pub async fn put_centre(auth: Auth, State(state): State<AppState>, ApiJson(mut c
     state.save_json_setting(&auth.user, centre::SETTINGS_KEY, &centre).await?;
     state.set_centre(centre.clone());
     Ok(Json(centre))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/retention", tag = "settings", responses((status = 200, body = RetentionSettings), (status = 403, body = crate::error::ErrorBody)))]
+/// How long transcripts and customers' personal data are kept (admins); 0 days keeps them for ever.
+pub async fn get_retention(auth: Auth, State(state): State<AppState>) -> Result<Json<RetentionSettings>, ApiError> {
+    auth.require(Role::Admin)?;
+    Ok(Json(state.json_setting(retention::SETTINGS_KEY).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/retention", tag = "settings", request_body = RetentionSettings,
+    responses((status = 200, body = RetentionSettings), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+/// Sets the retention periods (admins); audited. The hourly job deletes by them.
+pub async fn put_retention(auth: Auth, State(state): State<AppState>, ApiJson(settings): ApiJson<RetentionSettings>) -> Result<Json<RetentionSettings>, ApiError> {
+    auth.require(Role::Admin)?;
+    settings.validate()?;
+    state.save_json_setting(&auth.user, retention::SETTINGS_KEY, &settings).await?;
+    Ok(Json(settings))
+}
+
+#[utoipa::path(post, path = "/api/v1/settings/retention/run", tag = "settings", responses((status = 200, body = kefu_store::retention::RetentionReport), (status = 403, body = crate::error::ErrorBody)))]
+/// Deletes by the retention periods now (admins) and says what was deleted (also in the audit log).
+pub async fn run_retention(auth: Auth, State(state): State<AppState>) -> Result<Json<kefu_store::retention::RetentionReport>, ApiError> {
+    auth.require(Role::Admin)?;
+    Ok(Json(retention::apply(&state).await?))
 }
