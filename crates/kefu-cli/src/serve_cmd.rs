@@ -22,6 +22,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
         calendar,
         admin_password: std::env::var("KEFU_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
         timer_scale: std::env::var("KEFU_TIMER_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
+        // Tests shorten the sweeper's round (15 s) to see it move between instances.
+        sweep_every: std::env::var("KEFU_SWEEP_EVERY_MS").ok().and_then(|s| s.parse().ok()).map_or(std::time::Duration::from_secs(15), std::time::Duration::from_millis),
         connections: kefu_server::listen::ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
             max_connections: args.max_connections.max(1),

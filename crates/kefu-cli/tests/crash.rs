@@ -24,16 +24,7 @@ fn start(data: &Path) -> Server {
 }
 
 fn token(port: u16) -> String {
-    // Log in by hand: the session cookie is in a header `request` does not keep.
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let body = json!({"username": "admin", "password": PASSWORD}).to_string();
-    let _ = write!(s, "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let cookie = out.lines().find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: "))).and_then(|c| c.split(';').next()).expect("cookie").to_string();
-    let (status, t) = request(port, "POST", "/api/v1/tokens", Some(&format!("Cookie: {cookie}")), Some(&json!({"name": "crash test"}))).expect("token");
-    assert_eq!(status, 201, "{t}");
-    t["token"].as_str().expect("token").to_string()
+    common::admin_token(port, PASSWORD)
 }
 
 #[test]

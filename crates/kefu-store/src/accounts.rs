@@ -59,6 +59,7 @@ fn adopt_conversations(tx: &Conn<'_>, agent_id: &str, team: &str) -> Result<usiz
     if agent_id.is_empty() || team.is_empty() {
         return Ok(0);
     }
+    tx.execute("UPDATE failed_checks SET team = ?1 WHERE agent = ?2 AND team = ''", params![team, agent_id])?;
     Ok(tx.execute("UPDATE conversations SET team = ?1 WHERE agent = ?2 AND team = ''", params![team, agent_id])?)
 }
 

@@ -115,6 +115,7 @@ impl Store {
                     params![serde_json::to_string(&card)?, card.score, card.vetoed, appeal.conversation_id],
                 )?;
                 tx.execute("UPDATE check_results SET result = 'pass' WHERE conversation_id = ?1 AND check_id = ?2", params![appeal.conversation_id, appeal.check_id])?;
+                tx.execute("DELETE FROM failed_checks WHERE conversation_id = ?1 AND check_id = ?2", params![appeal.conversation_id, appeal.check_id])?;
             }
             let appeal = tx.query_row(&format!("{APPEAL_SELECT} WHERE a.id = ?1"), [id], appeal_from_row)?;
             let row = tx.query_row(&format!("{} WHERE c.id = ?1", row_select(tx.dialect())), [&appeal.conversation_id], row_from)?;

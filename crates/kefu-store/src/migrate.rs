@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_leases_and_retention.sql"),
         postgres: include_str!("../migrations/postgres/0002_leases_and_retention.sql"),
     },
+    Migration {
+        version: 3,
+        name: "search_indexes",
+        sqlite: include_str!("../migrations/sqlite/0003_search_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0003_search_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this kefu knows.

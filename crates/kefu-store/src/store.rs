@@ -2,7 +2,7 @@
 //! modules add their methods to [`Store`].
 
 use crate::clock::now;
-use crate::db::{Db, Location, PgOptions};
+use crate::db::{Db, Location, DbOptions};
 use crate::error::Result;
 use crate::migrate;
 use crate::db::Dialect;
@@ -16,10 +16,10 @@ pub struct Store {
 impl Store {
     /// Opens (creating if need be) the database at `location` and brings its schema up to date.
     pub fn open(location: &Location) -> Result<Store> {
-        Self::open_with(location, &PgOptions::default())
+        Self::open_with(location, &DbOptions::default())
     }
 
-    pub fn open_with(location: &Location, pg: &PgOptions) -> Result<Store> {
+    pub fn open_with(location: &Location, pg: &DbOptions) -> Result<Store> {
         let db = Db::open_with(location, pg)?;
         migrate::migrate(&db)?;
         Ok(Store { db, location: location.clone() })
@@ -65,6 +65,13 @@ impl Store {
             let users = c.query_row("SELECT COUNT(*) FROM users", (), |r| r.get(0))?;
             Ok((conversations, appeals, users))
         })
+    }
+
+    /// Runs maintenance SQL (bulk loads of the benchmark, ANALYZE) in one
+    /// transaction. Not for anything a user controls.
+    #[doc(hidden)]
+    pub fn execute_maintenance(&self, sql: &str) -> Result<()> {
+        Ok(self.db.write(|c| c.execute_batch(sql))?)
     }
 
     /// The PostgreSQL URL, for a connection of its own (LISTEN); `None` on SQLite.

@@ -76,10 +76,16 @@ impl Drop for Server {
 
 /// Starts `kefu serve` on `data` with the admin password `password` and waits until /healthz answers.
 pub fn serve(data: &Path, password: &str, stdout: Stdio) -> Server {
+    serve_with(data, password, stdout, &[])
+}
+
+/// The same with more environment (`KEFU_DATABASE_URL`, …).
+pub fn serve_with(data: &Path, password: &str, stdout: Stdio, env: &[(&str, &str)]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port");
     let child = Command::new(env!("CARGO_BIN_EXE_kefu"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
+        .envs(env.iter().copied())
         .env("KEFU_ADMIN_PASSWORD", password)
         .env("RUST_LOG", "warn")
         .stdout(stdout)
@@ -94,6 +100,20 @@ pub fn serve(data: &Path, password: &str, stdout: Stdio) -> Server {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     server
+}
+
+/// Logs in as `admin` with `password` and makes an API token (the session
+/// cookie is in a header [`request`] does not keep, so the log-in is by hand).
+pub fn admin_token(port: u16, password: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let body = serde_json::json!({"username": "admin", "password": password}).to_string();
+    let _ = write!(s, "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let cookie = out.lines().find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: "))).and_then(|c| c.split(';').next()).expect("cookie").to_string();
+    let (status, t) = request(port, "POST", "/api/v1/tokens", Some(&format!("Cookie: {cookie}")), Some(&serde_json::json!({"name": "test"}))).expect("token");
+    assert_eq!(status, 201, "{t}");
+    t["token"].as_str().expect("token").to_string()
 }
 
 /// One HTTP/1.1 request on its own connection: (status, body), or `None` when the server is gone.

@@ -17,7 +17,7 @@ mod sqlite;
 use std::cell::RefCell;
 use std::fmt;
 
-pub use pg::PgOptions;
+pub use pg::DbOptions;
 pub(crate) use sqlite::error as sqlite_error;
 
 /// A value bound to a statement or read from a row.
@@ -430,12 +430,12 @@ const WRITE_RETRIES: usize = 16;
 
 impl Db {
     pub fn open(location: &Location) -> DbResult<Db> {
-        Self::open_with(location, &PgOptions::default())
+        Self::open_with(location, &DbOptions::default())
     }
 
-    pub fn open_with(location: &Location, pg: &PgOptions) -> DbResult<Db> {
+    pub fn open_with(location: &Location, pg: &DbOptions) -> DbResult<Db> {
         let backend = match location {
-            Location::SqliteFile(p) => Backend::Sqlite(sqlite::SqliteDb::open(p)?),
+            Location::SqliteFile(p) => Backend::Sqlite(sqlite::SqliteDb::open(p, pg.sqlite_readers)?),
             Location::SqliteMemory => Backend::Sqlite(sqlite::SqliteDb::memory()?),
             Location::Postgres(url) => Backend::Postgres(pg::PgDb::open(url, pg)?),
         };

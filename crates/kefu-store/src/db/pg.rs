@@ -13,17 +13,22 @@ use r2d2_postgres::PostgresConnectionManager;
 
 use super::{DbError, DbErrorKind, DbResult, FromDb, Row, Value};
 
-/// Pool size and time-outs of a PostgreSQL connection pool.
+/// Pool sizes and time-outs.
 #[derive(Debug, Clone)]
-pub struct PgOptions {
+pub struct DbOptions {
+    /// PostgreSQL connections per instance.
     pub pool_size: u32,
     /// How long a request waits for a connection (and a connection for the server).
     pub connect_timeout: Duration,
+    /// SQLite read connections kept open beside the writer; 0 sends reads
+    /// through the writer's connection (kefu before the read pool: kept to
+    /// measure the difference).
+    pub sqlite_readers: u32,
 }
 
-impl Default for PgOptions {
+impl Default for DbOptions {
     fn default() -> Self {
-        PgOptions { pool_size: 16, connect_timeout: Duration::from_secs(5) }
+        DbOptions { pool_size: 16, connect_timeout: Duration::from_secs(5), sqlite_readers: 8 }
     }
 }
 
@@ -89,7 +94,7 @@ pub fn mask_password(url: &str) -> String {
 }
 
 impl PgDb {
-    pub fn open(url: &str, options: &PgOptions) -> DbResult<PgDb> {
+    pub fn open(url: &str, options: &DbOptions) -> DbResult<PgDb> {
         let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             DbError::new(DbErrorKind::Other, format!("数据库地址无法解析（{}）：{e}", mask_password(url)))
         })?;

@@ -16,12 +16,10 @@ use super::{DbError, DbErrorKind, DbResult, FromDb, Row, Value};
 
 /// How long a statement waits for a lock before it gives up.
 const BUSY: Duration = Duration::from_secs(10);
-/// Readers kept open; more are opened while more requests read at once.
-const READERS: u32 = 8;
 
 pub struct SqliteDb {
     writer: Mutex<Connection>,
-    /// `None` for a database in memory: its readers are the writer.
+    /// `None` for a database in memory (and with no readers asked for): reads go through the writer.
     readers: Option<r2d2::Pool<SqliteConnectionManager>>,
     path: Option<PathBuf>,
 }
@@ -60,7 +58,7 @@ fn setup(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 impl SqliteDb {
-    pub fn open(path: &Path) -> DbResult<SqliteDb> {
+    pub fn open(path: &Path, readers: u32) -> DbResult<SqliteDb> {
         let writer = Connection::open(path).map_err(error)?;
         writer.pragma_update(None, "journal_mode", "WAL").map_err(error)?;
         writer.pragma_update(None, "synchronous", "FULL").map_err(error)?;
@@ -70,12 +68,8 @@ impl SqliteDb {
             // A reader never writes, whatever a caller asks of it.
             c.pragma_update(None, "query_only", "ON")
         });
-        let readers = r2d2::Pool::builder()
-            .max_size(READERS)
-            .min_idle(Some(0))
-            .connection_timeout(BUSY)
-            .build_unchecked(manager);
-        Ok(SqliteDb { writer: Mutex::new(writer), readers: Some(readers), path: Some(path.to_path_buf()) })
+        let readers = (readers > 0).then(|| r2d2::Pool::builder().max_size(readers).min_idle(Some(0)).connection_timeout(BUSY).build_unchecked(manager));
+        Ok(SqliteDb { writer: Mutex::new(writer), readers, path: Some(path.to_path_buf()) })
     }
 
     pub fn memory() -> DbResult<SqliteDb> {
