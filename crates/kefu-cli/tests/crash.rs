@@ -2,8 +2,6 @@
 //! being written, restarted on the same data directory, and every record
 //! (with its deadlines) whose creation was acknowledged is still there.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
