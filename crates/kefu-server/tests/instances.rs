@@ -76,6 +76,28 @@ async fn two_instances(url: String) {
     let seen = seen.expect("the rule added on A reaches B");
     eprintln!("rule added on A flagged a draft on B after {} ms", seen.as_millis());
 
+    // Live assist on B, with the session begun on A, checks drafts with the new rule.
+    {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::Message;
+        let common::Credential::Cookie(cookie) = &on_a.auth else { panic!("a cookie session") };
+        let mut req = format!("ws://{}/api/v1/assist", b.addr).into_client_request().expect("request");
+        req.headers_mut().insert("cookie", cookie.parse().expect("header"));
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("live assist on B");
+        ws.send(Message::Text(json!({"type": "draft", "id": 1, "text": "您这是青蛙跳水"}).to_string().into())).await.expect("send");
+        let answer = loop {
+            let msg = tokio::time::timeout(Duration::from_secs(20), ws.next()).await.expect("an answer in time").expect("open").expect("frame");
+            if let Message::Text(t) = msg {
+                let v: serde_json::Value = serde_json::from_str(&t).expect("JSON");
+                if v["type"] == "lint" {
+                    break v;
+                }
+            }
+        };
+        assert!(answer["violations"].as_array().expect("violations").iter().any(|v| v["rule"] == "shirk.multi_instance"), "{answer}");
+    }
+
     // One sweeper between them.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (sa, sb) = (sweeps(&on_a).await, sweeps(&on_b).await);
