@@ -195,6 +195,19 @@ try {
   results.deadlines = await page.$$eval('#deadlines tbody tr', (trs) => trs.length);
   assert.ok(results.deadlines >= 1 && (await page.textContent('#deadlines')).includes('按承诺回复客户'), 'the open obligation (the reply still owed) is listed');
   await page.screenshot({ path: join(out, 'deadlines.png'), fullPage: true });
+  // Two pages at once: a slow 质检评分 search, then 时限 before it answers.
+  // The late answer must not be drawn under the page the user went to.
+  let delayed = 0;
+  await page.route('**/api/v1/conversations?*', async (r) => { delayed += 1; await new Promise((ok) => setTimeout(ok, 1500)); await r.continue(); });
+  await page.click('text=质检评分');
+  await page.click('text=时限');
+  await page.waitForSelector('#deadlines');
+  await page.waitForTimeout(2500);
+  await page.unroute('**/api/v1/conversations?*');
+  const headings = await page.$$eval('#main h1', (hs) => hs.map((x) => x.textContent));
+  assert.ok(delayed >= 1, 'the search was slowed');
+  assert.deepEqual(headings, ['时限'], `only the page left open is drawn: ${headings}`);
+  results.stalePageDropped = headings;
   // The daily call log: a date (no future one), entries prefilled from the
   // day's calls, edited, filed once; a second one for the day is refused.
   await page.click('text=服务台');

@@ -129,8 +129,22 @@ async function render() {
   drawBar(name);
   drawBanner();
   const view = views[name] || views[me ? defaultView() : 'login'];
+  const seq = ++renderSeq;
   $main().replaceChildren();
-  try { await view(arg ? decodeURIComponent(arg) : undefined); } catch (e) { $main().append(h('pre', { class: 'err' }, e.message)); }
+  const main = viewTarget(seq);
+  try { await view(arg ? decodeURIComponent(arg) : undefined, main); } catch (e) { main.append(h('pre', { class: 'err' }, e.message)); }
+}
+// Each render draws into the page only while it is the latest: the answer
+// to a page the user has already left (a slow search, say) is dropped, never
+// stacked under the page they went to.
+let renderSeq = 0;
+function viewTarget(seq) {
+  const live = () => seq === renderSeq;
+  return {
+    append: (...nodes) => { if (live()) $main().append(...nodes); },
+    replaceChildren: (...nodes) => { if (live()) $main().replaceChildren(...nodes); },
+    get live() { return live(); },
+  };
 }
 function defaultView() { return me.role === 'agent' ? 'workspace' : 'scorecards'; }
 function drawBar(current) {
@@ -160,7 +174,7 @@ window.addEventListener('hashchange', render);
 window.addEventListener('DOMContentLoaded', render);
 
 // ——— log-in ———
-views.login = async () => {
+views.login = async (_, main) => {
   const user = h('input', { id: 'username', autocomplete: 'username', required: true });
   const pass = h('input', { id: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const err = h('p', { class: 'check-fail' });
@@ -174,12 +188,12 @@ views.login = async () => {
   } },
   h('h1', {}, '登录 kefu'), h('label', { for: 'username' }, '用户名'), user, h('label', { for: 'password' }, '密码'), pass,
   h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'login' }, '登录')), err);
-  $main().append(form);
+  main.append(form);
   user.focus();
 };
 
 // ——— own password ———
-views.password = async () => {
+views.password = async (_, main) => {
   const field = (id, label) => { const el = h('input', { id, type: 'password', autocomplete: id === 'pw-current' ? 'current-password' : 'new-password', required: true }); return [h('label', { for: id }, label), el]; };
   const [lc, current] = field('pw-current', '当前密码'), [ln, next] = field('pw-new', '新密码'), [lr, repeat] = field('pw-repeat', '再输入一次新密码');
   const err = h('p', { class: 'check-fail', id: 'password-error', role: 'alert' });
@@ -196,7 +210,7 @@ views.password = async () => {
   h('h1', {}, '修改密码'), lc, current, ln, next, lr, repeat,
   h('p', { class: 'muted small' }, '至少 10 个字符；不能是用户名，不能由同一个字符重复组成，也不能是常见密码。修改后其他设备上的登录会全部退出。'),
   h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'save-password' }, '修改')), err);
-  $main().append(form);
+  main.append(form);
   current.focus();
 };
 
@@ -213,7 +227,7 @@ function sendWhenOpen(ws, msg) {
   if (ws.readyState === 1) ws.send(data); else ws.addEventListener('open', () => ws.send(data), { once: true });
 }
 
-views.workspace = async () => {
+views.workspace = async (_, main) => {
   const chat = h('div', { class: 'chat', id: 'chat' });
   const mirror = h('div', { class: 'mirror', 'aria-hidden': 'true' });
   const draft = h('textarea', { id: 'draft', placeholder: '输入回复，忌语会被实时标出…', spellcheck: 'false' });
@@ -325,7 +339,7 @@ views.workspace = async () => {
     procSelect.value = 'hold';
   }).catch((e) => toast(e.message));
 
-  $main().append(h('h1', {}, '坐席工作台'), h('div', { class: 'grid' },
+  main.append(h('h1', {}, '坐席工作台'), h('div', { class: 'grid' },
     h('div', {},
       h('section', { class: 'panel' }, h('h2', {}, '对话'), chat,
         h('div', { class: 'row gap-top' }, customer, h('button', { class: 'ghost', onclick: sendCustomer }, '客户消息'))),
@@ -352,7 +366,7 @@ async function loadMyScores() {
 }
 
 // ——— QA: scorecards with filters and charts ———
-views.scorecards = async () => {
+views.scorecards = async (_, main) => {
   const q = new URLSearchParams((location.hash.split('?')[1]) || '');
   const field = (id, label, attrs) => h('div', {}, h('label', { for: id }, label), h('input', { id, value: q.get(id) || '', ...attrs }));
   const form = h('form', { class: 'filters', onsubmit: (e) => {
@@ -375,7 +389,7 @@ views.scorecards = async () => {
       h('td', { class: 'small' }, (c.started_at || '').slice(0, 16).replace('T', ' ')),
       h('td', { class: 'num' }, scoreEl(c.score), c.score !== c.original_score ? h('span', { class: 'small muted' }, ` 原 ${c.original_score}`) : null),
       h('td', { class: 'small' }, c.failed.join('、'))))));
-  $main().append(h('h1', {}, '质检评分'), h('section', { class: 'panel' }, form),
+  main.append(h('h1', {}, '质检评分'), h('section', { class: 'panel' }, form),
     h('div', { class: 'grid3' },
       h('section', { class: 'panel' }, h('h2', {}, '最常不通过的检查项'), barChart(report.by_check.filter((c) => c.failed > 0).slice(0, 10).map((c) => [c.check, c.failed]), '#dc2626')),
       h('section', { class: 'panel' }, h('h2', {}, '坐席平均分'), barChart(report.by_agent.slice(0, 12).map((a) => [a.agent, Math.round(a.mean_score * 10) / 10]), '#2563eb', 100)),
@@ -438,7 +452,7 @@ async function checkInfo() {
   return checkNames;
 }
 
-views.conversation = async (id) => {
+views.conversation = async (id, main) => {
   const [v, names] = await Promise.all([api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`), checkInfo()]);
   const failed = v.scorecard.checks.filter((c) => c.result === 'fail');
   const marks = new Map();
@@ -472,13 +486,13 @@ views.conversation = async (id) => {
         h('td', { class: c.result === 'fail' ? 'check-fail' : '' }, RESULT[c.result], v.appeals.some((a) => a.check_id === c.id && a.status === 'overturned') ? h('span', { class: 'pill good' }, '申诉改判') : null), h('td', { class: 'num' }, c.points),
         h('td', {}, c.result === 'fail' && !open && mine ? h('button', { class: 'ghost appeal', 'data-check': c.id, onclick: () => appealForm(v, c.id) }, '申诉') : open ? h('span', { class: 'pill warn' }, '申诉中') : null));
     })));
-  const appeals = h('div', { id: 'appeals' }, v.appeals.length ? v.appeals.map((a) => appealCard(a, () => views.conversation(id).then(() => {}))) : h('p', { class: 'muted small' }, '暂无申诉。'));
+  const appeals = h('div', { id: 'appeals' }, v.appeals.length ? v.appeals.map((a) => appealCard(a, () => views.conversation(id, main).then(() => {}))) : h('p', { class: 'muted small' }, '暂无申诉。'));
   // A record of this call: the form opens prefilled with what the customer said.
   const makeRecord = (kind) => () => {
     prefill = { kind, conversation_id: v.conversation.id, fields: { description: v.transcript.turns.filter((t) => t.speaker === 'customer').map((t) => t.text).join('\n') } };
     route('#/records');
   };
-  $main().replaceChildren(h('h1', {}, '会话 ', v.conversation.id, ' ', scoreEl(v.scorecard.score), v.scorecard.vetoed ? h('span', { class: 'pill bad' }, '一票否决') : null),
+  main.replaceChildren(h('h1', {}, '会话 ', v.conversation.id, ' ', scoreEl(v.scorecard.score), v.scorecard.vetoed ? h('span', { class: 'pill bad' }, '一票否决') : null),
     // (replaceChildren would write a null out as the text "null")
     (v.scorecard.warnings || []).length ? h('p', { class: 'pill warn', id: 'card-warnings' }, v.scorecard.warnings.join('；')) : '',
     h('div', { class: 'row' }, h('button', { class: 'ghost', id: 'make-repair', onclick: makeRecord('repair') }, '生成报修记录'), h('button', { class: 'ghost', onclick: makeRecord('complaint') }, '生成投诉通知单')),
@@ -495,7 +509,7 @@ function appealForm(v, check) {
       try {
         await api('POST', `/api/v1/conversations/${encodeURIComponent(v.conversation.id)}/appeals`, { check, reason: reason.value });
         toast('申诉已提交');
-        views.conversation(v.conversation.id);
+        views.conversation(v.conversation.id, main);
       } catch (e) { toast(e.message); }
     } }, '提交申诉')));
   reason.focus();
@@ -512,14 +526,14 @@ function appealCard(a, after) {
     a.status === 'pending' && me.role !== 'agent' ? h('div', { class: 'row gap-top' }, comment,
       h('button', { class: 'overturn', onclick: () => decide('overturned') }, '改判（计为通过）'), h('button', { class: 'ghost uphold', onclick: () => decide('upheld') }, '维持')) : null);
 }
-views.appeals = async () => {
+views.appeals = async (_, main) => {
   const offset = pageOf();
   const { items: list, total } = await apiPage(`/api/v1/appeals?limit=${PAGE}&offset=${offset}`);
-  $main().append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? [...list.map((a) => appealCard(a, () => render())), pager('appeals-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无申诉。')));
+  main.append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? [...list.map((a) => appealCard(a, () => render())), pager('appeals-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无申诉。')));
 };
 
 // ——— rulebook ———
-views.rulebook = async (category) => {
+views.rulebook = async (category, main) => {
   const book = await api('GET', `/api/v1/rulebook${category ? '?category=' + encodeURIComponent(category) : ''}`);
   const tryText = h('input', { id: 'try', placeholder: '输入一句话，用当前规则库试一试', class: 'grow' });
   const tryOut = h('div', { id: 'try-result' });
@@ -536,26 +550,26 @@ views.rulebook = async (category) => {
       h('td', {}, r.message, h('div', { class: 'small sugg' }, '建议：', r.suggestion)),
       h('td', { class: 'small' }, r.bad.slice(0, 3).map((b) => h('div', { class: 'check-fail' }, '✗ ', b)), r.good.slice(0, 2).map((g) => h('div', {}, '✓ ', g))),
       h('td', { class: 'small' }, r.source, me.role === 'admin' ? h('div', {}, h('a', { href: `#/edit/${encodeURIComponent(r.file)}` }, `编辑 ${r.file}`)) : null)))));
-  $main().append(h('h1', {}, `规则库 v${book.version}`), h('p', { class: 'muted' }, `${book.name} ${book.rulebook_version} · ${book.rules.length} 条忌语规则 · ${book.scenarios} 个场景 · ${book.phrases} 条标准用语 · ${book.procedures} 个流程 · ${book.checks} 个质检项`),
+  main.append(h('h1', {}, `规则库 v${book.version}`), h('p', { class: 'muted' }, `${book.name} ${book.rulebook_version} · ${book.rules.length} 条忌语规则 · ${book.scenarios} 个场景 · ${book.phrases} 条标准用语 · ${book.procedures} 个流程 · ${book.checks} 个质检项`),
     h('section', { class: 'panel' }, h('h2', {}, '试一试'), h('div', { class: 'row' }, tryText, h('button', { onclick: runTry }, '检查')), tryOut),
     h('section', { class: 'panel' }, cats), h('section', { class: 'panel' }, rules));
   if (me.role !== 'agent') {
     const { items, total } = await apiPage('/api/v1/feedback?limit=50');
     const KINDS = { false_alarm: '误报', missed: '漏报' };
-    $main().append(h('section', { class: 'panel', id: 'feedback' }, h('h2', {}, `误报与漏报反馈（共 ${total} 条）`),
+    main.append(h('section', { class: 'panel', id: 'feedback' }, h('h2', {}, `误报与漏报反馈（共 ${total} 条）`),
       h('p', {}, h('a', { href: '/api/v1/feedback/export.jsonl', download: 'feedback.jsonl' }, '导出为标注数据（JSON Lines，kefu eval --lint 可直接读取）')),
       items.length ? h('table', {}, h('thead', {}, h('tr', {}, ['时间', '谁', '类型', '句子', '规则/类别', '版本'].map((t) => h('th', {}, t)))),
         h('tbody', {}, items.map((f) => h('tr', {}, h('td', { class: 'small' }, fmtTime(f.at)), h('td', {}, f.username), h('td', {}, KINDS[f.kind] || f.kind), h('td', { class: 't' }, f.text),
           h('td', { class: 'small' }, f.rule || f.category), h('td', { class: 'small muted' }, `规则库 v${f.rulebook_version} · ${f.model_version}`))))) : h('p', { class: 'muted' }, '暂无反馈。')));
   }
 };
-views.edit = async (path) => {
+views.edit = async (path, main) => {
   const f = await api('GET', `/api/v1/rulebook/file?path=${encodeURIComponent(path)}`);
   const text = h('textarea', { class: 'code', id: 'rulebook-text', spellcheck: 'false' });
   text.value = f.text;
   const comment = h('input', { id: 'edit-comment', placeholder: '修改说明', class: 'grow' });
   const out = h('div', { id: 'edit-result' });
-  $main().append(h('h1', {}, '编辑 ', h('code', {}, f.path), ` （基于 v${f.version}）`),
+  main.append(h('h1', {}, '编辑 ', h('code', {}, f.path), ` （基于 v${f.version}）`),
     h('section', { class: 'panel' }, text, h('div', { class: 'row gap-top' }, comment, h('button', { id: 'save-rulebook', onclick: async () => {
       out.replaceChildren();
       try {
@@ -567,7 +581,7 @@ views.edit = async (path) => {
 };
 
 // ——— accounts ———
-views.users = async () => {
+views.users = async (_, main) => {
   const users = await api('GET', '/api/v1/users');
   const f = {};
   const input = (id, label, attrs) => { f[id] = h('input', { id: `new-${id}`, ...attrs }); return h('div', {}, h('label', { for: `new-${id}` }, label), f[id]); };
@@ -606,7 +620,7 @@ views.users = async () => {
     } catch (x) { toast(x.message); }
   } }, h('div', {}, h('label', { for: 'token-name' }, '名称'), tokenName), h('div', {}, h('label', { for: 'token-user' }, '代表账号'), tokenUser),
   h('div', {}, h('label', { for: 'token-days' }, '有效天数'), tokenDays), h('button', { type: 'submit' }, '创建令牌'));
-  $main().append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form,
+  main.append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form,
     h('p', { class: 'muted small' }, '初始密码至少 10 个字符，不能是用户名、同一个字符重复或常见密码。')),
     h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '工号', '状态'].map((t) => h('th', {}, t)))),
       h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.work_no || ''), h('td', {}, u.active ? '启用' : '停用')))))),
@@ -655,7 +669,7 @@ function entriesEditor(entries) {
 }
 const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
 
-views.records = async () => {
+views.records = async (_, main) => {
   const offset = pageOf();
   const { items: list, total } = await apiPage(`/api/v1/records?limit=${PAGE}&offset=${offset}`);
   const kind = h('select', { id: 'record-kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
@@ -711,18 +725,18 @@ views.records = async () => {
       h('td', {}, `#${r.id}`), h('td', {}, KIND[r.kind] || r.kind), h('td', {}, r.fields.customer || r.fields.title || r.fields.date || ''),
       h('td', {}, { open: '待处理', forwarded: '已发送主管', replied: '已回复', closed: '已关闭' }[r.status] || r.status, r.urgent ? h('span', { class: 'pill bad' }, '紧急') : null),
       h('td', {}, r.owner_name), h('td', {}, r.team), h('td', { class: 'small' }, when(r.received_at))))));
-  $main().append(h('h1', {}, '服务台'),
+  main.append(h('h1', {}, '服务台'),
     h('section', { class: 'panel' }, h('h2', {}, from ? `新建记录（来自会话 ${from.conversation_id}）` : '新建记录'), h('form', { onsubmit: submit },
       h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'record-kind' }, '表单'), kind), h('div', {}, h('label', { for: 'record-supervisor' }, '相关主管'), supervisor),
         h('div', {}, h('label', { for: 'record-urgent' }, '紧急'), urgent)), box, h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'create-record' }, '创建')))),
     h('section', { class: 'panel' }, h('h2', {}, `记录（共 ${total} 条）`), h('p', {}, h('a', { href: '/api/v1/records/export.xlsx', download: 'records.xlsx' }, '导出 Excel')), list.length ? [table, pager('records-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无记录。')));
 };
 
-views.record = async (id) => {
+views.record = async (id, main) => {
   const v = await api('GET', `/api/v1/records/${id}`);
   const note = h('input', { id: 'event-note', placeholder: '说明（进展更新必填）', class: 'grow' });
   const act = (action) => async () => {
-    try { await api('POST', `/api/v1/records/${id}/events`, { action, note: note.value }); toast('已更新'); views.record(id); } catch (e) { toast(e.message); }
+    try { await api('POST', `/api/v1/records/${id}/events`, { action, note: note.value }); toast('已更新'); views.record(id, main); } catch (e) { toast(e.message); }
   };
   const labels = Object.fromEntries((FIELDS[v.record.kind] || []).map(([k, label]) => [k, label]));
   const fields = h('table', {}, h('tbody', {}, Object.entries(v.record.fields).map(([k, val]) => h('tr', {}, h('th', {}, labels[k] || k), h('td', { class: 't' }, typeof val === 'object' ? JSON.stringify(val) : String(val))))));
@@ -735,10 +749,10 @@ views.record = async (id) => {
     const ed = entriesEditor(v.record.fields.entries || []);
     logEditor = h('section', { class: 'panel' }, h('h2', {}, `来电记录（${(v.record.fields.entries || []).length} 条）`), ed.el,
       closed ? null : h('div', { class: 'row gap-top' }, h('button', { id: 'save-entries', onclick: async () => {
-        try { await api('PATCH', `/api/v1/records/${id}`, { fields: { ...v.record.fields, entries: ed.value() } }); toast('来电记录已保存'); views.record(id); } catch (e) { toast(e.message); }
+        try { await api('PATCH', `/api/v1/records/${id}`, { fields: { ...v.record.fields, entries: ed.value() } }); toast('来电记录已保存'); views.record(id, main); } catch (e) { toast(e.message); }
       } }, '保存来电记录')));
   }
-  $main().replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
+  main.replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
     h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'} · 收到 ${when(v.record.received_at)}${v.record.conversation_id ? ' · 来自会话 ' + v.record.conversation_id : ''}`),
     h('div', { class: 'grid' }, h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '内容'), v.record.kind === 'call_log' ? h('p', {}, `日期：${v.record.fields.date}`) : fields), logEditor),
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '时限'), owed),
@@ -746,7 +760,7 @@ views.record = async (id) => {
           h('div', { class: 'row' }, note),
           h('div', { class: 'row gap-top' }, h('button', { class: 'ghost', id: 'act-forwarded', onclick: act('forwarded') }, '已发送主管'), h('button', { class: 'ghost', onclick: act('progress') }, '进展更新'),
             h('button', { class: 'ghost', id: 'act-replied', onclick: act('replied') }, '已回复'), v.record.kind === 'call_log' ? h('button', { class: 'ghost', id: 'send-log', onclick: async () => {
-              try { const r = await api('POST', `/api/v1/records/${id}/send`, {}); toast(r.sent); views.record(id); } catch (e) { toast(e.message); }
+              try { const r = await api('POST', `/api/v1/records/${id}/send`, {}); toast(r.sent); views.record(id, main); } catch (e) { toast(e.message); }
             } }, '发送日报（邮件）') : null,
             h('button', { id: 'act-closed', onclick: act('closed') }, '关闭'))), h('h3', {}, '经过'), history))));
 };
@@ -754,7 +768,7 @@ views.record = async (id) => {
 // A deadline computed without the year's holiday schedule.
 const provisionalEl = (o) => (o.provisional ? h('span', { class: 'pill warn provisional', title: o.provisional }, '暂定') : null);
 
-views.deadlines = async () => {
+views.deadlines = async (_, main) => {
   const offset = pageOf();
   const [page, notes] = await Promise.all([apiPage(`/api/v1/obligations?limit=${PAGE}&offset=${offset}`), api('GET', '/api/v1/notifications?limit=50')]);
   const owed = page.items;
@@ -763,14 +777,14 @@ views.deadlines = async () => {
   const table = h('table', { id: 'deadlines' }, h('thead', {}, h('tr', {}, ['记录', '义务', '负责人', '期限', '状态'].map((t) => h('th', {}, t)))),
     h('tbody', {}, owed.map((o) => h('tr', { class: 'click', onclick: () => route(`#/record/${o.record_id}`) },
       h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state))))));
-  $main().append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${page.total} 项${page.total > owed.length ? '（本页 ' + owed.length + ' 项）' : ''}：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
+  main.append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${page.total} 项${page.total > owed.length ? '（本页 ' + owed.length + ' 项）' : ''}：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
     h('section', { class: 'panel' }, owed.length ? [table, pager('deadlines-pager', page.total, offset, owed.length, goTo)] : h('p', { class: 'muted' }, '没有未完成的义务。')),
     h('section', { class: 'panel' }, h('h2', {}, '提醒与升级'), notes.length ? h('ul', { id: 'notifications' }, notes.map((n) => h('li', {}, h('span', { class: `pill ${n.kind === 'escalation' ? 'bad' : 'warn'}` }, n.kind === 'escalation' ? '升级' : '提醒'), ' ', n.message, h('span', { class: 'small muted' }, ` ${when(n.at)}`)))) : h('p', { class: 'muted' }, '暂无。')));
 };
 
 // ——— attendance ———
 const DAY = { rest: ['休息日', ''], on_time: ['正常', 'good'], late: ['迟到', 'warn'], leave: ['请假', ''], absent_notified: ['已报备缺勤', 'warn'], truant: ['旷工', 'bad'] };
-views.attendance = async () => {
+views.attendance = async (_, main) => {
   const q = new URLSearchParams((location.hash.split('?')[1]) || '');
   const month = q.get('month') || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
   const who = q.get('user') || '';
@@ -781,7 +795,7 @@ views.attendance = async () => {
     h('tbody', {}, r.days.map((d) => h('tr', {}, h('td', {}, d.day), h('td', {}, d.clock_in || '—'),
       h('td', {}, h('span', { class: `pill ${(DAY[d.status.status] || ['', ''])[1]}` }, (DAY[d.status.status] || [d.status.status])[0], d.status.minutes ? ` ${d.status.minutes} 分钟` : '')),
       h('td', {}, d.outings.join('、')), h('td', { class: 'num' }, d.overtime_hours || '')))));
-  $main().append(h('h1', {}, `考勤 · ${r.display_name} · ${r.month}`),
+  main.append(h('h1', {}, `考勤 · ${r.display_name} · ${r.month}`),
     h('section', { class: 'panel' }, h('div', { class: 'row' }, h('button', { id: 'clock-in', onclick: async () => {
       try { const d = await api('POST', '/api/v1/attendance/clock-in', {}); toast(`已打卡 ${d.clock_in}`); render(); } catch (e) { toast(e.message); }
     } }, '打卡'), monthIn, userIn, h('button', { class: 'ghost', onclick: () => { location.hash = `#/attendance?month=${monthIn.value}${userIn.value ? '&user=' + encodeURIComponent(userIn.value) : ''}`; } }, '查看')),
@@ -795,7 +809,7 @@ const LIMITS = [
   ['max_hits_per_turn', '每句最多列出的忌语'], ['max_hits_per_conversation', '每项检查最多列出的证据'],
   ['login_max_failures', '登录失败几次后暂停'], ['login_window_seconds', '统计登录失败的时间窗（秒）'], ['token_days', 'API 令牌默认有效天数'],
 ];
-views.settings = async () => {
+views.settings = async (_, main) => {
   const [smtp, years, limits, centre] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years'), api('GET', '/api/v1/settings/limits'), api('GET', '/api/v1/settings/centre')]);
   const input = (id, value, attrs) => h('input', { id, value: value ?? '', ...attrs });
   const host = input('smtp-host', smtp.host, { size: 18 }), port = input('smtp-port', smtp.port || '', { size: 5 }), from = input('smtp-from', smtp.from, { size: 26 });
@@ -809,7 +823,7 @@ views.settings = async () => {
   const out = h('div', { id: 'settings-result' });
   const run = (f) => async () => { out.replaceChildren(); try { await f(); toast('已保存'); } catch (e) { out.append(h('pre', { class: 'err' }, e.message)); } };
   const centreName = input('centre-name', centre.name, { size: 24, placeholder: '如：华业售后服务中心' });
-  $main().append(h('h1', {}, '设置'),
+  main.append(h('h1', {}, '设置'),
     h('section', { class: 'panel' }, h('h2', {}, '中心名称'),
       h('div', { class: 'filters' }, field('坐席报给客户的中心名称', centreName), h('button', { id: 'save-centre', onclick: run(() => api('PUT', '/api/v1/settings/centre', { name: centreName.value })) }, '保存')),
       h('p', { class: 'muted small' }, '标准话术中的“公司/中心”与“工号”：中心名称取自这里，工号取自各坐席账号（账号页设置）。')),
