@@ -111,6 +111,30 @@ try {
   await page.click('#use-reply');
   await page.waitForFunction(() => document.querySelector('#draft').dataset.violations === '0');
 
+  // Live assist loses its connection, as when the server restarts: the
+  // workspace says so, a draft sent meanwhile is called unchecked, and once
+  // the connection is back by itself the draft is checked again.
+  await page.waitForSelector('#assist-state[data-state="open"]');
+  let assistDown = true;
+  await page.routeWebSocket(/\/api\/v1\/assist$/, (ws) => { if (assistDown) ws.close(); else ws.connectToServer(); });
+  await page.evaluate(() => window.kefuAssist.drop());
+  await page.waitForSelector('#assist-state[data-state="closed"]');
+  results.disconnected = await page.textContent('#assist-state');
+  await page.fill('#draft', '这事儿不归我管');
+  await page.waitForSelector('#unchecked');
+  const dialog = new Promise((ok) => page.once('dialog', (d) => { ok(d.message()); d.dismiss(); }));
+  await page.click('#send');
+  results.uncheckedWarning = await dialog;
+  assert.ok(results.uncheckedWarning.includes('还没有经过忌语检查'), results.uncheckedWarning);
+  assert.equal(await page.inputValue('#draft'), '这事儿不归我管', 'nothing was sent');
+  await page.screenshot({ path: join(out, 'assist-disconnected.png'), fullPage: true });
+  assistDown = false;
+  await page.waitForSelector('#assist-state[data-state="open"]', { timeout: 20000 });
+  await page.waitForSelector('.composer .mirror mark');
+  assert.equal(await page.textContent('.composer .mirror mark'), '不归我管', 'the draft is checked again on reconnecting');
+  results.reconnected = await page.textContent('#assist-state');
+  await page.fill('#draft', '');
+
   // A silent call: each step after its pause (step 2 at 3 s, step 3 only 3 s
   // later), an end button while it runs, and the customer speaking ends it.
   await page.click('#silence');

@@ -130,6 +130,7 @@ async function render() {
   drawBanner();
   const view = views[name] || views[me ? defaultView() : 'login'];
   const seq = ++renderSeq;
+  if (assist && name !== 'workspace') { assist.close(); assist = window.kefuAssist = null; }
   $main().replaceChildren();
   const main = viewTarget(seq);
   try { await view(arg ? decodeURIComponent(arg) : undefined, main); } catch (e) { main.append(h('pre', { class: 'err' }, e.message)); }
@@ -215,16 +216,42 @@ views.password = async (_, main) => {
 };
 
 // ——— agent workspace ———
-let socket = null;
-function assistSocket(onMessage) {
-  if (socket && socket.readyState <= 1) { socket.onmessage = (e) => onMessage(JSON.parse(e.data)); return socket; }
-  socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/assist`);
-  socket.onmessage = (e) => onMessage(JSON.parse(e.data));
-  return socket;
-}
-function sendWhenOpen(ws, msg) {
-  const data = JSON.stringify(msg);
-  if (ws.readyState === 1) ws.send(data); else ws.addEventListener('open', () => ws.send(data), { once: true });
+// Live assist's connection: it says what state it is in, reconnects by
+// itself with back-off (0.5 s doubling to 10 s) when the server goes away,
+// and tells the workspace when it is back, so the draft is checked again.
+// `window.kefuAssist` is the connection in use (its state; `drop()` closes
+// it as a lost network would, for the browser test).
+let assist = null;
+function assistConnection(onMessage, onState) {
+  let ws = null, closed = false, attempt = 0, timer = null;
+  const pending = [];
+  const conn = {
+    state: 'connecting',
+    attempt: 0,
+    send(msg) {
+      if (ws && ws.readyState === 1) { ws.send(JSON.stringify(msg)); return true; }
+      return false;
+    },
+    // Sent now, or as soon as the connection is (back) up.
+    queue(msg) { if (!conn.send(msg)) pending.push(msg); },
+    close() { closed = true; clearTimeout(timer); if (ws) ws.close(); },
+    drop() { if (ws) ws.close(); },
+  };
+  const set = (state) => { conn.state = state; conn.attempt = attempt; onState(state, attempt); };
+  function open() {
+    ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/assist`);
+    set('connecting');
+    ws.onopen = () => { attempt = 0; while (pending.length) ws.send(JSON.stringify(pending.shift())); set('open'); };
+    ws.onmessage = (e) => { let m; try { m = JSON.parse(e.data); } catch { return; } onMessage(m); };
+    ws.onclose = () => {
+      if (closed) return;
+      attempt += 1;
+      set('closed');
+      timer = setTimeout(open, Math.min(10000, 500 * 2 ** (attempt - 1)));
+    };
+  }
+  open();
+  return conn;
 }
 
 views.workspace = async (_, main) => {
@@ -237,7 +264,9 @@ views.workspace = async (_, main) => {
   const steps = h('div', {});
   const customer = h('input', { id: 'customer', placeholder: '客户说的话（来自电话/在线渠道）', class: 'grow' });
   let seq = 0;
+  let checked = 0; // the last draft the server answered for
   let lastViolations = [];
+  const state = h('span', { id: 'assist-state', class: 'pill', role: 'status' }, '连接中…');
 
   function drawMirror(text, violations) {
     const chars = Array.from(text);
@@ -266,9 +295,11 @@ views.workspace = async (_, main) => {
           falseAlarmButton({ text: draft.value, rule: v.rule, category: v.category }))));
     }
   }
-  const ws = assistSocket((m) => {
+  if (assist) assist.close();
+  const ws = assist = window.kefuAssist = assistConnection((m) => {
     if (m.type === 'lint') {
       if (m.id !== seq) return; // an older keystroke
+      checked = m.id;
       lastViolations = m.violations;
       drawMirror(draft.value, m.violations);
       drawViolations(m.violations);
@@ -296,11 +327,25 @@ views.workspace = async (_, main) => {
           s.note ? h('div', { class: 'muted small' }, s.note) : null))),
       h('div', { class: 'small muted' }, '出处：', m.source));
     } else if (m.type === 'error') toast(m.message);
+  }, (now, attempt) => {
+    state.textContent = { open: '实时检查已连接', connecting: attempt ? `正在重连…（第 ${attempt} 次）` : '连接中…', closed: '实时检查已断开，正在重连…' }[now];
+    state.className = `pill ${now === 'open' ? 'good' : 'bad'}`;
+    state.dataset.state = now;
+    // Back: the draft as it stands now is checked again.
+    if (now === 'open' && draft.value) onInput();
   });
+  const sendWhenOpen = (conn, msg) => {
+    if (conn.state === 'closed') toast('实时辅助已断开，正在重连；这条操作会在连上后发送');
+    conn.queue(msg);
+  };
   function onInput() {
     seq += 1;
     drawMirror(draft.value, lastViolations.filter((v) => v.end <= Array.from(draft.value).length));
-    sendWhenOpen(ws, { type: 'draft', id: seq, text: draft.value });
+    // While disconnected the draft is not sent, and the page says it is
+    // unchecked; it is checked again on reconnecting.
+    if (!ws.send({ type: 'draft', id: seq, text: draft.value }) && draft.value) {
+      found.replaceChildren(h('p', { class: 'check-fail small', id: 'unchecked' }, '实时检查未连接：这条草稿还没有经过忌语检查，连上后会自动检查。'));
+    }
   }
   draft.addEventListener('input', onInput);
   draft.addEventListener('scroll', () => { mirror.scrollTop = draft.scrollTop; });
@@ -317,7 +362,10 @@ views.workspace = async (_, main) => {
   customer.addEventListener('keydown', (e) => { if (e.key === 'Enter') sendCustomer(); });
   const sendDraft = () => {
     if (!draft.value.trim()) return;
-    if (lastViolations.length && !confirm('草稿中仍有服务忌语，确定发送吗？')) return;
+    if (checked !== seq) {
+      // Never sent unchecked without saying so.
+      if (!confirm('这条回复还没有经过忌语检查（实时检查未连接或尚未返回结果），确定发送吗？')) return;
+    } else if (lastViolations.length && !confirm('草稿中仍有服务忌语，确定发送吗？')) return;
     say('agent', draft.value);
     draft.value = '';
     onInput();
@@ -344,7 +392,7 @@ views.workspace = async (_, main) => {
       h('section', { class: 'panel' }, h('h2', {}, '对话'), chat,
         h('div', { class: 'row gap-top' }, customer, h('button', { class: 'ghost', onclick: sendCustomer }, '客户消息'))),
       h('section', { class: 'panel' }, h('h2', {}, '回复'), h('div', { class: 'composer' }, mirror, draft),
-        h('div', { class: 'row gap-top' }, h('button', { id: 'send', onclick: sendDraft }, '发送')), found)),
+        h('div', { class: 'row gap-top' }, h('button', { id: 'send', onclick: sendDraft }, '发送'), state), found)),
     h('div', {},
       h('section', { class: 'panel' }, h('h2', {}, '标准回复'), replyBox, h('p', { class: 'muted small' }, '收到客户消息后，这里显示识别到的场景和标准回复。')),
       h('section', { class: 'panel' }, h('h2', {}, '流程'),
