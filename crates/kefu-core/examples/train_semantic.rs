@@ -10,7 +10,7 @@
 //! `customer.jsonl`), or `extra`: the older labelled sets of `eval/`
 //! (`lint_extra.jsonl`, `lint_redteam.jsonl`, `polite_turns.txt`,
 //! `scenario_extra*.jsonl`). The dev source calibrates the probabilities;
-//! the test sources (`hand_c`, `hand_g`) are never read here.
+//! the test sources (`hand_c`, `hand_g`, `hand_m`) are never read here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub const SCENARIOS: [&str; 21] = [
 ];
 
 /// The frozen test sources (eval/corpus/README.md).
-pub const TEST_SOURCES: [&str; 2] = ["hand_c", "hand_g"];
+pub const TEST_SOURCES: [&str; 3] = ["hand_c", "hand_g", "hand_m"];
 
 struct Args {
     train: Vec<String>,
