@@ -195,7 +195,7 @@ fn parse_at(at: Option<&str>) -> Result<DateTime<FixedOffset>, String> {
     match at {
         None => Ok(Utc::now().with_timezone(&SHANGHAI)),
         Some(s) => DateTime::parse_from_rfc3339(s.trim())
-            .map_err(|e| format!("时间 '{s}' 不是 RFC 3339 格式（例如 2026-03-02T09:20:00+08:00）: {e}")),
+            .map_err(|_| format!("时间 '{s}' 不是 RFC 3339 格式（例如 2026-03-02T09:20:00+08:00）")),
     }
 }
 
@@ -330,7 +330,7 @@ fn calendar_cmd(cli: &Cli, command: &CalendarCommand) -> Result<u8, String> {
         }
         CalendarCommand::Day { date, json } => {
             let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-                .map_err(|e| format!("日期 '{date}' 应为 YYYY-MM-DD: {e}"))?;
+                .map_err(|_| format!("日期 '{date}' 应为 YYYY-MM-DD（例如 2026-10-08）"))?;
             let info = cal.day(d).map_err(|e| e.to_string())?;
             let weekday = WEEKDAYS[chrono::Datelike::weekday(&d).num_days_from_monday() as usize];
             let record = DayRecord {
@@ -553,7 +553,7 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Str
         if line.trim().is_empty() {
             continue;
         }
-        out.push(serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?);
+        out.push(kefu_core::json_errors::from_slice(line.as_bytes()).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?);
     }
     Ok(out)
 }

@@ -33,11 +33,31 @@ pub fn open(path: Option<&Path>) -> Result<Box<dyn BufRead>, String> {
     }
 }
 
+/// An I/O error in Chinese: the kinds a user meets by name, the rest by the
+/// system's error number (never the system's English text).
 pub fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "文件不存在".into(),
-        io::ErrorKind::PermissionDenied => "没有读取权限".into(),
-        _ => e.to_string(),
+    use io::ErrorKind as K;
+    let reason = match e.kind() {
+        K::NotFound => "文件不存在",
+        K::PermissionDenied => "没有权限",
+        K::AlreadyExists => "文件已存在",
+        K::IsADirectory => "这是一个目录",
+        K::NotADirectory => "路径中有一段不是目录",
+        K::InvalidData => "内容不是 UTF-8 文本",
+        K::StorageFull => "磁盘已满",
+        K::ReadOnlyFilesystem => "文件系统只读",
+        K::BrokenPipe => "输出已被关闭",
+        K::AddrInUse => "地址已被占用（可能已有服务在运行）",
+        K::AddrNotAvailable => "本机没有这个地址",
+        K::UnexpectedEof => "内容提前结束",
+        K::TimedOut => "超时",
+        K::OutOfMemory => "内存不足",
+        _ => "",
+    };
+    match (reason, e.raw_os_error()) {
+        ("", Some(code)) => format!("系统错误（代码 {code}）"),
+        ("", None) => "读写出错".to_string(),
+        (reason, _) => reason.to_string(),
     }
 }
 
@@ -179,7 +199,7 @@ pub fn for_each_line(mut reader: impl BufRead, origin: &str, mut each: impl FnMu
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return Ok(());
             }
-            return Err(format!("写出结果时出错: {e}"));
+            return Err(format!("写出结果时出错：{}", io_reason(&e)));
         }
     }
 }

@@ -185,7 +185,7 @@ fn write_in_order(rx: &Receiver<(u64, Vec<Inspected>)>, mut each: impl FnMut(Ins
                         // workers finish, but stop writing.
                         broken = true;
                     } else {
-                        return Err(format!("写出结果时出错: {e}"));
+                        return Err(format!("写出结果时出错：{}", crate::input::io_reason(&e)));
                     }
                 }
             }
@@ -232,7 +232,7 @@ pub fn parse(text: &str) -> Result<Conversation, String> {
         conv.validate().map_err(|e| e.message)?;
         return Ok(conv);
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON: {e}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON（{}）", kefu_core::json_errors::explain(&e, "").message))?;
     if value.is_array() {
         return Err("这一行是一个 JSON 数组；JSON Lines 每行应为一个会话（JSON 对象）".into());
     }
@@ -394,9 +394,9 @@ fn read_document(name: &Arc<str>, line: usize, first: &str, rest: &str, send: &m
             let others: Vec<(usize, &str)> = rest.lines().enumerate().map(|(i, l)| (line + 1 + i, l)).filter(|(_, l)| !l.trim().is_empty()).collect();
             let json_lines = !others.is_empty() && others.iter().all(|(_, l)| serde_json::from_str::<Value>(l).is_ok());
             if !json_lines {
-                return send(name, line + e.line().saturating_sub(1), Err(format!("不是有效的 JSON: {e}")));
+                return send(name, line + e.line().saturating_sub(1), Err(format!("不是有效的 JSON（{}）", kefu_core::json_errors::syntax_reason_of(&e))));
             }
-            if !send(name, line, Err(format!("不是有效的 JSON: 这一行（{}）不是完整的 JSON 值", first.trim()))) {
+            if !send(name, line, Err(format!("不是有效的 JSON：这一行（{}）不是完整的 JSON 值", first.trim()))) {
                 return false;
             }
             others.into_iter().all(|(n, l)| send(name, n, Ok(l.to_string())))

@@ -16,7 +16,7 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<(String, String)>, String> {
         return Err(format!("{} 不是一个目录", dir.display()));
     }
     let mut paths = Vec::new();
-    collect(dir, &mut paths).map_err(|e| format!("无法读取目录 {}: {e}", dir.display()))?;
+    collect(dir, &mut paths).map_err(|e| format!("无法读取目录 {}：{}", dir.display(), crate::input::io_reason(&e)))?;
     paths.sort();
     let mut files = Vec::new();
     for p in paths {

@@ -32,10 +32,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<u8, String> {
         ..Config::default()
     };
     let Started { state, first_admin } = kefu_server::start(&config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("无法启动运行时: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("无法启动运行时：{}", crate::input::io_reason(&e)))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| format!("无法监听 {}：{}", config.listen, crate::input::io_reason(&e)))?;
+        let addr = listener.local_addr().map_err(|e| crate::input::io_reason(&e))?;
         // Printed, not logged: the generated password is shown once, on the terminal of whoever started the server.
         println!("kefu 已启动: http://{addr}/");
         match &args.database {

@@ -185,7 +185,7 @@ impl Conversation {
         if !value.is_object() {
             return Err(invalid("", "应为一个 JSON 对象（一个会话）"));
         }
-        let conv: Conversation = serde_json::from_value(value).map_err(|e| invalid("", format!("不符合会话格式: {e}")))?;
+        let conv: Conversation = crate::json_errors::from_value(value).map_err(|e| invalid(e.field.as_deref().unwrap_or(""), format!("不符合会话格式：{}", e.message)))?;
         conv.validate_with(limits)?;
         Ok(conv)
     }

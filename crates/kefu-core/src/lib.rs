@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod desk;
 pub mod eval;
 pub mod inspect;
+pub mod json_errors;
 pub mod limits;
 mod lines;
 pub mod lint;

@@ -160,7 +160,7 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, Query(q)
             return Err(ApiError::unauthorized(why));
         }
     }
-    let payload: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_json", format!("请求体不是有效的 JSON: {e}")))?;
+    let payload: Value = crate::extract::parse_json(&body)?;
     if payload["event"] != "message_created" {
         return Ok(ignored("不是 message_created 事件"));
     }

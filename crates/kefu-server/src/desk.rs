@@ -86,18 +86,26 @@ fn validate_fields(kind: RecordKind, fields: &Map<String, Value>) -> Result<(), 
     let (required, optional) = form(kind);
     for key in fields.keys() {
         if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
-            return Err(bad(format!("{} 没有字段 {key}（可用：{}）", kind.name(), [required.as_slice(), optional.as_slice()].concat().join("、"))));
+            let known = kind.fields().iter().map(|f| format!("{}（{}）", f.label, f.key)).collect::<Vec<_>>().join("、");
+            return Err(bad(format!("{}没有字段 {key}（可用：{known}）", kind.name())).with_field(&format!("fields.{key}")));
         }
     }
-    for key in &required {
-        let present = match fields.get(*key) {
-            Some(Value::String(s)) => !s.trim().is_empty(),
-            Some(Value::Null) | None => false,
-            Some(_) => true,
-        };
-        if !present {
-            return Err(bad(format!("{} 缺少必填字段 {key}", kind.name())));
-        }
+    // Every missing field at once, by its label on the form, so the person
+    // filling it in fixes them in one go.
+    let missing: Vec<&kefu_core::desk::FormField> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.required)
+        .filter(|f| match fields.get(f.key) {
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(Value::Null) | None => true,
+            Some(_) => false,
+        })
+        .collect();
+    if !missing.is_empty() {
+        let labels = missing.iter().map(|f| f.label).collect::<Vec<_>>().join("、");
+        let keys = missing.iter().map(|f| format!("fields.{}", f.key)).collect();
+        return Err(bad(format!("{}还缺 {} 项必填内容：{labels}", kind.name(), missing.len())).with_fields(keys));
     }
     for (key, value) in fields {
         match (key.as_str(), value) {

@@ -18,6 +18,9 @@ pub struct ApiError {
     pub message: String,
     /// The request field at fault (`turns[3].start`), when there is one.
     pub field: Option<String>,
+    /// Every field at fault when there are several (all missing required
+    /// fields of a form at once), so a form can mark each.
+    pub fields: Vec<String>,
     /// Seconds to wait before trying again (429, 503): the Retry-After header.
     pub retry_after: Option<u64>,
 }
@@ -36,6 +39,9 @@ pub struct ErrorDetail {
     /// The request field at fault, as a JSON path (`turns[3].start`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every field at fault, when there are several (e.g. all missing required fields).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
     /// For 5xx: the id of the request in the server's log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -43,7 +49,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), field: None, retry_after: None }
+        ApiError { status, code, message: message.into(), field: None, fields: Vec::new(), retry_after: None }
     }
     /// 422 for a field that holds what cannot be accepted.
     pub fn invalid_field(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> ApiError {
@@ -56,6 +62,10 @@ impl ApiError {
     }
     pub fn with_field(self, field: &str) -> ApiError {
         ApiError { field: Some(field.to_string()), ..self }
+    }
+    /// The fields at fault, all of them; the first is also `field`.
+    pub fn with_fields(self, fields: Vec<String>) -> ApiError {
+        ApiError { field: fields.first().cloned().or(self.field.clone()), fields, ..self }
     }
     pub fn with_retry_after(self, seconds: u64) -> ApiError {
         ApiError { retry_after: Some(seconds.max(1)), ..self }
@@ -99,7 +109,7 @@ impl IntoResponse for ApiError {
             Some(id) if self.status == StatusCode::INTERNAL_SERVER_ERROR => format!("{}（请求编号 {id}）", self.message),
             _ => self.message,
         };
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message, field: self.field, request_id } };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message, field: self.field, fields: self.fields, request_id } };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));

@@ -2,11 +2,10 @@
 //! JSON bodies and raw bodies within the size and time limits in force, and
 //! query strings.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -28,10 +27,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type", "请求头 Content-Type 应为 application/json"));
         }
         let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
-        match Json::<T>::from_bytes(strip_bom(&bytes)) {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        parse_json(strip_bom(&bytes)).map(ApiJson)
     }
 }
 
@@ -83,15 +79,21 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-pub(crate) fn json_rejection(r: JsonRejection) -> ApiError {
-    let status = r.status();
-    let (code, message) = match &r {
-        JsonRejection::JsonDataError(e) => ("invalid_field", format!("请求体字段不符合要求: {}", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: "))),
-        JsonRejection::JsonSyntaxError(e) => ("invalid_json", format!("请求体不是有效的 JSON: {}", e.body_text().trim_start_matches("Failed to parse the request body as JSON: "))),
-        other => ("bad_request", format!("无法读取请求体: {}", other.body_text())),
-    };
-    let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
-    ApiError::new(status, code, message)
+/// A JSON body as a `T`, or a 400 that says in Chinese what is wrong and
+/// where (`field` names the field at fault).
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    kefu_core::json_errors::from_slice(bytes).map_err(json_problem)
+}
+
+pub(crate) fn json_problem(p: kefu_core::json_errors::JsonProblem) -> ApiError {
+    if p.syntax {
+        ApiError::bad_request("invalid_json", format!("请求体不是有效的 JSON（{}）", p.message))
+    } else {
+        // 422 as before: the JSON is well formed but its content cannot be taken.
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", p.message);
+        e.field = p.field;
+        e
+    }
 }
 
 /// Query parameters with 400 errors in the API's format.
@@ -109,6 +111,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn query_rejection(e: QueryRejection) -> ApiError {
-    ApiError::bad_request("invalid_query", format!("查询参数不符合要求: {}", e.body_text().trim_start_matches("Failed to deserialize query string: ")))
+    let text = e.body_text();
+    let text = text.trim_start_matches("Failed to deserialize query string: ");
+    // "min_score: invalid digit found in string" — the parameter, then serde's words.
+    let (path, message) = match text.split_once(": ") {
+        Some((path, message)) if !path.contains(' ') => (path, message),
+        _ => ("", text),
+    };
+    let p = kefu_core::json_errors::explain_message(message, path);
+    let message = p.message.replace("没有字段", "没有查询参数").replace("缺少必填字段", "缺少查询参数");
+    let mut err = ApiError::bad_request("invalid_query", format!("查询参数不符合要求：{message}"));
+    err.field = p.field;
+    err
 }
 

@@ -163,6 +163,11 @@ async fn bad_requests_get_clear_4xx_answers() {
         assert_eq!(status, want, "{shown}: {r}");
         assert_eq!(r["error"]["code"], code, "{shown}: {r}");
         assert!(r["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        // Said in Chinese for people: never the parser's English.
+        let message = r["error"]["message"].as_str().unwrap_or_default();
+        for english in ["expected", "invalid type", "at line", "column", "missing field", "unknown field", "EOF"] {
+            assert!(!message.contains(english), "{shown}: {message}");
+        }
     }
     // Oversized: above the body limit → 413, and the server is still fine.
     let huge = format!("{{\"text\": \"{}\"}}", "好".repeat(6 * 1024 * 1024));

@@ -51,9 +51,15 @@ async fn records_are_validated_and_get_their_deadlines() {
     // Validation: required fields, unknown fields, contacts, kinds.
     let mut missing = repair("2026-03-02T10:00:00+08:00");
     missing["fields"].as_object_mut().expect("fields").remove("address");
+    missing["fields"]["description"] = json!("  ");
     let (status, r) = agent.post("/api/v1/records", missing).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
-    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("address")), "{r}");
+    // Every missing field at once, by its label on the form, and each named for the form to mark.
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("地址") && message.contains("2 项"), "{r}");
+    let fields: Vec<&str> = r["error"]["fields"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    assert_eq!(fields.len(), 2, "{r}");
+    assert!(fields.contains(&"fields.address"), "{r}");
     let mut unknown = repair("2026-03-02T10:00:00+08:00");
     unknown["fields"]["colour"] = json!("red");
     assert_eq!(agent.post("/api/v1/records", unknown).await.0, StatusCode::BAD_REQUEST);

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::auth::Auth;
 use crate::clock::now_shanghai;
 use crate::error::ApiError;
-use crate::extract::{json_rejection, strip_bom, ApiJson, LimitedBytes};
+use crate::extract::{parse_json, strip_bom, ApiJson, LimitedBytes};
 use crate::limits::ServerLimits;
 use crate::AppState;
 
@@ -296,10 +296,10 @@ impl FromRequest<AppState> for Transcripts {
         if lines {
             return Ok(Transcripts(json_lines(body)));
         }
-        match Json::<OneOrMany>::from_bytes(body) {
-            Ok(Json(v)) => Ok(Transcripts(v)),
+        match parse_json::<OneOrMany>(body) {
+            Ok(v) => Ok(Transcripts(v)),
             Err(_) if looks_like_json_lines(body) => Ok(Transcripts(json_lines(body))),
-            Err(rejection) => Err(json_rejection(rejection)),
+            Err(e) => Err(e),
         }
     }
 }
@@ -327,7 +327,7 @@ fn json_lines(body: &[u8]) -> OneOrMany {
         .map(|(index, (n, line))| {
             let bad = |message: String| ItemError { index, status: 400, code: "invalid_json".into(), field: None, error: message };
             let text = std::str::from_utf8(line).map_err(|e| bad(format!("第 {n} 行不是有效的 UTF-8 文本（该行第 {} 字节起）", e.valid_up_to() + 1)))?;
-            serde_json::from_str::<serde_json::Value>(text).map_err(|e| bad(format!("第 {n} 行不是有效的 JSON: {e}")))
+            serde_json::from_str::<serde_json::Value>(text).map_err(|e| bad(format!("第 {n} 行不是有效的 JSON（第 {} 个字符处：{}）", e.column(), kefu_core::json_errors::syntax_reason_of(&e))))
         })
         .collect();
     OneOrMany::Lines(items)
