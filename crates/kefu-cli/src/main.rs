@@ -4,6 +4,7 @@ mod args;
 mod backup_cmd;
 mod commands;
 mod diagnostic;
+mod help_zh;
 mod input;
 mod inspect_cmd;
 mod load;
@@ -12,12 +13,8 @@ mod serve_cmd;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use crate::args::Cli;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = help_zh::parse_or_exit();
     let code = commands::run(&cli);
     ExitCode::from(code)
 }
