@@ -10,6 +10,7 @@ pub mod eval;
 pub mod inspect;
 pub mod json_errors;
 pub mod limits;
+pub mod table_import;
 mod lines;
 pub mod lint;
 pub mod matcher;

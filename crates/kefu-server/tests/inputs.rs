@@ -42,6 +42,8 @@ async fn json_lines_are_stored_line_by_line_and_bad_lines_are_their_own_errors()
     assert_eq!(results[2]["index"], 2);
     assert_eq!(results[2]["status"], 422);
     assert_eq!(results[2]["code"], "invalid_conversation");
+    // Each error names the line it came from (blank lines counted), for the upload summary.
+    assert_eq!((results[1]["line"].as_u64(), results[2]["line"].as_u64()), (Some(3), Some(4)), "{r}");
     assert_eq!(results[3]["conversation"]["id"], "c-4");
     let (_, found) = admin.get("/api/v1/conversations").await;
     assert_eq!(found["total"], 2, "{found}");
@@ -111,5 +113,62 @@ async fn started_at_without_an_offset_is_stored_as_shanghai_time() {
     let (status, v) = admin.get("/api/v1/conversations/local-1").await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert!(v["scorecard"]["warnings"][0].as_str().is_some_and(|w| w.contains("Asia/Shanghai") && w.contains("2026-11-22 20:00:00")), "said so: {v}");
+    server.stop().await;
+}
+
+/// A workbook as a centre's system exports it: one row per turn, headed in
+/// Chinese, the conversation's columns on its first row only; a title row
+/// above the header; one conversation with a bad cell.
+fn workbook() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let rows: [[&str; 8]; 7] = [
+        ["会话编号", "渠道", "开始时间", "坐席编号", "说话人", "开始秒", "结束秒", "内容"],
+        ["x-1", "电话", "2026-11-22 11:48:00", "A1", "坐席", "0", "4", "您好，工号0731，请问有什么可以帮您？"],
+        ["", "", "", "", "客户", "5", "9", "我家冰箱不制冷了。"],
+        ["", "", "", "", "坐席", "10", "15", "这事儿不归我管。"],
+        ["x-2", "在线", "2026-11-22 12:00:00", "A1", "坐席", "0", "2", "您好"],
+        ["", "", "", "", "机器人", "3", "4", "嗯"],
+        ["x-3", "在线", "2026-11-22 12:10:00", "A1", "客户", "0", "2", "谢谢"],
+    ];
+    sheet.write_string(0, 0, "十一月通话导出").expect("title");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 2, c as u16);
+            // Seconds as numbers, as a spreadsheet holds them.
+            match cell.parse::<f64>() {
+                Ok(n) if c >= 5 && c <= 6 => sheet.write_number(r, c, n).map(|_| ()),
+                _ => sheet.write_string(r, c, *cell).map(|_| ()),
+            }
+            .expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn a_spreadsheet_of_turns_is_stored_conversation_by_conversation() {
+    let server = TestServer::start("xlsx").await;
+    let admin = server.admin().await;
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let (status, r) = post_raw(&admin, "/api/v1/conversations", xlsx, workbook()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!((r["stored"].as_u64(), r["errors"].as_u64()), (Some(2), Some(1)), "{r}");
+    let results = r["results"].as_array().expect("results");
+    assert_eq!(results[0]["conversation"]["id"], "x-1", "{r}");
+    // The bad row is named by the sheet's row number (title and header above it).
+    assert_eq!(results[1]["line"], 7, "{r}");
+    assert!(results[1]["error"].as_str().is_some_and(|e| e.contains("第 8 行") && e.contains("说话人")), "{r}");
+    let (_, view) = admin.get("/api/v1/conversations/x-1").await;
+    assert_eq!(view["transcript"]["turns"].as_array().map(Vec::len), Some(3), "{view}");
+    assert!(view["scorecard"]["checks"].as_array().is_some_and(|c| c.iter().any(|c| c["id"] == "language.forbidden" && c["result"] == "fail")), "{view}");
+    // Not a workbook, or a sheet without the required columns: one clear error.
+    let (status, r) = post_raw(&admin, "/api/v1/conversations", xlsx, b"PK not really".to_vec()).await;
+    assert_eq!((status, r["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_spreadsheet")), "{r}");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().write_string(0, 0, "会话编号").expect("cell");
+    let (status, r) = post_raw(&admin, "/api/v1/conversations", xlsx, book.save_to_buffer().expect("xlsx")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("渠道") && m.contains("说话人")), "{r}");
     server.stop().await;
 }

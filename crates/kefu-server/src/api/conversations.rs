@@ -84,7 +84,7 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
             items
                 .into_iter()
                 .enumerate()
-                .map(|(index, v)| {
+                .map(|(index, (line, v))| {
                     let stored = guarded(index, request_id.as_deref(), || {
                         let conv = decode(index, v, &limits)?;
                         let card = current.engine.inspect_with(&conv, &engine_limits);
@@ -97,7 +97,7 @@ pub async fn store_batch(state: &AppState, auth: Option<&Auth>, body: OneOrMany,
                     });
                     match stored {
                         Ok((conversation, card)) => StoredItem::Ok { index, conversation, scorecard: Box::new(card) },
-                        Err(e) => StoredItem::Error(e),
+                        Err(e) => StoredItem::Error(ItemError { line, ..e }),
                     }
                 })
                 .collect::<Vec<_>>()

@@ -256,19 +256,24 @@ pub enum OneOrMany {
     Many(Vec<serde_json::Value>),
     #[schema(value_type = Object)]
     One(Box<serde_json::Value>),
-    /// JSON Lines (see [`Transcripts`]): one item per non-empty line, or
-    /// that line's error (not JSON, not UTF-8).
+    /// JSON Lines or a spreadsheet (see [`Transcripts`]): one item per
+    /// non-empty line (per conversation's first row), with its line (row)
+    /// number, or that line's error (not JSON, not UTF-8, a bad cell).
     #[serde(skip)]
-    Lines(Vec<Result<serde_json::Value, ItemError>>),
+    Lines(Vec<(usize, Result<serde_json::Value, ItemError>)>),
 }
 
 /// Media types of JSON Lines bodies.
 const JSON_LINES_TYPES: [&str; 6] = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonl", "application/jsonlines", "application/x-jsonlines"];
 
 fn json_lines_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    JSON_LINES_TYPES.contains(&mime.as_str())
+    JSON_LINES_TYPES.contains(&mime_of(headers).as_str())
+}
+
+/// The media type of a request, lower case, without parameters.
+fn mime_of(headers: &axum::http::HeaderMap) -> String {
+    let value = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// A body of transcripts: JSON (one object or an array), or JSON Lines —
@@ -284,14 +289,18 @@ impl FromRequest<AppState> for Transcripts {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lines = json_lines_content_type(req.headers());
-        if !lines && !crate::extract::json_content_type(req.headers()) {
+        let xlsx = mime_of(req.headers()) == super::spreadsheet::XLSX;
+        if !lines && !xlsx && !crate::extract::json_content_type(req.headers()) {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "content_type",
-                "请求头 Content-Type 应为 application/json（一个会话或数组），或 application/x-ndjson（JSON Lines，每行一个会话）",
+                "请求头 Content-Type 应为 application/json（一个会话或数组）、application/x-ndjson（JSON Lines，每行一个会话），或 Excel 工作簿（.xlsx，每行一轮）",
             ));
         }
         let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
+        if xlsx {
+            return super::spreadsheet::transcripts(&bytes).map(Transcripts);
+        }
         let body = strip_bom(&bytes);
         if lines {
             return Ok(Transcripts(json_lines(body)));
@@ -325,10 +334,12 @@ fn json_lines(body: &[u8]) -> OneOrMany {
     let items = body_lines(body)
         .enumerate()
         .map(|(index, (n, line))| {
-            let bad = |message: String| ItemError { index, status: 400, code: "invalid_json".into(), field: None, error: message };
+            let bad = |message: String| ItemError { index, line: Some(n), status: 400, code: "invalid_json".into(), field: None, error: message };
             let text = std::str::from_utf8(line).map_err(|e| bad(format!("第 {n} 行不是有效的 UTF-8 文本（该行第 {} 字节起）", e.valid_up_to() + 1)))?;
             serde_json::from_str::<serde_json::Value>(text).map_err(|e| bad(format!("第 {n} 行不是有效的 JSON（第 {} 个字符处：{}）", e.column(), kefu_core::json_errors::syntax_reason_of(&e))))
         })
+        .zip(body_lines(body).map(|(n, _)| n))
+        .map(|(item, n)| (n, item))
         .collect();
     OneOrMany::Lines(items)
 }
@@ -340,6 +351,9 @@ fn json_lines(body: &[u8]) -> OneOrMany {
 #[derive(Serialize, ToSchema, Debug, Clone)]
 pub struct ItemError {
     pub index: usize,
+    /// The line of JSON Lines (the first row of a spreadsheet's conversation) the item came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
     pub status: u16,
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -349,7 +363,7 @@ pub struct ItemError {
 
 impl ItemError {
     pub fn from_api(index: usize, e: ApiError) -> ItemError {
-        ItemError { index, status: e.status.as_u16(), code: e.code.to_string(), field: e.field, error: e.message }
+        ItemError { index, line: None, status: e.status.as_u16(), code: e.code.to_string(), field: e.field, error: e.message }
     }
 
     /// The same error for a request that carried only this item.
@@ -376,16 +390,20 @@ pub enum InspectOutcome {
     Error(ItemError),
 }
 
+/// One item of a batch: the line it came from (JSON Lines, spreadsheets)
+/// and its value, or the error reading it.
+pub type BatchItem = (Option<usize>, Result<serde_json::Value, ItemError>);
+
 /// The items of a body, within the `max_batch` setting (413 above); a line
 /// of JSON Lines that could not be read is already its error.
-pub fn batch(body: OneOrMany, limits: &ServerLimits) -> Result<(bool, Vec<Result<serde_json::Value, ItemError>>), ApiError> {
+pub fn batch(body: OneOrMany, limits: &ServerLimits) -> Result<(bool, Vec<BatchItem>), ApiError> {
     let too_many = || ApiError::too_large(format!("一次最多 {} 个会话", limits.max_batch));
     match body {
-        OneOrMany::One(v) => Ok((false, vec![Ok(*v)])),
+        OneOrMany::One(v) => Ok((false, vec![(None, Ok(*v))])),
         OneOrMany::Many(vs) if vs.len() > limits.max_batch => Err(too_many()),
-        OneOrMany::Many(vs) => Ok((true, vs.into_iter().map(Ok).collect())),
+        OneOrMany::Many(vs) => Ok((true, vs.into_iter().map(|v| (None, Ok(v))).collect())),
         OneOrMany::Lines(items) if items.len() > limits.max_batch => Err(too_many()),
-        OneOrMany::Lines(items) => Ok((true, items)),
+        OneOrMany::Lines(items) => Ok((true, items.into_iter().map(|(n, v)| (Some(n), v)).collect())),
     }
 }
 
@@ -405,7 +423,7 @@ pub fn guarded<T>(index: usize, request_id: Option<&str>, work: impl FnOnce() ->
             let message = crate::privacy::mask_phones(&kefu_core::panic_message(panic.as_ref()).unwrap_or_default());
             tracing::error!(request_id = request_id.unwrap_or(""), index, panic = %message, "inspection panicked");
             let id = request_id.map(|id| format!("（请求编号 {id}）")).unwrap_or_default();
-            Err(ItemError { index, status: 500, code: "internal".into(), field: None, error: format!("服务器内部错误：质检此会话时出错{id}，其余会话不受影响") })
+            Err(ItemError { index, line: None, status: 500, code: "internal".into(), field: None, error: format!("服务器内部错误：质检此会话时出错{id}，其余会话不受影响") })
         }
     }
 }
@@ -424,7 +442,7 @@ pub async fn inspect(_auth: Auth, State(state): State<AppState>, Transcripts(bod
             items
                 .into_iter()
                 .enumerate()
-                .map(|(index, v)| {
+                .map(|(index, (line, v))| {
                     let card = guarded(index, request_id.as_deref(), || {
                         let conv = decode(index, v, &limits)?;
                         Ok(engine.inspect_with(&conv, &limits.engine()))
@@ -434,7 +452,7 @@ pub async fn inspect(_auth: Auth, State(state): State<AppState>, Transcripts(bod
                             metrics.conversations_inspected.fetch_add(1, Ordering::Relaxed);
                             InspectOutcome::Card(Box::new(card))
                         }
-                        Err(e) => InspectOutcome::Error(e),
+                        Err(e) => InspectOutcome::Error(ItemError { line, ..e }),
                     }
                 })
                 .collect::<Vec<_>>()

@@ -8,3 +8,4 @@ pub mod rulebook;
 pub mod users;
 pub mod health;
 pub mod settings;
+pub mod spreadsheet;
