@@ -301,6 +301,10 @@ pub struct Evidence {
     pub end: usize,
     pub text: String,
     pub note: String,
+    /// The rulebook rule that matched (language.forbidden's evidence), so a
+    /// reader can name it; the note says it in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -454,12 +458,12 @@ struct Prepared<'a> {
 
 fn whole(conv: &Conversation, turn: usize, note: impl Into<String>) -> Evidence {
     let text = conv.turns.get(turn).map_or(String::new(), |t| t.text.clone());
-    Evidence { turn, start: 0, end: text.chars().count(), text, note: note.into() }
+    Evidence { turn, start: 0, end: text.chars().count(), text, note: note.into(), rule: None }
 }
 
 fn span(conv: &Conversation, turn: usize, (start, end): (usize, usize), note: impl Into<String>) -> Evidence {
     let text: String = conv.turns.get(turn).map_or(String::new(), |t| t.text.chars().skip(start).take(end.saturating_sub(start)).collect());
-    Evidence { turn, start, end, text, note: note.into() }
+    Evidence { turn, start, end, text, note: note.into(), rule: None }
 }
 
 impl Engine {
@@ -558,7 +562,8 @@ impl Engine {
                 start: v.start,
                 end: v.end,
                 text: v.matched,
-                note: format!("{}（{}）：{} 建议：{}", v.rule, v.category, v.message, v.suggestion),
+                note: format!("{} 建议：{}", v.message, v.suggestion),
+                rule: Some(v.rule.to_string()),
             }));
         }
         let result = if total == 0 { Outcome::Pass } else { Outcome::Fail };
@@ -691,7 +696,7 @@ impl Engine {
                         "wait.ask_before_hold" => match before {
                             Some(a) if p.cues[a].has(Cue::WaitRequest) => {}
                             Some(a) => evidence.push(whole(conv, a, format!("{start:.1} 秒开始保持前，坐席未请客户稍等"))),
-                            None => evidence.push(Evidence { turn: 0, start: 0, end: 0, text: String::new(), note: format!("{start:.1} 秒开始保持前，坐席没有说话") }),
+                            None => evidence.push(Evidence { turn: 0, start: 0, end: 0, text: String::new(), note: format!("{start:.1} 秒开始保持前，坐席没有说话"), rule: None }),
                         },
                         "wait.thanks_after_hold" => match after {
                             Some(a) if p.cues[a].has(Cue::ThanksForWaiting) => {}
@@ -708,6 +713,7 @@ impl Engine {
                                     end: 0,
                                     text: String::new(),
                                     note: format!("保持 {:.0} 秒（{start:.1}–{end:.1} 秒），超过 {max:.0} 秒应改为记录联系方式、处理后回电", end - start),
+                                    rule: None,
                                 });
                             }
                         }
@@ -790,7 +796,7 @@ impl Engine {
                     Some((_, Party::Customer)) => (Outcome::Pass, Vec::new()),
                     Some((at, Party::Agent)) => {
                         let last = *p.agent_turns.last().unwrap_or(&0);
-                        verdict(vec![Evidence { turn: last, start: 0, end: 0, text: String::new(), note: format!("坐席在 {at:.1} 秒先挂断电话，应等客户先挂机") }])
+                        verdict(vec![Evidence { turn: last, start: 0, end: 0, text: String::new(), note: format!("坐席在 {at:.1} 秒先挂断电话，应等客户先挂机"), rule: None }])
                     }
                 }
             }
@@ -824,6 +830,7 @@ impl Engine {
                         end: 0,
                         text: String::new(),
                         note: format!("语速{how}：{rate:.0} 字/分钟（{chars} 字，{seconds:.1} 秒），标准 {low:.0}–{high:.0}"),
+                        rule: None,
                     }])
                 }
             }

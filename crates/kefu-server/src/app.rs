@@ -104,6 +104,7 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(users::logout))
         .route("/api/v1/me", get(users::me))
         .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/people", get(users::people))
         .route("/api/v1/users/{id}", patch(users::update))
         .route("/api/v1/tokens", get(users::list_tokens).post(users::create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(users::revoke_token))

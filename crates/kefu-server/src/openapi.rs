@@ -10,7 +10,7 @@ use crate::api;
 #[openapi(
     info(title = "kefu API", description = "客服规范执行引擎：忌语检查、场景识别、标准回复、质检评分、申诉与规则库。所有接口需登录（会话 Cookie）或 API 令牌（Authorization: Bearer）。"),
     paths(
-        api::users::login, api::users::logout, api::users::me, api::users::list, api::users::create, api::users::update, api::users::create_token, api::users::list_tokens, api::users::revoke_token, api::settings::get_limits, api::settings::put_limits, crate::feedback::create, crate::feedback::list, crate::feedback::export, api::settings::get_centre, api::settings::put_centre, api::settings::get_retention, api::settings::put_retention, api::settings::run_retention,
+        api::users::login, api::users::logout, api::users::me, api::users::list, api::users::people, api::users::create, api::users::update, api::users::create_token, api::users::list_tokens, api::users::revoke_token, api::settings::get_limits, api::settings::put_limits, crate::feedback::create, crate::feedback::list, crate::feedback::export, api::settings::get_centre, api::settings::put_centre, api::settings::get_retention, api::settings::put_retention, api::settings::run_retention,
         api::engine::lint, api::engine::classify, api::engine::reply, api::engine::inspect,
         api::conversations::create, api::conversations::search, api::conversations::view, api::conversations::report,
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,

@@ -238,6 +238,18 @@ async fn roles_are_enforced() {
     assert_eq!(lead1.get("/api/v1/users").await.0, StatusCode::FORBIDDEN);
     let edit = json!({"path": "forbidden/shirk.toml", "text": "", "base_version": 1});
     assert_eq!(lead1.call(Method::PUT, "/api/v1/rulebook/file", Some(edit)).await.0, StatusCode::FORBIDDEN);
+    // Names for ids: each sees the people of their scope, never a password hash.
+    let names = |r: &Value| -> Vec<String> { r["people"].as_array().into_iter().flatten().filter_map(|p| p["username"].as_str().map(str::to_string)).collect() };
+    let (status, seen) = agent.get("/api/v1/people").await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    let seen_names = names(&seen);
+    assert!(seen_names.contains(&"agent1".to_string()) && seen_names.contains(&"lead1".to_string()) && !seen_names.contains(&"agent2".to_string()), "{seen}");
+    assert!(!seen.to_string().contains("password"), "{seen}");
+    let (_, seen) = lead1.get("/api/v1/people").await;
+    let seen_names = names(&seen);
+    assert!(seen_names.contains(&"agent2".to_string()) && !seen_names.contains(&"agent3".to_string()), "{seen}");
+    let (_, seen) = admin.get("/api/v1/people").await;
+    assert_eq!(seen["teams"], json!(["一组", "二组"]), "{seen}");
     // An agent may change their own password, nothing else of their account.
     let (_, me) = other_agent.get("/api/v1/me").await;
     let id = me["id"].as_i64().expect("id");

@@ -364,6 +364,7 @@ impl Failing {
                     end: e.end,
                     text: clip(&e.text, EVIDENCE_TEXT_CHARS),
                     note: clip(&e.note, NOTE_CHARS),
+                    rule: e.rule.clone(),
                 })
                 .collect();
             failed.push(FailedCheck {

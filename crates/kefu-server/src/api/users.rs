@@ -195,6 +195,53 @@ pub async fn list(auth: Auth, State(state): State<AppState>) -> Result<Json<Vec<
     Ok(Json(tokio::task::spawn_blocking(move || store.users()).await??))
 }
 
+/// An account as others see it: who it is, never how it logs in.
+#[derive(Serialize, ToSchema)]
+pub struct Person {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team: String,
+    /// The agent id of transcripts (empty for accounts that take no calls).
+    pub agent_id: String,
+    pub active: bool,
+}
+
+/// Teams and people the caller may see and choose: an agent sees
+/// themselves and the supervisors and admins (to name a 相关主管), a
+/// supervisor their team and the other supervisors and admins, an admin
+/// everyone. Active accounts first, by team and name.
+#[derive(Serialize, ToSchema)]
+pub struct Directory {
+    pub people: Vec<Person>,
+    /// The teams of the accounts in view, each once (trimmed, sorted).
+    pub teams: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/people", tag = "users", responses((status = 200, body = Directory), (status = 401, body = crate::error::ErrorBody)))]
+/// Names for ids: the accounts (display names, teams, agent ids) and teams in the caller's view, for pickers and for showing names instead of ids.
+pub async fn people(auth: Auth, State(state): State<AppState>) -> Result<Json<Directory>, ApiError> {
+    let store = state.store.clone();
+    let users = tokio::task::spawn_blocking(move || store.users()).await??;
+    let me = &auth.user;
+    let visible = |u: &User| match me.role {
+        Role::Admin => true,
+        Role::Supervisor => u.role != Role::Agent || (!me.team.is_empty() && u.team == me.team),
+        Role::Agent => u.id == me.id || u.role != Role::Agent,
+    };
+    let mut people: Vec<Person> = users
+        .into_iter()
+        .filter(|u| visible(u))
+        .map(|u| Person { id: u.id, username: u.username, display_name: u.display_name, role: u.role, team: u.team.trim().to_string(), agent_id: u.agent_id, active: u.active })
+        .collect();
+    people.sort_by(|a, b| (!a.active, &a.team, &a.display_name).cmp(&(!b.active, &b.team, &b.display_name)));
+    let mut teams: Vec<String> = people.iter().map(|p| p.team.clone()).filter(|t| !t.is_empty()).collect();
+    teams.sort();
+    teams.dedup();
+    Ok(Json(Directory { people, teams }))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
