@@ -309,6 +309,24 @@ async fn conversations_are_stored_and_searchable() {
     let (_, page) = admin.get("/api/v1/conversations?limit=2&offset=2").await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(page["total"], 9);
+    // Sorted by score both ways; an unknown order and inverted ranges are said in Chinese.
+    let scores = |r: &Value| -> Vec<u64> { r["items"].as_array().into_iter().flatten().filter_map(|i| i["score"].as_u64()).collect() };
+    let (_, up) = admin.get("/api/v1/conversations?sort=score").await;
+    let (_, down) = admin.get("/api/v1/conversations?sort=-score").await;
+    let (mut sorted, reversed) = (scores(&up), scores(&down));
+    assert_eq!(sorted.len(), 9);
+    assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "{sorted:?}");
+    sorted.reverse();
+    assert_eq!(sorted, reversed);
+    let (status, r) = admin.get("/api/v1/conversations?sort=random").await;
+    assert_eq!((status, r["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("sort")), "{r}");
+    let (status, r) = admin.get("/api/v1/conversations?min_score=80&max_score=20").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("最低分")), "{r}");
+    assert_eq!(r["error"]["fields"], json!(["min_score", "max_score"]), "{r}");
+    let (status, r) = admin.get("/api/v1/reports/summary?from=2026-03-31&to=2026-03-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("晚于截止日")), "{r}");
 
     let (status, view) = admin.get("/api/v1/conversations/dev-late-2").await;
     assert_eq!(status, StatusCode::OK);

@@ -106,6 +106,45 @@ pub struct Search {
     pub max_score: Option<u32>,
     pub limit: u32,
     pub offset: u32,
+    pub sort: Sort,
+}
+
+/// The order of a search's rows (each a fixed SQL order, ties broken by id).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first by the Shanghai day, then the start time.
+    #[default]
+    Newest,
+    Oldest,
+    /// Lowest score first (the calls to look at).
+    ScoreAsc,
+    ScoreDesc,
+    /// By agent id, newest first within an agent.
+    Agent,
+}
+
+impl Sort {
+    /// The id used in the API's `sort` parameter.
+    pub fn parse(id: &str) -> Option<Sort> {
+        Some(match id {
+            "newest" => Sort::Newest,
+            "oldest" => Sort::Oldest,
+            "score" => Sort::ScoreAsc,
+            "-score" => Sort::ScoreDesc,
+            "agent" => Sort::Agent,
+            _ => return None,
+        })
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Sort::Newest => "ORDER BY c.day DESC NULLS LAST, c.started_at DESC NULLS LAST, c.id DESC",
+            Sort::Oldest => "ORDER BY c.day ASC NULLS LAST, c.started_at ASC NULLS LAST, c.id ASC",
+            Sort::ScoreAsc => "ORDER BY c.score ASC, c.day DESC NULLS LAST, c.id DESC",
+            Sort::ScoreDesc => "ORDER BY c.score DESC, c.day DESC NULLS LAST, c.id DESC",
+            Sort::Agent => "ORDER BY c.agent ASC, c.day DESC NULLS LAST, c.id DESC",
+        }
+    }
 }
 
 /// The Shanghai calendar day of an RFC 3339 time, for day filters.
@@ -227,13 +266,13 @@ fn filter_sql(s: &Search) -> (String, Vec<Value>) {
 const PAGE_COLUMNS: &str = "c.id, c.agent, c.team, c.channel, c.started_at, c.day, c.score, c.original_score, c.vetoed, c.source, c.rulebook_version, c.inspected_at";
 
 fn search_page_sql(d: Dialect, filter: &str, s: &Search) -> String {
-    // Newest first by the Shanghai day (the same for every time zone a
-    // transcript was written in), then the start time: the order of the
-    // indexes. The page is chosen first and the failed checks are gathered
-    // for its rows alone, not for every row skipped over to reach it.
-    const ORDER: &str = "ORDER BY c.day DESC NULLS LAST, c.started_at DESC NULLS LAST, c.id DESC";
+    // By default newest first by the Shanghai day (the same for every time
+    // zone a transcript was written in), then the start time: the order of
+    // the indexes. The page is chosen first and the failed checks are
+    // gathered for its rows alone, not for every row skipped over to reach it.
+    let order = s.sort.sql();
     format!(
-        "SELECT {} FROM (SELECT {PAGE_COLUMNS} FROM conversations c{filter} {ORDER} LIMIT {} OFFSET {}) c {ORDER}",
+        "SELECT {} FROM (SELECT {PAGE_COLUMNS} FROM conversations c{filter} {order} LIMIT {} OFFSET {}) c {order}",
         row_fields(d),
         s.limit,
         s.offset
@@ -452,7 +491,7 @@ impl Store {
             )?;
             let by_agent = c.query_map(
                 &format!(
-                    "SELECT c.agent, COUNT(*), CAST(AVG(c.score) AS DOUBLE PRECISION), CAST(SUM(c.vetoed) AS BIGINT) FROM conversations c{filter} GROUP BY c.agent ORDER BY 3, 1 LIMIT 200"
+                    "SELECT c.agent, COUNT(*), CAST(AVG(c.score) AS DOUBLE PRECISION), CAST(SUM(c.vetoed) AS BIGINT) FROM conversations c{filter} GROUP BY c.agent ORDER BY 3, 1"
                 ),
                 values,
                 |r| Ok(AgentScore { agent: r.get(0)?, conversations: r.get(1)?, mean_score: r.get(2)?, vetoed: r.get(3)? }),

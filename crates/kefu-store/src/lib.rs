@@ -32,7 +32,7 @@ pub mod settings;
 pub use appeals::Appeal;
 pub use audit::AuditEntry;
 pub use clock::now;
-pub use conversations::{AgentScore, CategoryDay, CheckCount, ConversationRow, Report, Search, WriteScope};
+pub use conversations::{AgentScore, CategoryDay, CheckCount, ConversationRow, Report, Search, Sort, WriteScope};
 pub use db::Dialect;
 pub use error::{Result, StoreError};
 pub use migrate::latest_version as schema_version;

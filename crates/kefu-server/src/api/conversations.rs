@@ -145,6 +145,8 @@ pub struct SearchParams {
     pub max_score: Option<u32>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
+    /// newest (default) | oldest | score (lowest first) | -score | agent
+    pub sort: Option<String>,
 }
 
 /// The search the caller may run: their scope narrows the filters, and
@@ -152,6 +154,17 @@ pub struct SearchParams {
 fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
     check_day("from", &p.from)?;
     check_day("to", &p.to)?;
+    // (YYYY-MM-DD compares as text)
+    if let (Some(from), Some(to)) = (&p.from, &p.to) {
+        if from > to {
+            return Err(ApiError::bad_request("invalid_query", format!("起始日 {from} 晚于截止日 {to}")).with_fields(vec!["from".into(), "to".into()]));
+        }
+    }
+    if let (Some(min), Some(max)) = (p.min_score, p.max_score) {
+        if min > max {
+            return Err(ApiError::bad_request("invalid_query", format!("最低分 {min} 高于最高分 {max}")).with_fields(vec!["min_score".into(), "max_score".into()]));
+        }
+    }
     let mut s = Search {
         agent: p.agent,
         team: p.team,
@@ -162,6 +175,10 @@ fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
         max_score: p.max_score,
         limit: p.limit.unwrap_or(50).clamp(1, 500),
         offset: p.offset.unwrap_or(0),
+        sort: match p.sort.as_deref() {
+            None | Some("") => kefu_store::Sort::default(),
+            Some(id) => kefu_store::Sort::parse(id).ok_or_else(|| ApiError::bad_request("invalid_query", "排序方式 sort 应为 newest（最新）、oldest（最早）、score（得分从低到高）、-score（得分从高到低）或 agent（按坐席）").with_field("sort"))?,
+        },
     };
     match auth.user.role {
         Role::Admin => {}
@@ -199,7 +216,8 @@ pub struct SearchResult {
 
 fn check_day(name: &str, v: &Option<String>) -> Result<(), ApiError> {
     if let Some(d) = v {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_query", format!("{name} 应为 YYYY-MM-DD 日期")))?;
+        let label = if name == "from" { "起始日" } else { "截止日" };
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| ApiError::bad_request("invalid_query", format!("{label}（{name}）应为 YYYY-MM-DD 日期，例如 2026-11-22")).with_field(name))?;
     }
     Ok(())
 }

@@ -44,6 +44,8 @@ pub struct RulebookSummary {
     pub procedures: usize,
     /// Every procedure (ordered steps with timings) by id and name.
     pub procedure_list: Vec<ProcedureRef>,
+    /// Every scenario's id and Chinese name (`other` included when the rulebook has it).
+    pub scenario_list: Vec<ProcedureRef>,
     pub checks: usize,
     /// The inspection checks by id, with their names, points and veto marks.
     pub check_list: Vec<CheckRef>,
@@ -123,6 +125,7 @@ pub async fn overview(_auth: Auth, State(state): State<AppState>, ApiQuery(f): A
         phrases: book.phrases.len(),
         procedures: book.procedures.len(),
         procedure_list: book.procedures.iter().map(|p| ProcedureRef { id: p.id.clone(), name: p.name.clone() }).collect(),
+        scenario_list: book.scenarios.iter().map(|s| ProcedureRef { id: s.id.clone(), name: s.name.clone() }).collect(),
         checks: book.checks.len(),
         check_list: book.checks.iter().map(|c| CheckRef { id: c.id.clone(), name: c.name.clone(), points: c.points, veto: c.veto, source: c.source.clone() }).collect(),
         files: current.files.iter().map(|(p, _)| p.clone()).collect(),
