@@ -47,6 +47,30 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const results = {};
+// Every page is said for people: no check or rule id (a.b), no ISO time, no
+// parser message on it — asserted on the page's text before each screenshot.
+async function shot(page, name, full = true) {
+  // (Log-in names, which admins type and may contain dots, are the one
+  // kind of id a page may show: the accounts table marks them .login-name.)
+  const text = await page.evaluate(() => {
+    const hidden = [...document.querySelectorAll('.login-name')];
+    for (const el of hidden) el.dataset.shown = el.style.display, el.style.display = 'none';
+    const t = document.body.innerText;
+    for (const el of hidden) el.style.display = el.dataset.shown;
+    return t;
+  });
+  const plain = text.replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '');
+  const id = plain.match(/[a-z_]+\.[a-z_]+/);
+  assert.equal(id, null, `${name}: an id on the page: ${id && plain.slice(Math.max(0, id.index - 40), id.index + 40)}`);
+  const iso = plain.match(/T\d\d:\d\d:\d\d/);
+  assert.equal(iso, null, `${name}: an ISO time on the page: ${iso && plain.slice(Math.max(0, iso.index - 30), iso.index + 30)}`);
+  for (const english of ['expected', 'invalid type', 'missing field', 'at line', 'Failed to', 'undefined', 'NaN', '[object Object]']) {
+    assert.ok(!plain.includes(english), `${name}: "${english}" on the page`);
+  }
+  shots.push(name);
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: full });
+}
+const shots = [];
 async function cjkFont(page, selector) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('DOM.enable');
@@ -103,7 +127,7 @@ try {
   await page.waitForSelector('.violation .sugg');
   results.suggestion = await page.textContent('.violation .sugg');
   results.workspaceFonts = await cjkFont(page, '.violation');
-  await page.screenshot({ path: join(out, 'workspace.png'), fullPage: true });
+  await shot(page, 'workspace');
   // The agent marks a hit as a false alarm (stored for review and export).
   await page.click('.violation button.false-alarm >> nth=0');
   await page.waitForSelector('text=已记为误报');
@@ -127,7 +151,7 @@ try {
   results.uncheckedWarning = await dialog;
   assert.ok(results.uncheckedWarning.includes('还没有经过忌语检查'), results.uncheckedWarning);
   assert.equal(await page.inputValue('#draft'), '这事儿不归我管', 'nothing was sent');
-  await page.screenshot({ path: join(out, 'assist-disconnected.png'), fullPage: true });
+  await shot(page, 'assist-disconnected');
   assistDown = false;
   await page.waitForSelector('#assist-state[data-state="open"]', { timeout: 20000 });
   await page.waitForSelector('.composer .mirror mark');
@@ -142,7 +166,7 @@ try {
   await page.waitForSelector('#prompts .prompt[data-procedure="silent_call"][data-step="2"]', { timeout: 10000 });
   const stepsSoFar = await page.$$eval('#prompts .prompt[data-procedure="silent_call"]', (ps) => ps.map((p) => p.dataset.step));
   assert.deepEqual(stepsSoFar, ['2', '0'], `step 3 does not arrive with step 2: ${stepsSoFar}`);
-  await page.screenshot({ path: join(out, 'silent-call.png'), fullPage: true });
+  await shot(page, 'silent-call');
   await page.fill('#customer', '喂，能听见，刚才信号不好');
   await page.press('#customer', 'Enter');
   await page.waitForSelector('#prompts .prompt[data-reason="customer_spoke"]');
@@ -160,7 +184,7 @@ try {
   await page.waitForSelector('#scorecards tr[data-id="dev-late-2"]');
   const rows = await page.$$eval('#scorecards tbody tr', (trs) => trs.length);
   assert.equal(rows, conversations.length, 'the agent sees all of their own scorecards');
-  await page.screenshot({ path: join(out, 'scorecards.png'), fullPage: true });
+  await shot(page, 'scorecards');
   // The markup in a transcript is text, not HTML.
   await page.click('#scorecards tr[data-id="xss-1"]');
   await page.waitForSelector('#transcript');
@@ -181,7 +205,7 @@ try {
   await page.selectOption('#transcript .missed-form select', 'blame');
   assert.equal(await page.$eval('#transcript .missed-form select', (s) => s.selectedOptions[0].textContent), '责备语');
   await page.fill('#transcript .missed-form input[name="note"]', '暗指客户操作不当');
-  await page.screenshot({ path: join(out, 'missed-form.png'), fullPage: true });
+  await shot(page, 'missed-form');
   await page.click('#transcript .missed-form button[type="submit"]');
   await page.waitForSelector('text=已记为漏报');
   await page.goto(`${base}/#/scorecards`);
@@ -192,7 +216,7 @@ try {
   await page.fill('#reason', '振铃次数记录有误，录音显示两声内接起');
   await page.click('#submit-appeal');
   await page.waitForSelector('#appeals >> text=待处理');
-  await page.screenshot({ path: join(out, 'appeal-filed.png'), fullPage: true });
+  await shot(page, 'appeal-filed');
 
   // The service desk: a repair record from the call in one step, then by hand; its deadlines.
   await page.click('#make-repair');
@@ -205,9 +229,9 @@ try {
   await page.click('#create-record');
   await page.waitForSelector('#obligations');
   const owed = await page.textContent('#obligations');
-  assert.ok(owed.includes('发送主管') && owed.includes('按承诺回复客户') && owed.includes('02-daily-conduct.md'), owed);
+  assert.ok(owed.includes('发送主管') && owed.includes('按承诺回复客户') && owed.includes('《客服中心客服部日常工作行为规范》'), owed);
   assert.ok((await page.textContent('main')).includes('来自会话 dev-late-2'));
-  await page.screenshot({ path: join(out, 'record.png'), fullPage: true });
+  await shot(page, 'record');
   await page.click('#act-forwarded');
   await page.waitForSelector('text=已发送主管');
   await page.click('#act-closed');
@@ -218,7 +242,7 @@ try {
   await page.waitForSelector('#deadlines');
   results.deadlines = await page.$$eval('#deadlines tbody tr', (trs) => trs.length);
   assert.ok(results.deadlines >= 1 && (await page.textContent('#deadlines')).includes('按承诺回复客户'), 'the open obligation (the reply still owed) is listed');
-  await page.screenshot({ path: join(out, 'deadlines.png'), fullPage: true });
+  await shot(page, 'deadlines');
   // Two pages at once: a slow 质检评分 search, then 时限 before it answers.
   // The late answer must not be drawn under the page the user went to.
   let delayed = 0;
@@ -246,7 +270,7 @@ try {
   assert.ok(results.logEntries >= 1, 'entries prefilled from the day\'s calls');
   await page.fill('#entries tr.entry >> nth=0 >> input[data-key="caller"]', '王先生');
   await page.fill('#entries tr.entry >> nth=0 >> input[data-key="handling"]', '已转维修部');
-  await page.screenshot({ path: join(out, 'call-log-form.png'), fullPage: true });
+  await shot(page, 'call-log-form');
   await page.click('#create-record');
   await page.waitForSelector('#save-entries');
   assert.equal(await page.inputValue('#entries tr.entry >> nth=0 >> input[data-key="handling"]'), '已转维修部');
@@ -254,7 +278,7 @@ try {
   await page.click('#save-entries');
   await page.waitForSelector('text=来电记录已保存');
   await page.waitForFunction(() => document.querySelector('#entries tr.entry input[data-key="summary"]').value === '冰箱不制冷，已派单上门');
-  await page.screenshot({ path: join(out, 'call-log.png'), fullPage: true });
+  await shot(page, 'call-log');
   await page.click('text=服务台');
   await page.waitForSelector('#record-kind');
   await page.selectOption('#record-kind', 'call_log');
@@ -270,7 +294,7 @@ try {
   await page.click('#clock-in');
   await page.waitForSelector('text=已打卡');
   await page.waitForSelector('#att-summary');
-  await page.screenshot({ path: join(out, 'attendance.png'), fullPage: true });
+  await shot(page, 'attendance');
 
   // Paging: with more scorecards than a page holds, the range is shown and
   // the next page reaches the rest.
@@ -281,7 +305,7 @@ try {
   await page.waitForSelector('#scorecards-pager');
   assert.equal(await page.textContent('#scorecards-pager .range'), `第 1–50 条 / 共 ${all} 条`);
   assert.equal(await page.$$eval('#scorecards tbody tr', (trs) => trs.length), 50);
-  await page.screenshot({ path: join(out, 'scorecards-paged.png'), fullPage: true });
+  await shot(page, 'scorecards-paged');
   await page.click('#scorecards-pager .next');
   await page.waitForFunction((n) => document.querySelector('#scorecards-pager .range')?.textContent === `第 51–${n} 条 / 共 ${n} 条`, all);
   assert.equal(await page.$$eval('#scorecards tbody tr', (trs) => trs.length), all - 50);
@@ -297,14 +321,14 @@ try {
   await lead.fill('#password', 'wanglead-2026');
   await lead.click('#login');
   await lead.waitForSelector('#scorecards');
-  await lead.screenshot({ path: join(out, 'qa-charts.png'), fullPage: true });
+  await shot(lead, 'qa-charts');
   await lead.click('text=申诉');
   await lead.waitForSelector('button.overturn');
   await lead.click('button.overturn');
   await lead.waitForSelector('text=已改判');
   await lead.goto(`${base}/#/conversation/dev-late-2`);
   await lead.waitForSelector('h1 >> text=100');
-  await lead.screenshot({ path: join(out, 'appeal-overturned.png'), fullPage: true });
+  await shot(lead, 'appeal-overturned');
 
   // Admin: the rulebook with sources, and a sentence tried against it.
   const adminCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -327,7 +351,7 @@ try {
     await ad.waitForSelector('#deadlines .provisional');
     results.provisionalTitle = await ad.getAttribute('#deadlines .provisional', 'title');
     assert.ok(results.provisionalTitle.includes(`${y} 年`), results.provisionalTitle);
-    await ad.screenshot({ path: join(out, 'calendar-warning.png'), fullPage: true });
+    await shot(ad, 'calendar-warning');
     await ad.click('#calendar-import-link');
     await ad.waitForSelector('#holidays #cal-text');
   }
@@ -336,7 +360,7 @@ try {
   await ad.fill('#try', '你听不懂人话吗');
   await ad.press('#try', 'Enter');
   await ad.waitForSelector('#try-result .violation');
-  await ad.screenshot({ path: join(out, 'rulebook.png') });
+  await shot(ad, 'rulebook', false);
   await ad.waitForSelector('#feedback td');
   assert.ok((await ad.textContent('#feedback')).includes('误报'), 'the false alarm is in the review list');
   assert.ok((await ad.textContent('#feedback')).includes('漏报'), 'the missed violation is in the review list');
@@ -350,7 +374,7 @@ try {
   await ad.fill('#cal-text', 'year = 2031\nsource = "测试"\n\n[[holiday]]\nfestival = "new_year"\nname = "元旦"\nfrom = "2031-01-01"\nto = "2031-01-01"\nmakeup_workdays = []\n');
   await ad.click('#cal-import');
   await ad.waitForFunction(() => document.getElementById('cal-years').textContent.includes('2031'));
-  await ad.screenshot({ path: join(out, 'settings.png'), fullPage: true });
+  await shot(ad, 'settings');
 
   // Accounts: an API token is shown once, listed with its expiry, and revoked.
   await ad.click('text=账号');
@@ -364,7 +388,7 @@ try {
   ad.once('dialog', (d) => d.accept());
   await ad.click('#tokens button.revoke-token');
   await ad.waitForSelector('#tokens >> text=已撤销');
-  await ad.screenshot({ path: join(out, 'accounts.png'), fullPage: true });
+  await shot(ad, 'accounts');
 
   // The supervisor changes their password: a weak one is refused with the reason, a good one taken.
   await lead.click('#change-password');
@@ -375,7 +399,7 @@ try {
   await lead.click('#save-password');
   await lead.waitForFunction(() => document.getElementById('password-error').textContent.includes('常见'));
   results.passwordRefused = await lead.textContent('#password-error');
-  await lead.screenshot({ path: join(out, 'password-refused.png'), fullPage: true });
+  await shot(lead, 'password-refused');
   await lead.fill('#pw-new', '王班长的新密码-2026');
   await lead.fill('#pw-repeat', '王班长的新密码-2026');
   await lead.click('#save-password');

@@ -41,6 +41,86 @@ const ROLE = { agent: '坐席', supervisor: '班长/质检', admin: '管理员' 
 const RESULT = { pass: '通过', fail: '不通过', 'n/a': '不适用' };
 const STATUS = { pending: '待处理', upheld: '维持原判', overturned: '已改判' };
 const PROCEDURE = { silent_call: '无声电话', silent_call_04: '无声电话（热线）', hold: '等待' };
+const EVENT = { created: '创建', edited: '修改内容', forwarded: '转交主管', progress: '进展', replied: '回复客户', sent: '发送日报', closed: '关闭' };
+
+// ——— names for ids ———
+// The console says what people call things: checks, categories, scenarios,
+// procedures and agents by name, loaded once after log-in (and again after
+// the rulebook or the accounts change). Ids stay in titles and the API.
+let names = null;
+async function loadNames(force) {
+  if (names && !force) return names;
+  const [book, dir] = await Promise.all([api('GET', '/api/v1/rulebook'), api('GET', '/api/v1/people').catch(() => ({ people: [], teams: [] }))]);
+  names = {
+    book,
+    checks: book.check_list,
+    check: Object.fromEntries(book.check_list.map((c) => [c.id, c])),
+    category: Object.fromEntries(book.categories.map((c) => [c.id, c.name])),
+    scenario: Object.fromEntries((book.scenario_list || []).map((x) => [x.id, x.name])),
+    procedure: Object.fromEntries(book.procedure_list.map((x) => [x.id, x.name])),
+    people: dir.people,
+    teams: dir.teams,
+    agent: Object.fromEntries(dir.people.filter((p) => p.agent_id).map((p) => [p.agent_id, p.display_name])),
+    user: Object.fromEntries(dir.people.map((p) => [p.username, p.display_name])),
+    byId: Object.fromEntries(dir.people.map((p) => [p.id, p.display_name])),
+  };
+  return names;
+}
+const checkName = (id) => (names && names.check[id] ? names.check[id].name : id);
+const categoryName = (id) => (names && names.category[id]) || id;
+const scenarioName = (id) => (names && names.scenario[id]) || id;
+const procedureName = (id) => (names && names.procedure[id]) || PROCEDURE[id] || id;
+const agentName = (id) => (names && names.agent[id]) || id || '—';
+const userName = (username) => (names && names.user[username]) || username;
+// A rule of the rulebook by what it forbids: its category's name (its id in the title).
+const ruleLabel = (rule, category) => (names && names.check[rule] ? names.check[rule].name : categoryName(category || (rule || '').split('.')[0]));
+// A rulebook file by what it holds (its path in the title).
+function fileLabel(path) {
+  const [dir, file] = path.includes('/') ? path.split('/') : ['', path];
+  const base = (file || '').replace(/\.toml$/, '');
+  if (dir === 'forbidden') return `忌语 · ${categoryName(base)}`;
+  const PHRASES = { closing: '结束语', complaints: '投诉处理', consulting: '咨询答复', daily: '日常用语', difficult_calls: '疑难电话', line_quality: '线路质量', opening: '开场白', replies: '场景回复', secretary_1258: '1258 秘书台', suggestions: '建议处理', waiting: '等待与保持' };
+  if (dir === 'phrases') return `标准用语 · ${PHRASES[base] || '其他'}`;
+  if (dir === 'inspection') return base === 'cues' ? '质检项 · 识别线索' : '质检项';
+  if (dir === 'calendar') return `节假日 · ${base} 年`;
+  if (dir === 'model') return '语义模型';
+  return { 'scenarios': '场景', 'procedures': '流程', 'numbers': '数字与单位读法', 'rulebook': '规则库信息' }[base] || '规则文件';
+}
+
+// A source as its reader knows it: the standard's title, not its file name.
+const STANDARDS = { '01-online-service-manual.md': '《在线客服管理手册》', '02-daily-conduct.md': '《客服中心客服部日常工作行为规范》', '03-after-sales-phrases.md': '《售后培训标准用语》',
+  '04-hotline-conduct.md': '《客户服务热线行为规范》', '05-response-standards.md': '《客户服务应答标准文本及案例集》' };
+const sourceLabel = (text) => String(text || '').replace(/\b0\d-[a-z-]+\.md\b/g, (f) => STANDARDS[f] || f);
+
+// ——— times ———
+// 2026-11-22T11:48:00+08:00 → 11月22日 11:48 (in Beijing time; the year too
+// when it is not this year). Never the ISO text.
+const BEIJING = { timeZone: 'Asia/Shanghai' };
+const thisYear = () => new Date().toLocaleString('en-US', { ...BEIJING, year: 'numeric' });
+function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const part = (o) => d.toLocaleString('en-US', { ...BEIJING, ...o });
+  const year = part({ year: 'numeric' });
+  const hm = d.toLocaleTimeString('en-GB', { ...BEIJING, hour: '2-digit', minute: '2-digit', hour12: false });
+  return `${year !== thisYear() ? year + '年' : ''}${part({ month: 'numeric' })}月${part({ day: 'numeric' })}日 ${hm}`;
+}
+const when = fmtTime;
+// 2026-12-01 → 12月1日 周二
+function fmtDay(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  if (!m) return day || '';
+  const week = '日一二三四五六'[new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay()];
+  return `${Number(m[2])}月${Number(m[3])}日 周${week}`;
+}
+// Seconds from the start of a call → 01:05 (1:02:05 past an hour).
+function fmtSeconds(sec) {
+  const t = Math.max(0, Math.round(Number(sec) || 0));
+  const two = (n) => String(n).padStart(2, '0');
+  const hours = Math.floor(t / 3600);
+  return hours ? `${hours}:${two(Math.floor(t / 60) % 60)}:${two(t % 60)}` : `${two(Math.floor(t / 60))}:${two(t % 60)}`;
+}
 
 // ——— API ———
 // One request: the response and its JSON (text when it is not JSON); a 401
@@ -53,9 +133,37 @@ async function request(method, path, body) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (r.status === 401 && path !== '/api/v1/auth/login') { me = null; route('#/login'); throw new Error('请先登录'); }
-  if (!r.ok) throw new Error((data && data.error && data.error.message) || `请求失败（${r.status}）`);
+  if (!r.ok) {
+    const e = (data && data.error) || {};
+    const err = new Error(e.message || `请求失败（${r.status}）`);
+    // The fields at fault, for the form to mark (`fields.address`, `password`…).
+    err.fields = e.fields && e.fields.length ? e.fields : e.field ? [e.field] : [];
+    err.status = r.status;
+    throw err;
+  }
   return { r, data };
 }
+
+// ——— forms ———
+// A form's errors: every field at fault marked (red, aria-invalid) and the
+// message said beside the form, not only in a passing toast. `el(name)` is
+// the input of a field the server names.
+function formErrors(box) {
+  const marked = new Set();
+  return {
+    clear() { for (const el of marked) { el.classList.remove('invalid'); el.removeAttribute('aria-invalid'); } marked.clear(); box.textContent = ''; },
+    mark(el) { if (!el) return; el.classList.add('invalid'); el.setAttribute('aria-invalid', 'true'); marked.add(el); el.addEventListener('input', () => { el.classList.remove('invalid'); el.removeAttribute('aria-invalid'); }, { once: true }); },
+    // Required fields left empty, all at once: [[label, element], …]; true when none.
+    required(list) {
+      const empty = list.filter(([, el]) => !String(el.value || '').trim());
+      for (const [, el] of empty) this.mark(el);
+      if (empty.length) box.textContent = `还有 ${empty.length} 项必填：${empty.map(([label]) => label).join('、')}`;
+      return !empty.length;
+    },
+    server(err, el) { box.textContent = err.message; for (const f of err.fields || []) this.mark(el(f)); },
+  };
+}
+const errorBox = (id) => h('p', { class: 'check-fail form-error', id, role: 'alert' });
 async function api(method, path, body) {
   return (await request(method, path, body)).data;
 }
@@ -74,16 +182,11 @@ const falseAlarmButton = (mark) => h('button', { class: 'ghost small false-alarm
 
 // A 漏报 button: marks an utterance as a violation nothing found (feedback),
 // with the category chosen from the rulebook's (by name) and a note.
-let categoryList = null;
-async function categories() {
-  if (!categoryList) categoryList = (await api('GET', '/api/v1/rulebook')).categories;
-  return categoryList;
-}
 const missedButton = (mark) => h('button', { class: 'ghost small missed', onclick: async (e) => {
   const button = e.target;
   if (button.nextElementSibling?.classList.contains('missed-form')) return;
   let list;
-  try { list = await categories(); } catch (x) { toast(x.message); return; }
+  try { list = (await loadNames()).book.categories; } catch (x) { toast(x.message); return; }
   const select = h('select', { name: 'category', 'aria-label': '漏报的忌语类别', onchange: () => select.classList.remove('invalid') }, h('option', { value: '' }, '选择类别…'), list.map((c) => h('option', { value: c.id }, c.name)));
   const note = h('input', { name: 'note', placeholder: '说明（可选）', maxlength: 200 });
   const form = h('form', { class: 'missed-form inline' }, select, note, h('button', { type: 'submit' }, '提交漏报'), h('button', { type: 'button', class: 'ghost', onclick: () => form.remove() }, '取消'));
@@ -126,6 +229,7 @@ async function render() {
   if (!me && name !== 'login') {
     try { me = await api('GET', '/api/v1/me'); } catch { return; }
   }
+  if (me) { try { await loadNames(); } catch { /* names fall back to ids */ } }
   drawBar(name);
   drawBanner();
   const view = views[name] || views[me ? defaultView() : 'login'];
@@ -155,11 +259,12 @@ function drawBar(current) {
   who.replaceChildren();
   if (!me) return;
   const links = [['workspace', '坐席工作台'], ['scorecards', '质检评分'], ['appeals', '申诉'], ['records', '服务台'], ['deadlines', '时限'], ['attendance', '考勤'], ['rulebook', '规则库']];
+  if (me.role !== 'agent') links.splice(2, 0, ['upload', '导入会话']);
   if (me.role === 'admin') links.push(['users', '账号'], ['settings', '设置']);
   for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
   who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
     h('a', { href: '#/password', id: 'change-password', class: current === 'password' ? 'on' : '' }, '修改密码'),
-    h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; route('#/login'); } }, '退出'));
+    h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; names = null; route('#/login'); } }, '退出'));
 }
 // Admins are warned when a holiday schedule is missing: this year's, or
 // from 1 November next year's (the server decides; deadlines meanwhile are 暂定).
@@ -184,6 +289,7 @@ views.login = async (_, main) => {
     err.textContent = '';
     try {
       me = await api('POST', '/api/v1/auth/login', { username: user.value, password: pass.value });
+      names = null;
       route(`#/${defaultView()}`);
     } catch (x) { err.textContent = x.message; }
   } },
@@ -288,10 +394,10 @@ views.workspace = async (_, main) => {
     }
     for (const v of violations) {
       found.append(h('div', { class: 'violation' },
-        h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad' }, v.category), ' ', v.message,
+        h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad', title: v.rule }, categoryName(v.category)), ' ', v.message,
           v.confidence !== undefined ? h('span', { class: 'small muted semantic' }, `（语义判断，把握 ${Math.round(v.confidence * 100)}%）`) : null),
         h('div', { class: 'sugg' }, '建议：', v.suggestion),
-        h('div', { class: 'small muted' }, '依据：', v.source, ' ',
+        h('div', { class: 'small muted' }, '依据：', sourceLabel(v.source), ' ',
           falseAlarmButton({ text: draft.value, rule: v.rule, category: v.category }))));
     }
   }
@@ -309,23 +415,23 @@ views.workspace = async (_, main) => {
       // Unsure: the likely scenarios, each with its reply, for the agent to choose.
       const choices = (m.alternatives || []).filter((a) => a.reply);
       replyBox.replaceChildren(h('div', { class: 'reply' },
-        h('div', { class: 'small muted' }, `识别场景：${m.scenario}（置信度 ${m.confidence}）`),
+        h('div', { class: 'small muted', title: m.scenario }, `识别场景：${scenarioName(m.scenario)}（把握 ${Math.round(m.confidence * 100)}%）`),
         h('div', { id: 'reply-text' }, m.reply || '（该场景没有标准回复）'),
         m.reply ? h('button', { class: 'ghost', id: 'use-reply', onclick: () => use(m.reply) }, '使用标准回复') : null,
         choices.length ? h('div', { id: 'choose-scenario', class: 'gap-top' }, h('div', { class: 'small muted' }, '没有把握：请确认客户的意思，选一个标准回复'),
-          choices.map((a) => h('button', { class: 'ghost small choice', 'data-scenario': a.scenario, title: a.reply, onclick: () => use(a.reply) }, `${a.scenario}（${Math.round(a.confidence * 100)}%）`))) : null));
+          choices.map((a) => h('button', { class: 'ghost small choice', 'data-scenario': a.scenario, title: a.reply, onclick: () => use(a.reply) }, `${scenarioName(a.scenario)}（${Math.round(a.confidence * 100)}%）`))) : null));
     } else if (m.type === 'prompt') {
       if (m.procedure === 'silent_call') silentRunning(!m.done);
       const action = { wait: '等待', hangup: '挂机' }[m.action] || m.action;
       prompts.prepend(h('div', { class: `prompt${m.done ? ' done' : ''}`, 'data-procedure': m.procedure, 'data-reason': m.reason || '', 'data-step': m.step ?? '' },
-        h('div', { class: 'small muted' }, `${PROCEDURE[m.procedure] || m.procedure}${m.step !== undefined ? ' · 第 ' + (m.number ?? m.step + 1) + ' 步' : ''}${action ? ' · ' + action : ''}${m.after_seconds ? ` · 间隔 ${m.after_seconds} 秒` : ''}`),
+        h('div', { class: 'small muted' }, `${procedureName(m.procedure)}${m.step !== undefined ? ' · 第 ' + (m.number ?? m.step + 1) + ' 步' : ''}${action ? ' · ' + action : ''}${m.after_seconds ? ` · 间隔 ${m.after_seconds} 秒` : ''}`),
         m.text ? h('div', {}, m.text) : null, m.note ? h('div', { class: 'small muted' }, m.note) : null));
     } else if (m.type === 'procedure') {
       steps.replaceChildren(h('h3', {}, m.name), h('ol', { class: 'steps' }, m.steps.map((s) =>
         h('li', {}, s.text || ({ wait: '等待', hangup: '挂机', record: '记录', callback: '回电', confirm: '确认', transfer: '转接', listen: '倾听' }[s.action] || s.action || ''),
           s.wait_seconds ? h('span', { class: 'muted small' }, `（${s.wait_seconds[0]}–${s.wait_seconds[1]} 秒）`) : null,
           s.note ? h('div', { class: 'muted small' }, s.note) : null))),
-      h('div', { class: 'small muted' }, '出处：', m.source));
+      h('div', { class: 'small muted' }, '出处：', sourceLabel(m.source)));
     } else if (m.type === 'error') toast(m.message);
   }, (now, attempt) => {
     state.textContent = { open: '实时检查已连接', connecting: attempt ? `正在重连…（第 ${attempt} 次）` : '连接中…', closed: '实时检查已断开，正在重连…' }[now];
@@ -383,7 +489,7 @@ views.workspace = async (_, main) => {
   } }, '开始等待（示忙）');
   const procSelect = h('select', { id: 'procedure' });
   api('GET', '/api/v1/rulebook').then((book) => {
-    for (const p of book.procedure_list) procSelect.append(h('option', { value: p.id }, `${p.name}（${p.id}）`));
+    for (const p of book.procedure_list) procSelect.append(h('option', { value: p.id }, p.name));
     procSelect.value = 'hold';
   }).catch((e) => toast(e.message));
 
@@ -410,53 +516,211 @@ async function loadMyScores() {
   box.replaceChildren(h('h2', {}, me.role === 'agent' ? '我最近的质检得分' : '最近的质检得分'));
   if (!r.items.length) { box.append(h('p', { class: 'muted small' }, '暂无评分。')); return; }
   box.append(h('table', {}, h('tbody', {}, r.items.map((c) => h('tr', { class: 'click', onclick: () => route(`#/conversation/${encodeURIComponent(c.id)}`) },
-    h('td', {}, c.id), h('td', { class: 'small muted' }, (c.started_at || '').slice(0, 16).replace('T', ' ')), h('td', { class: 'num' }, scoreEl(c.score)))))));
+    h('td', {}, c.id), h('td', { class: 'small muted' }, fmtTime(c.started_at)), h('td', { class: 'num' }, scoreEl(c.score)))))));
 }
 
 // ——— QA: scorecards with filters and charts ———
 views.scorecards = async (_, main) => {
-  const q = new URLSearchParams((location.hash.split('?')[1]) || '');
-  const field = (id, label, attrs) => h('div', {}, h('label', { for: id }, label), h('input', { id, value: q.get(id) || '', ...attrs }));
+  const q = hashQuery();
+  const err = errorBox('filter-error');
+  const errors = formErrors(err);
+  const input = (id, label, attrs) => { const el = h('input', { id, name: id, value: q.get(id) || '', ...attrs }); return [el, h('div', {}, h('label', { for: id }, label), el)]; };
+  // Pickers by name: agents of the caller's scope, checks of the rulebook.
+  const agents = names.people.filter((p) => p.agent_id);
+  const agentPick = h('select', { id: 'agent', name: 'agent' }, h('option', { value: '' }, '全部坐席'),
+    agents.map((p) => h('option', { value: p.agent_id, selected: q.get('agent') === p.agent_id }, `${p.display_name}${p.team ? '（' + p.team + '）' : ''}`)),
+    q.get('agent') && !names.agent[q.get('agent')] ? h('option', { value: q.get('agent'), selected: true }, q.get('agent')) : null);
+  const checkPick = h('select', { id: 'check', name: 'check' }, h('option', { value: '' }, '不限'),
+    names.checks.map((c) => h('option', { value: c.id, selected: q.get('check') === c.id }, c.name)));
+  const [from, fromBox] = input('from', '起始日', { type: 'date' });
+  const [to, toBox] = input('to', '截止日', { type: 'date' });
+  const [minScore, minBox] = input('min_score', '最低分', { type: 'number', min: 0, max: 100, class: 'narrow' });
+  const [maxScore, maxBox] = input('max_score', '最高分', { type: 'number', min: 0, max: 100, class: 'narrow' });
+  const fields = { agent: agentPick, check: checkPick, from, to, min_score: minScore, max_score: maxScore };
+  const filterHash = (changes) => {
+    const p = new URLSearchParams();
+    for (const [k, el] of Object.entries(fields)) if (el.value) p.set(k, el.value);
+    if (q.get('sort')) p.set('sort', q.get('sort'));
+    for (const [k, v] of Object.entries(changes || {})) { if (v) p.set(k, v); else p.delete(k); }
+    return `#/scorecards?${p}`;
+  };
   const form = h('form', { class: 'filters', onsubmit: (e) => {
     e.preventDefault();
-    const p = new URLSearchParams();
-    for (const el of form.querySelectorAll('input')) if (el.value) p.set(el.id, el.value);
+    errors.clear();
+    // Ranges checked here first, with both ends marked.
+    if (from.value && to.value && from.value > to.value) { errors.mark(from); errors.mark(to); err.textContent = '起始日晚于截止日，请调整日期范围'; return; }
+    if (minScore.value !== '' && maxScore.value !== '' && Number(minScore.value) > Number(maxScore.value)) { errors.mark(minScore); errors.mark(maxScore); err.textContent = '最低分高于最高分，请调整分数范围'; return; }
     // A new filter starts at the first page.
-    location.hash = `#/scorecards?${p}`;
+    location.hash = filterHash();
   } },
-  field('agent', '坐席', { size: 8 }), field('from', '起始日', { type: 'date' }), field('to', '截止日', { type: 'date' }),
-  field('check', '不通过的检查项', { size: 20, placeholder: 'language.forbidden' }), field('min_score', '最低分', { type: 'number', min: 0, max: 100, class: 'narrow' }),
-  field('max_score', '最高分', { type: 'number', min: 0, max: 100, class: 'narrow' }), h('button', { type: 'submit' }, '筛选'));
+  h('div', {}, h('label', { for: 'agent' }, '坐席'), agentPick), fromBox, toBox,
+  h('div', {}, h('label', { for: 'check' }, '不通过的检查项'), checkPick), minBox, maxBox,
+  h('button', { type: 'submit' }, '筛选'), q.toString() ? h('a', { href: '#/scorecards', class: 'small' }, '清除筛选') : null);
   const params = new URLSearchParams();
   for (const k of ['agent', 'from', 'to', 'check', 'min_score', 'max_score']) if (q.get(k)) params.set(k, q.get(k));
   const offset = pageOf(q);
-  const [list, report] = await Promise.all([api('GET', `/api/v1/conversations?limit=${PAGE}&offset=${offset}&${params}`), api('GET', `/api/v1/reports/summary?${params}`)]);
-  const table = h('table', { id: 'scorecards' }, h('thead', {}, h('tr', {}, ['会话', '坐席', '班组', '渠道', '开始时间', '得分', '不通过项'].map((t) => h('th', {}, t)))),
+  const sort = q.get('sort') || 'newest';
+  let list, report;
+  try {
+    [list, report] = await Promise.all([api('GET', `/api/v1/conversations?limit=${PAGE}&offset=${offset}&sort=${encodeURIComponent(sort)}&${params}`), api('GET', `/api/v1/reports/summary?${params}`)]);
+  } catch (x) {
+    main.append(h('h1', {}, '质检评分'), h('section', { class: 'panel' }, form, err));
+    errors.server(x, (f) => fields[f]);
+    return;
+  }
+  if (!list.total && !params.toString()) { main.append(h('h1', {}, '质检评分'), emptyState()); return; }
+  // Column headers that sort: the server orders the whole list, not the page.
+  const SORTS = { '开始时间': ['newest', 'oldest'], '得分': ['score', '-score'], '坐席': ['agent', 'agent'] };
+  const th = (label) => {
+    const ways = SORTS[label];
+    if (!ways) return h('th', {}, label);
+    const on = ways.includes(sort);
+    const next = on && sort === ways[0] && ways[1] !== ways[0] ? ways[1] : ways[0];
+    const arrow = on ? ({ newest: ' ↓', oldest: ' ↑', score: ' ↑', '-score': ' ↓', agent: ' ↑' })[sort] : '';
+    return h('th', { class: 'sortable' + (on ? ' on' : ''), 'data-sort': next, 'aria-sort': on ? (arrow.includes('↑') ? 'ascending' : 'descending') : 'none' },
+      h('a', { href: filterHash({ sort: next === 'newest' ? '' : next }) }, label + arrow));
+  };
+  const table = h('table', { id: 'scorecards' }, h('thead', {}, h('tr', {}, ['会话', '坐席', '班组', '渠道', '开始时间', '得分', '不通过项'].map(th))),
     h('tbody', {}, list.items.map((c) => h('tr', { class: 'click', 'data-id': c.id, onclick: () => route(`#/conversation/${encodeURIComponent(c.id)}`) },
-      h('td', {}, c.id), h('td', {}, c.agent), h('td', {}, c.team), h('td', {}, c.channel === 'phone' ? '电话' : '在线'),
-      h('td', { class: 'small' }, (c.started_at || '').slice(0, 16).replace('T', ' ')),
+      h('td', {}, c.id), h('td', { title: c.agent }, agentName(c.agent)), h('td', {}, c.team), h('td', {}, c.channel === 'phone' ? '电话' : '在线'),
+      h('td', { class: 'small' }, fmtTime(c.started_at)),
       h('td', { class: 'num' }, scoreEl(c.score), c.score !== c.original_score ? h('span', { class: 'small muted' }, ` 原 ${c.original_score}`) : null),
-      h('td', { class: 'small' }, c.failed.join('、'))))));
-  main.append(h('h1', {}, '质检评分'), h('section', { class: 'panel' }, form),
+      h('td', { class: 'small' }, c.failed.map(checkName).join('、'))))));
+  // A bar of a chart filters the list by what it stands for.
+  const byCheck = report.by_check.filter((c) => c.failed > 0).slice(0, 10).map((c) => ({ label: checkName(c.check), value: c.failed, href: filterHash({ check: c.check }), key: c.check }));
+  const byAgent = report.by_agent.slice(0, 12).map((a) => ({ label: agentName(a.agent), value: Math.round(a.mean_score * 10) / 10, href: filterHash({ agent: a.agent }), key: a.agent }));
+  main.append(h('h1', {}, '质检评分'), h('section', { class: 'panel' }, form, err),
     h('div', { class: 'grid3' },
-      h('section', { class: 'panel' }, h('h2', {}, '最常不通过的检查项'), barChart(report.by_check.filter((c) => c.failed > 0).slice(0, 10).map((c) => [c.check, c.failed]), '#dc2626')),
-      h('section', { class: 'panel' }, h('h2', {}, '坐席平均分'), barChart(report.by_agent.slice(0, 12).map((a) => [a.agent, Math.round(a.mean_score * 10) / 10]), '#2563eb', 100)),
+      h('section', { class: 'panel' }, h('h2', {}, '最常不通过的检查项'), barChart(byCheck, '#dc2626'), h('p', { class: 'muted small' }, '点击条形按该项筛选')),
+      h('section', { class: 'panel' }, h('h2', {}, report.by_agent.length > 12 ? `坐席平均分（最低 12 名 / 共 ${report.by_agent.length} 名）` : '坐席平均分'), barChart(byAgent, '#2563eb', 100)),
       h('section', { class: 'panel' }, h('h2', {}, '忌语类别（按日）'), categoryChart(report.by_category_day))),
     h('section', { class: 'panel' }, h('h2', {}, `评分卡（共 ${list.total} 个，平均分 ${report.mean_score === null ? '—' : report.mean_score.toFixed(1)}）`),
       list.items.length ? [table, pager('scorecards-pager', list.total, offset, list.items.length, goTo)] : h('p', { class: 'muted' }, '没有符合条件的会话。')));
 };
 
+// First log-in, nothing stored yet: how data gets in.
+function emptyState() {
+  const canUpload = me.role !== 'agent';
+  return h('section', { class: 'panel empty-state', id: 'empty-state' }, h('h2', {}, '还没有会话数据'),
+    h('p', {}, '质检评分来自存进 kefu 的通话和在线会话。可以用下面任一方式把会话接进来：'),
+    h('ol', {},
+      h('li', {}, h('b', {}, '导入文件：'), canUpload ? h('a', { href: '#/upload', id: 'empty-upload' }, '在“导入会话”页上传') : '请班长或管理员在“导入会话”页上传',
+        ' JSON、JSON Lines 或 Excel（每行一轮对话）文件。'),
+      h('li', {}, h('b', {}, 'Chatwoot：'), '在 Chatwoot 的“集成 → Webhook”中添加 kefu 的地址（/api/v1/integrations/chatwoot），会话结束时自动质检。'),
+      h('li', {}, h('b', {}, '系统对接：'), '呼叫中心或工单系统用 API 令牌把会话推送到 /api/v1/webhooks/transcript（管理员在“账号”页创建令牌）。')),
+    h('p', {}, '示例文件：', h('a', { href: '/console/sample.jsonl', download: 'kefu-sample.jsonl', id: 'sample-jsonl' }, '三个会话（JSON Lines）'), ' · ',
+      h('a', { href: '/console/sample.xlsx', download: 'kefu-sample.xlsx', id: 'sample-xlsx' }, '同样的会话（Excel）')));
+}
+
+// ——— data in: upload transcripts ———
+// JSON Lines go up in chunks (so a file of any size stays under the body and
+// batch limits) and every line's error keeps the file's line number; a JSON
+// file (one conversation or an array) and an Excel workbook go up whole.
+const UPLOAD_CHUNK = 200;
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const SHEET_COLUMNS = [['会话编号', '必填；同一会话的各行相同，或只在第一行写'], ['渠道', '必填：电话 或 在线'], ['开始时间', '如 2026-11-22 11:48:00（北京时间）'], ['坐席编号', '转写中的坐席 ID'], ['工号', ''], ['坐席姓名', ''], ['响铃次数', '电话'],
+  ['说话人', '必填：坐席 或 客户'], ['开始秒', '必填：这一轮从通话开始后第几秒'], ['结束秒', ''], ['内容', '必填：这一轮说的话']];
+async function uploadTranscripts(file, replace, progress) {
+  const post = async (body, type, firstLine) => {
+    const q = new URLSearchParams();
+    if (replace) q.set('replace', 'true');
+    if (firstLine) q.set('first_line', firstLine);
+    const r = await fetch(`/api/v1/conversations${q.toString() ? '?' + q : ''}`, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': type }, body });
+    const data = await r.json().catch(() => null);
+    if (r.status === 401) { me = null; route('#/login'); throw new Error('请先登录'); }
+    if (!r.ok) { const e = new Error((data && data.error && data.error.message) || `上传失败（${r.status}）`); throw e; }
+    return data;
+  };
+  const summary = { stored: 0, errors: [], total: 0 };
+  const take = (data, label) => {
+    const results = data.results || [data];
+    for (const item of results) {
+      summary.total += 1;
+      if (item.conversation || item.id) summary.stored += 1;
+      else summary.errors.push({ line: item.line ?? null, where: item.line !== undefined ? `第 ${item.line} ${label}` : `第 ${item.index + 1} 个会话`, message: item.error });
+    }
+  };
+  if (/\.xlsx$/i.test(file.name)) {
+    progress('正在导入 Excel…');
+    take(await post(await file.arrayBuffer(), XLSX_TYPE), '行');
+    return summary;
+  }
+  const text = (await file.text()).replace(/^\uFEFF/, '');
+  const lines = text.split('\n');
+  const first = lines.findIndex((l) => l.trim());
+  let jsonLines = /\.(jsonl|ndjson)$/i.test(file.name);
+  if (!jsonLines && first >= 0) {
+    try { JSON.parse(text); } catch { jsonLines = lines.filter((l) => l.trim()).length > 1; }
+  }
+  if (!jsonLines) {
+    progress('正在导入…');
+    take(await post(text, 'application/json'), '行');
+    return summary;
+  }
+  // Chunks of whole lines; a line's number in a chunk plus the chunk's start is its number in the file.
+  let start = 0;
+  while (start < lines.length) {
+    let end = start, count = 0;
+    while (end < lines.length && count < UPLOAD_CHUNK) { if (lines[end].trim()) count += 1; end += 1; }
+    if (count) {
+      let data;
+      try { data = await post(lines.slice(start, end).join('\n'), 'application/x-ndjson', start + 1); } catch (x) {
+        throw new Error(`第 ${start + 1}–${end} 行上传失败：${x.message}（此前的 ${summary.stored} 个会话已保存，可从第 ${start + 1} 行起重新上传）`);
+      }
+      take(data, '行');
+    }
+    progress(`正在导入：已处理 ${Math.min(end, lines.length)} / ${lines.length} 行`);
+    start = end;
+  }
+  return summary;
+}
+views.upload = async (_, main) => {
+  const file = h('input', { type: 'file', id: 'upload-file', accept: '.json,.jsonl,.ndjson,.xlsx' });
+  const replace = h('input', { type: 'checkbox', id: 'upload-replace' });
+  const status = h('p', { id: 'upload-progress', class: 'muted', role: 'status' });
+  const result = h('div', { id: 'upload-result' });
+  const err = errorBox('upload-error');
+  const go = h('button', { id: 'upload-go', onclick: async () => {
+    err.textContent = '';
+    result.replaceChildren();
+    if (!file.files.length) { file.classList.add('invalid'); err.textContent = '请先选择文件'; return; }
+    file.classList.remove('invalid');
+    go.disabled = true;
+    try {
+      const s = await uploadTranscripts(file.files[0], replace.checked, (text) => { status.textContent = text; });
+      status.textContent = '';
+      result.replaceChildren(h('p', { id: 'upload-summary', class: s.errors.length ? 'warn-text' : '' }, `共 ${s.total} 个会话：已保存并质检 ${s.stored} 个${s.errors.length ? `，${s.errors.length} 个有错误未保存` : ''}。`, ' ',
+        s.stored ? h('a', { href: '#/scorecards', id: 'upload-to-scorecards' }, '查看质检评分 →') : null),
+      s.errors.length ? h('table', { id: 'upload-errors' }, h('thead', {}, h('tr', {}, h('th', {}, '位置'), h('th', {}, '错误'))),
+        h('tbody', {}, s.errors.slice(0, 500).map((e) => h('tr', { 'data-line': e.line ?? '' }, h('td', {}, e.where), h('td', { class: 't' }, e.message))))) : null,
+      s.errors.length > 500 ? h('p', { class: 'muted small' }, `另有 ${s.errors.length - 500} 条错误未列出。`) : null);
+    } catch (x) { status.textContent = ''; err.textContent = x.message; } finally { go.disabled = false; }
+  } }, '上传并质检');
+  main.append(h('h1', {}, '导入会话'),
+    h('section', { class: 'panel' }, h('h2', {}, '上传文件'),
+      h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'upload-file' }, '文件（.json、.jsonl、.xlsx）'), file),
+        h('div', {}, h('label', { for: 'upload-replace' }, '已有同编号会话时覆盖'), replace), go), err, status, result),
+    h('section', { class: 'panel' }, h('h2', {}, '文件格式'),
+      h('p', {}, h('b', {}, 'JSON Lines（.jsonl）：'), '每行一个会话（JSON 对象）；某一行有错只影响这一行，其余照常保存。', h('b', {}, 'JSON（.json）：'), '一个会话，或会话数组。'),
+      h('p', {}, h('b', {}, 'Excel（.xlsx）：'), '第一个工作表，每行一轮对话，表头用下列列名（顺序不限；表头上方的标题行会被跳过）。挂机、保持等事件请用 JSON 格式。'),
+      h('table', { id: 'sheet-columns' }, h('thead', {}, h('tr', {}, h('th', {}, '列名'), h('th', {}, '说明'))), h('tbody', {}, SHEET_COLUMNS.map(([c, d]) => h('tr', {}, h('td', {}, c), h('td', { class: 'small' }, d))))),
+      h('p', {}, '示例：', h('a', { href: '/console/sample.jsonl', download: 'kefu-sample.jsonl', id: 'upload-sample-jsonl' }, '三个会话（JSON Lines）'), ' · ', h('a', { href: '/console/sample.xlsx', download: 'kefu-sample.xlsx' }, '同样的会话（Excel）'))));
+};
+
 function barChart(rows, color, max) {
   if (!rows.length) return h('p', { class: 'muted small' }, '暂无数据。');
-  const top = max || Math.max(...rows.map((r) => r[1]), 1);
+  const top = max || Math.max(...rows.map((r) => r.value), 1);
   const row = 24, labelW = 150, width = 420;
   const s = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${rows.length * row + 6}`, role: 'img' });
-  rows.forEach(([label, value], i) => {
+  rows.forEach(({ label, value, href, key }, i) => {
     const y = 4 + i * row;
     const w = Math.max(2, (width - labelW - 50) * value / top);
-    s.append(svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, label.length > 22 ? label.slice(0, 21) + '…' : label),
+    const bar = svg('g', { class: href ? 'bar click' : 'bar', 'data-key': key || '' },
+      svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, label.length > 22 ? label.slice(0, 21) + '…' : label),
       svg('rect', { x: labelW, y: y + 4, width: w, height: 14, rx: 3, fill: color }, svg('title', {}, `${label}：${value}`)),
       svg('text', { x: labelW + w + 5, y: y + 15 }, value));
+    if (href) bar.addEventListener('click', () => { location.hash = href; });
+    s.append(bar);
   });
   return s;
 }
@@ -478,30 +742,21 @@ function categoryChart(days) {
       if (!n) continue;
       const bh = (height - bottom - 10) * n / top;
       y -= bh;
-      s.append(svg('rect', { x: left + i * slot + slot * 0.15, y, width: slot * 0.7, height: bh, fill: palette[ci % palette.length] }, svg('title', {}, `${d} ${c}：${n}`)));
+      s.append(svg('rect', { x: left + i * slot + slot * 0.15, y, width: slot * 0.7, height: bh, fill: palette[ci % palette.length] }, svg('title', {}, `${d} ${categoryName(c)}：${n}`)));
     }
-    s.append(svg('text', { x: left + i * slot + slot / 2, y: height - bottom + 14, 'text-anchor': 'middle' }, d.slice(5)));
+    s.append(svg('text', { x: left + i * slot + slot / 2, y: height - bottom + 14, 'text-anchor': 'middle' }, d === '—' ? d : `${Number(d.slice(5, 7))}/${Number(d.slice(8))}`));
   });
   cats.forEach((c, i) => {
     const x = left + (i % 4) * 100, y = height + (Math.floor(i / 4)) * 14;
-    s.append(svg('rect', { x, y: y - 9, width: 10, height: 10, fill: palette[i % palette.length] }), svg('text', { x: x + 14, y }, c));
+    s.append(svg('rect', { x, y: y - 9, width: 10, height: 10, fill: palette[i % palette.length] }), svg('text', { x: x + 14, y }, categoryName(c)));
   });
   return s;
 }
 
 // ——— one conversation: transcript with evidence, appeals ———
-// The checks' names and sources, fetched once.
-let checkNames = null;
-async function checkInfo() {
-  if (!checkNames) {
-    const book = await api('GET', '/api/v1/rulebook');
-    checkNames = Object.fromEntries(book.check_list.map((c) => [c.id, c]));
-  }
-  return checkNames;
-}
 
 views.conversation = async (id, main) => {
-  const [v, names] = await Promise.all([api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`), checkInfo()]);
+  const v = await api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
   const failed = v.scorecard.checks.filter((c) => c.result === 'fail');
   const marks = new Map();
   for (const c of failed) for (const e of c.evidence) {
@@ -515,13 +770,13 @@ views.conversation = async (id, main) => {
     let at = 0;
     for (const m of ms) {
       if (m.start < at) continue;
-      text.append(chars.slice(at, m.start).join(''), h('mark', { title: `${m.check}：${m.note}` }, chars.slice(m.start, m.end).join('')));
+      text.append(chars.slice(at, m.start).join(''), h('mark', { title: `${checkName(m.check)}：${m.note}` }, chars.slice(m.start, m.end).join('')));
       at = m.end;
     }
     text.append(chars.slice(at).join(''));
     return h('li', { class: `${t.speaker}${marks.has(i) ? ' flagged' : ''}` }, h('span', { class: 'who' }, t.speaker === 'agent' ? '坐席' : '客户'),
-      h('div', {}, h('div', { class: 'small muted' }, `第 ${i + 1} 轮 · ${t.start}s`), text,
-        (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail' }, `${m.check}：${m.note}`, ' ',
+      h('div', {}, h('div', { class: 'small muted' }, `第 ${i + 1} 轮 · ${fmtSeconds(t.start)}${t.end !== undefined && t.end !== null ? '–' + fmtSeconds(t.end) : ''}`), text,
+        (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail', title: m.check }, `${checkName(m.check)}：${m.note}`, ' ',
           falseAlarmButton({ text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i }))),
         t.speaker === 'agent' ? h('div', { class: 'small turn-actions' }, missedButton(() => ({ text: t.text, conversation_id: v.conversation.id, turn: i }))) : null));
   }));
@@ -529,8 +784,8 @@ views.conversation = async (id, main) => {
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
       const open = v.appeals.find((a) => a.check_id === c.id && a.status === 'pending');
       const mine = me.role === 'agent' || me.role === 'admin';
-      const info = names[c.id];
-      return h('tr', {}, h('td', { title: info ? info.source : '' }, info ? info.name + ' ' : '', h('code', {}, c.id), c.veto ? h('span', { class: 'pill bad' }, '一票否决') : null),
+      const info = names.check[c.id];
+      return h('tr', { 'data-check': c.id }, h('td', { title: info ? `${sourceLabel(info.source)}（${c.id}）` : c.id }, info ? info.name : c.id, c.veto ? h('span', { class: 'pill bad' }, '一票否决') : null),
         h('td', { class: c.result === 'fail' ? 'check-fail' : '' }, RESULT[c.result], v.appeals.some((a) => a.check_id === c.id && a.status === 'overturned') ? h('span', { class: 'pill good' }, '申诉改判') : null), h('td', { class: 'num' }, c.points),
         h('td', {}, c.result === 'fail' && !open && mine ? h('button', { class: 'ghost appeal', 'data-check': c.id, onclick: () => appealForm(v, c.id) }, '申诉') : open ? h('span', { class: 'pill warn' }, '申诉中') : null));
     })));
@@ -544,7 +799,7 @@ views.conversation = async (id, main) => {
     // (replaceChildren would write a null out as the text "null")
     (v.scorecard.warnings || []).length ? h('p', { class: 'pill warn', id: 'card-warnings' }, v.scorecard.warnings.join('；')) : '',
     h('div', { class: 'row' }, h('button', { class: 'ghost', id: 'make-repair', onclick: makeRecord('repair') }, '生成报修记录'), h('button', { class: 'ghost', onclick: makeRecord('complaint') }, '生成投诉通知单')),
-    h('p', { class: 'muted' }, `坐席 ${v.conversation.agent} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${v.conversation.started_at || ''}`),
+    h('p', { class: 'muted' }, `坐席 ${agentName(v.conversation.agent)} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${fmtTime(v.conversation.started_at)}`),
     h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '对话记录（标黄为证据）'), transcript),
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '检查项'), checks), h('section', { class: 'panel', id: 'appeal-form' }),
         h('section', { class: 'panel' }, h('h2', {}, '申诉'), appeals))));
@@ -552,25 +807,32 @@ views.conversation = async (id, main) => {
 function appealForm(v, check) {
   const box = document.getElementById('appeal-form');
   const reason = h('textarea', { id: 'reason', rows: 3, class: 'wide', placeholder: '说明理由，例如：录音中已致歉' });
-  box.replaceChildren(h('h2', {}, '对 ', h('code', {}, check), ' 提出申诉'), reason,
+  const err = errorBox('appeal-error');
+  const errors = formErrors(err);
+  box.replaceChildren(h('h2', {}, `对“${checkName(check)}”提出申诉`), h('label', { for: 'reason' }, '申诉理由 *'), reason,
     h('div', { class: 'row gap-top' }, h('button', { id: 'submit-appeal', onclick: async () => {
+      errors.clear();
+      if (!errors.required([['申诉理由', reason]])) return;
       try {
         await api('POST', `/api/v1/conversations/${encodeURIComponent(v.conversation.id)}/appeals`, { check, reason: reason.value });
         toast('申诉已提交');
-        views.conversation(v.conversation.id, main);
-      } catch (e) { toast(e.message); }
-    } }, '提交申诉')));
+        views.conversation(v.conversation.id, viewTarget(renderSeq));
+      } catch (e) { errors.server(e, (f) => (f === 'reason' ? reason : null)); }
+    } }, '提交申诉')), err);
   reason.focus();
 }
 function appealCard(a, after) {
-  const comment = h('input', { placeholder: '处理意见', class: 'grow' });
+  const comment = h('input', { placeholder: '处理意见', class: 'grow', 'aria-label': '处理意见' });
   const decide = async (decision) => {
     try { await api('POST', `/api/v1/appeals/${a.id}/decision`, { decision, comment: comment.value }); toast(decision === 'overturned' ? '已改判，得分已更新' : '已维持原判'); after(); } catch (e) { toast(e.message); }
   };
-  return h('div', { class: 'panel tight' },
-    h('div', {}, h('code', {}, a.check_id), ' ', h('span', { class: 'pill ' + (a.status === 'overturned' ? 'good' : a.status === 'upheld' ? 'bad' : 'warn') }, STATUS[a.status]),
-      h('span', { class: 'small muted' }, ` ${a.filed_by_name} · ${a.created_at.slice(0, 16).replace('T', ' ')} · 会话 ${a.conversation_id}`)),
+  const decidedBy = a.decided_by ? (names && names.byId[a.decided_by]) || `账号 #${a.decided_by}` : null;
+  return h('div', { class: 'panel tight appeal-card', 'data-status': a.status },
+    h('div', {}, h('b', { title: a.check_id }, checkName(a.check_id)), ' ', h('span', { class: 'pill ' + (a.status === 'overturned' ? 'good' : a.status === 'upheld' ? 'bad' : 'warn') }, STATUS[a.status]),
+      h('span', { class: 'small muted' }, ` ${a.filed_by_name} · ${fmtTime(a.created_at)} · `),
+      h('a', { href: `#/conversation/${encodeURIComponent(a.conversation_id)}`, class: 'small' }, `会话 ${a.conversation_id}`)),
     h('div', {}, '理由：', a.reason), a.comment ? h('div', {}, '意见：', a.comment) : null,
+    decidedBy ? h('div', { class: 'small muted' }, `${decidedBy} 于 ${fmtTime(a.decided_at)} 处理`) : null,
     a.status === 'pending' && me.role !== 'agent' ? h('div', { class: 'row gap-top' }, comment,
       h('button', { class: 'overturn', onclick: () => decide('overturned') }, '改判（计为通过）'), h('button', { class: 'ghost uphold', onclick: () => decide('upheld') }, '维持')) : null);
 }
@@ -587,28 +849,31 @@ views.rulebook = async (category, main) => {
   const tryOut = h('div', { id: 'try-result' });
   const runTry = async () => {
     const r = await api('POST', '/api/v1/rulebook/try', { text: tryText.value });
-    tryOut.replaceChildren(h('p', {}, r.violations.length ? `坐席说：命中 ${r.violations.length} 条忌语` : '坐席说：未命中忌语', ' · ', `客户说：${r.scenario}（${r.confidence}）`),
-      ...r.violations.map((v) => h('div', { class: 'violation' }, h('b', {}, v.matched), ' ', h('code', {}, v.rule), ' ', v.message, h('div', { class: 'sugg' }, '建议：', v.suggestion))));
+    tryOut.replaceChildren(h('p', {}, r.violations.length ? `坐席说：命中 ${r.violations.length} 条忌语` : '坐席说：未命中忌语', ' · ', `客户说：${scenarioName(r.scenario)}（把握 ${Math.round(r.confidence * 100)}%）`),
+      ...r.violations.map((v) => h('div', { class: 'violation', 'data-rule': v.rule }, h('b', {}, v.matched), ' ', h('span', { class: 'pill bad', title: v.rule }, categoryName(v.category)), ' ', v.message, h('div', { class: 'sugg' }, '建议：', v.suggestion))));
   };
   tryText.addEventListener('keydown', (e) => { if (e.key === 'Enter') runTry(); });
   const cats = h('div', { class: 'row' }, h('a', { href: '#/rulebook', class: 'pill' + (category ? '' : ' good') }, `全部（${book.rules.length}）`),
-    book.categories.map((c) => h('a', { href: `#/rulebook/${c.id}`, class: 'pill' + (c.id === category ? ' good' : '') }, `${c.name} ${c.id}（${c.rules}）`)));
-  const rules = h('table', { id: 'rules' }, h('thead', {}, h('tr', {}, ['规则', '类别', '说明与建议', '示例', '出处'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, book.rules.map((r) => h('tr', {}, h('td', {}, h('code', {}, r.id)), h('td', {}, r.category_name),
+    book.categories.map((c) => h('a', { href: `#/rulebook/${c.id}`, class: 'pill' + (c.id === category ? ' good' : ''), title: c.id }, `${c.name}（${c.rules}）`)));
+  const rules = h('table', { id: 'rules' }, h('thead', {}, h('tr', {}, ['序号', '类别', '说明与建议', '示例', '出处'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, book.rules.map((r, i) => h('tr', { 'data-rule': r.id }, h('td', { class: 'num', title: r.id }, i + 1), h('td', {}, r.category_name),
       h('td', {}, r.message, h('div', { class: 'small sugg' }, '建议：', r.suggestion)),
       h('td', { class: 'small' }, r.bad.slice(0, 3).map((b) => h('div', { class: 'check-fail' }, '✗ ', b)), r.good.slice(0, 2).map((g) => h('div', {}, '✓ ', g))),
-      h('td', { class: 'small' }, r.source, me.role === 'admin' ? h('div', {}, h('a', { href: `#/edit/${encodeURIComponent(r.file)}` }, `编辑 ${r.file}`)) : null)))));
+      h('td', { class: 'small' }, sourceLabel(r.source), me.role === 'admin' ? h('div', {}, h('a', { href: `#/edit/${encodeURIComponent(r.file)}`, title: `${r.file} 第 ${r.line} 行` }, `编辑（${fileLabel(r.file)} 第 ${r.line} 行）`)) : null)))));
   main.append(h('h1', {}, `规则库 v${book.version}`), h('p', { class: 'muted' }, `${book.name} ${book.rulebook_version} · ${book.rules.length} 条忌语规则 · ${book.scenarios} 个场景 · ${book.phrases} 条标准用语 · ${book.procedures} 个流程 · ${book.checks} 个质检项`),
     h('section', { class: 'panel' }, h('h2', {}, '试一试'), h('div', { class: 'row' }, tryText, h('button', { onclick: runTry }, '检查')), tryOut),
-    h('section', { class: 'panel' }, cats), h('section', { class: 'panel' }, rules));
+    h('section', { class: 'panel' }, cats), h('section', { class: 'panel' }, rules),
+    // Every file of the rulebook, not only the forbidden phrases: replies, scenarios, procedures, checks.
+    me.role === 'admin' ? h('section', { class: 'panel', id: 'rulebook-files' }, h('h2', {}, '规则库文件'),
+      h('ul', { class: 'files' }, (book.files || []).filter((path) => path.endsWith('.toml')).map((path) => h('li', {}, h('a', { href: `#/edit/${encodeURIComponent(path)}`, title: path }, fileLabel(path)))))) : null);
   if (me.role !== 'agent') {
     const { items, total } = await apiPage('/api/v1/feedback?limit=50');
     const KINDS = { false_alarm: '误报', missed: '漏报' };
     main.append(h('section', { class: 'panel', id: 'feedback' }, h('h2', {}, `误报与漏报反馈（共 ${total} 条）`),
       h('p', {}, h('a', { href: '/api/v1/feedback/export.jsonl', download: 'feedback.jsonl' }, '导出为标注数据（JSON Lines，kefu eval --lint 可直接读取）')),
       items.length ? h('table', {}, h('thead', {}, h('tr', {}, ['时间', '谁', '类型', '句子', '规则/类别', '版本'].map((t) => h('th', {}, t)))),
-        h('tbody', {}, items.map((f) => h('tr', {}, h('td', { class: 'small' }, fmtTime(f.at)), h('td', {}, f.username), h('td', {}, KINDS[f.kind] || f.kind), h('td', { class: 't' }, f.text),
-          h('td', { class: 'small' }, f.rule || f.category), h('td', { class: 'small muted' }, `规则库 v${f.rulebook_version} · ${f.model_version}`))))) : h('p', { class: 'muted' }, '暂无反馈。')));
+        h('tbody', {}, items.map((f) => h('tr', {}, h('td', { class: 'small' }, fmtTime(f.at)), h('td', {}, userName(f.username)), h('td', {}, KINDS[f.kind] || f.kind), h('td', { class: 't' }, f.text),
+          h('td', { class: 'small', title: f.rule || f.category }, f.rule ? ruleLabel(f.rule, f.category) : categoryName(f.category)), h('td', { class: 'small muted' }, `规则库 v${f.rulebook_version} · ${f.model_version}`))))) : h('p', { class: 'muted' }, '暂无反馈。')));
   }
 };
 views.edit = async (path, main) => {
@@ -617,34 +882,85 @@ views.edit = async (path, main) => {
   text.value = f.text;
   const comment = h('input', { id: 'edit-comment', placeholder: '修改说明', class: 'grow' });
   const out = h('div', { id: 'edit-result' });
-  main.append(h('h1', {}, '编辑 ', h('code', {}, f.path), ` （基于 v${f.version}）`),
+  main.append(h('h1', { title: f.path }, `编辑：${fileLabel(f.path)}（基于 v${f.version}）`),
     h('section', { class: 'panel' }, text, h('div', { class: 'row gap-top' }, comment, h('button', { id: 'save-rulebook', onclick: async () => {
       out.replaceChildren();
       try {
         const r = await api('PUT', '/api/v1/rulebook/file', { path: f.path, text: text.value, base_version: f.version, comment: comment.value });
         toast(`已保存为 v${r.version}`);
+        await loadNames(true);
         route('#/rulebook');
       } catch (e) { out.append(h('pre', { class: 'err' }, e.message)); }
     } }, '校验并保存')), out, h('p', { class: 'muted small' }, '保存前会校验整个规则库并运行全部示例；有错误时不会保存。')));
 };
 
 // ——— accounts ———
+// A team picker: the teams in use, or a new one typed in (trimmed, so
+// "售后一组 " is 售后一组, never a second team).
+function teamPicker(id, current) {
+  const NEW = '\u0000new';
+  const select = h('select', { id }, h('option', { value: '' }, '（不分组）'), names.teams.map((t) => h('option', { value: t, selected: t === current }, t)), h('option', { value: NEW }, '新建班组…'));
+  const typed = h('input', { id: `${id}-new`, placeholder: '新班组名称', size: 10, hidden: true, 'aria-label': '新班组名称' });
+  select.addEventListener('change', () => { typed.hidden = select.value !== NEW; if (!typed.hidden) typed.focus(); });
+  const value = () => (select.value === NEW ? typed.value : select.value).trim().replace(/\s+/g, ' ');
+  return { el: h('span', { class: 'team-picker' }, select, typed), select, typed, value };
+}
+
 views.users = async (_, main) => {
   const users = await api('GET', '/api/v1/users');
   const f = {};
   const input = (id, label, attrs) => { f[id] = h('input', { id: `new-${id}`, ...attrs }); return h('div', {}, h('label', { for: `new-${id}` }, label), f[id]); };
   const role = h('select', { id: 'new-role' }, Object.entries(ROLE).map(([k, v]) => h('option', { value: k }, v)));
-  const form = h('form', { class: 'filters', onsubmit: async (e) => {
+  const team = teamPicker('new-team', '');
+  const err = errorBox('user-error');
+  const errors = formErrors(err);
+  const form = h('form', { class: 'filters', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
+    errors.clear();
+    if (!errors.required([['用户名', f.username], ['姓名', f.display_name], ['初始密码', f.password]])) return;
     try {
-      await api('POST', '/api/v1/users', { username: f.username.value, display_name: f.display_name.value, role: role.value, team: f.team.value, agent_id: f.agent_id.value, work_no: f.work_no.value, password: f.password.value });
+      await api('POST', '/api/v1/users', { username: f.username.value.trim(), display_name: f.display_name.value, role: role.value, team: team.value(), agent_id: f.agent_id.value, work_no: f.work_no.value, password: f.password.value });
       toast('账号已创建');
+      await loadNames(true);
       render();
-    } catch (x) { toast(x.message); }
-  } }, input('username', '用户名', { size: 12 }), input('display_name', '姓名', { size: 8 }), h('div', {}, h('label', { for: 'new-role' }, '角色'), role),
-  input('team', '班组', { size: 8 }), input('agent_id', '坐席 ID（转写中的 agent.id；Chatwoot 用邮箱）', { size: 14 }), input('work_no', '工号（标准话术中报给客户）', { size: 6 }), input('password', '初始密码', { type: 'password', size: 12 }), h('button', { type: 'submit' }, '创建'));
+    } catch (x) { errors.server(x, (k) => (k === 'team' ? team.select : f[k])); }
+  } }, input('username', '用户名 *', { size: 12 }), input('display_name', '姓名 *', { size: 8 }), h('div', {}, h('label', { for: 'new-role' }, '角色'), role),
+  h('div', {}, h('label', { for: 'new-team' }, '班组'), team.el), input('agent_id', '坐席编号（与会话记录中的坐席编号一致；Chatwoot 用邮箱）', { size: 14 }), input('work_no', '工号（标准话术中报给客户）', { size: 6 }), input('password', '初始密码 *', { type: 'password', size: 12, autocomplete: 'new-password' }), h('button', { type: 'submit', id: 'create-user' }, '创建'));
+  // One account's row, and its editor in place of it.
+  const body = h('tbody', {});
+  const rowOf = (u) => h('tr', { 'data-user': u.username, class: u.active ? '' : 'muted' }, h('td', { class: 'login-name' }, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.work_no || ''),
+    h('td', {}, u.active ? h('span', { class: 'pill good' }, '启用') : h('span', { class: 'pill' }, '停用')),
+    h('td', {}, h('button', { class: 'ghost small edit-user', onclick: (e) => e.target.closest('tr').replaceWith(editorOf(u)) }, '编辑')));
+  const editorOf = (u) => {
+    const name = h('input', { value: u.display_name, size: 8, 'aria-label': '姓名', class: 'edit-name' });
+    const r = h('select', { 'aria-label': '角色', class: 'edit-role' }, Object.entries(ROLE).map(([k, v]) => h('option', { value: k, selected: k === u.role }, v)));
+    const t = teamPicker(`edit-team-${u.id}`, u.team);
+    const agentId = h('input', { value: u.agent_id, size: 12, 'aria-label': '坐席 ID' });
+    const workNo = h('input', { value: u.work_no || '', size: 6, 'aria-label': '工号' });
+    const active = h('select', { 'aria-label': '状态', class: 'edit-active' }, h('option', { value: 'true', selected: u.active }, '启用'), h('option', { value: 'false', selected: !u.active }, '停用'));
+    const password = h('input', { type: 'password', size: 12, placeholder: '重置密码（留空不改）', 'aria-label': '重置密码', autocomplete: 'new-password', class: 'edit-password' });
+    const rowErr = errorBox(`user-${u.id}-error`);
+    const rowErrors = formErrors(rowErr);
+    const save = async () => {
+      rowErrors.clear();
+      if (!rowErrors.required([['姓名', name]])) return;
+      const patch = { display_name: name.value, role: r.value, team: t.value(), agent_id: agentId.value, work_no: workNo.value, active: active.value === 'true' };
+      if (patch.active === false && u.active && !confirm(`停用“${u.display_name}”？停用后该账号立即退出登录、不能再登录，历史记录保留。`)) return;
+      if (password.value) patch.password = password.value;
+      try {
+        const saved = await api('PATCH', `/api/v1/users/${u.id}`, patch);
+        toast(password.value ? '已保存，密码已重置（该账号的登录已全部退出）' : '已保存');
+        await loadNames(true);
+        tr.replaceWith(rowOf(saved));
+      } catch (x) { rowErrors.server(x, (k) => ({ display_name: name, team: t.select, agent_id: agentId, work_no: workNo, password }[k])); }
+    };
+    const tr = h('tr', { class: 'editing', 'data-user': u.username }, h('td', { class: 'login-name' }, u.username), h('td', {}, name), h('td', {}, r), h('td', {}, t.el), h('td', {}, agentId), h('td', {}, workNo), h('td', {}, active),
+      h('td', {}, password, h('div', { class: 'row' }, h('button', { class: 'small save-user', onclick: save }, '保存'), h('button', { class: 'ghost small', onclick: () => tr.replaceWith(rowOf(u)) }, '取消')), rowErr));
+    return tr;
+  };
+  body.append(...users.map(rowOf));
   const tokenName = h('input', { id: 'token-name', size: 14, placeholder: '用途，如 Chatwoot' });
-  const tokenUser = h('select', { id: 'token-user' }, users.filter((u) => u.active).map((u) => h('option', { value: u.id }, `${u.display_name}（${u.username}）`)));
+  const tokenUser = h('select', { id: 'token-user' }, users.filter((u) => u.active).map((u) => h('option', { value: u.id }, `${u.display_name}${u.team ? "（" + u.team + "）" : "（" + ROLE[u.role] + "）"}`)));
   const tokenDays = h('input', { id: 'token-days', size: 5, value: '90' });
   const shown = h('div', { id: 'token-shown' });
   const tokenBody = h('tbody', {});
@@ -655,7 +971,7 @@ views.users = async (_, main) => {
   };
   async function drawTokens() {
     const tokens = await api('GET', '/api/v1/tokens');
-    tokenBody.replaceChildren(...tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.username), h('td', {}, fmtTime(t.created_at)), h('td', {}, fmtTime(t.expires_at)), h('td', {}, tokenState(t)),
+    tokenBody.replaceChildren(...tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, userName(t.username)), h('td', {}, fmtTime(t.created_at)), h('td', {}, fmtTime(t.expires_at)), h('td', {}, tokenState(t)),
       h('td', {}, t.revoked ? '' : h('button', { class: 'revoke-token', onclick: revoke(t) }, '撤销')))));
   }
   await drawTokens();
@@ -668,19 +984,13 @@ views.users = async (_, main) => {
     } catch (x) { toast(x.message); }
   } }, h('div', {}, h('label', { for: 'token-name' }, '名称'), tokenName), h('div', {}, h('label', { for: 'token-user' }, '代表账号'), tokenUser),
   h('div', {}, h('label', { for: 'token-days' }, '有效天数'), tokenDays), h('button', { type: 'submit' }, '创建令牌'));
-  main.append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form,
+  main.append(h('h1', {}, '账号'), h('section', { class: 'panel' }, h('h2', {}, '新建账号'), form, err,
     h('p', { class: 'muted small' }, '初始密码至少 10 个字符，不能是用户名、同一个字符重复或常见密码。')),
-    h('section', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '工号', '状态'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.display_name), h('td', {}, ROLE[u.role]), h('td', {}, u.team), h('td', {}, u.agent_id), h('td', {}, u.work_no || ''), h('td', {}, u.active ? '启用' : '停用')))))),
+    h('section', { class: 'panel' }, h('table', { id: 'users' }, h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '班组', '坐席 ID', '工号', '状态', ''].map((t) => h('th', {}, t)))), body)),
     h('section', { class: 'panel' }, h('h2', {}, 'API 令牌（接入 Chatwoot、Webhook、Prometheus）'), tokenForm, shown,
       h('table', { id: 'tokens' }, h('thead', {}, h('tr', {}, ['名称', '代表账号', '创建', '到期', '状态', ''].map((t) => h('th', {}, t)))), tokenBody)));
 };
 
-// 2026-11-22T11:48:00.000+08:00 → 2026年11月22日 11:48
-function fmtTime(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || '');
-  return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日 ${m[4]}:${m[5]}` : (iso || '');
-}
 
 // ——— service desk: records, deadlines ———
 const KIND = { repair: '客户报修记录表', complaint: '客户投诉处理通知单', walkin_complaint: '上门客诉', call_log: '每日接听电话记录表', task: '回复制任务' };
@@ -694,7 +1004,6 @@ const FIELDS = {
 const OBLIGATION = { forward: '发送主管', record_after_urgent: '紧急投诉补录', reply: '按承诺回复客户', walkin_reply: '三个工作日内联系客户', daily_log: '下班前发送日报', task_reply: '完成后回复' };
 const STATE = { open: ['进行中', ''], warning: ['即将到期', 'warn'], breached: ['已超时', 'bad'], done: ['已完成', 'good'] };
 const stateEl = (s) => h('span', { class: `pill ${STATE[s] ? STATE[s][1] : ''}` }, STATE[s] ? STATE[s][0] : s);
-const when = (t) => (t || '').slice(0, 16).replace('T', ' ');
 let prefill = null;
 
 // The entries of a daily call log (客服中心每日接听电话记录表) as an editable
@@ -723,7 +1032,11 @@ views.records = async (_, main) => {
   const kind = h('select', { id: 'record-kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
   const box = h('div', { class: 'filters', id: 'record-fields' });
   const urgent = h('input', { type: 'checkbox', id: 'record-urgent' });
-  const supervisor = h('input', { id: 'record-supervisor', size: 10 });
+  // 相关主管 chosen from the accounts that can supervise, by name.
+  const supervisor = h('select', { id: 'record-supervisor' }, h('option', { value: '' }, '（不指定）'),
+    names.people.filter((p) => p.active && p.role !== 'agent').map((p) => h('option', { value: p.username }, `${p.display_name}${p.team ? '（' + p.team + '）' : ''}`)));
+  const err = errorBox('record-error');
+  const errors = formErrors(err);
   const inputs = {};
   let entries = null;
   const logNote = h('p', { class: 'muted small', id: 'log-note' });
@@ -756,6 +1069,9 @@ views.records = async (_, main) => {
   if (from) for (const [k, val] of Object.entries(from.fields)) if (inputs[k]) inputs[k].value = val;
   const submit = async (e) => {
     e.preventDefault();
+    errors.clear();
+    // Every required field left empty is named and marked at once.
+    if (!errors.required(FIELDS[kind.value].filter(([, , required]) => required).map(([id, label]) => [label, inputs[id]]))) return;
     const fields = {};
     for (const [id] of FIELDS[kind.value]) {
       const v = inputs[id].value.trim();
@@ -766,17 +1082,17 @@ views.records = async (_, main) => {
       const r = await api('POST', '/api/v1/records', { kind: kind.value, fields, urgent: urgent.checked, supervisor: supervisor.value, conversation_id: from ? from.conversation_id : undefined });
       toast('记录已创建');
       route(`#/record/${r.record.id}`);
-    } catch (x) { toast(x.message); }
+    } catch (x) { errors.server(x, (f) => (f.startsWith('fields.') ? inputs[f.slice(7)] : f === 'supervisor' ? supervisor : null)); }
   };
   const table = h('table', { id: 'records' }, h('thead', {}, h('tr', {}, ['编号', '类型', '客户/任务', '状态', '负责人', '班组', '收到时间'].map((t) => h('th', {}, t)))),
     h('tbody', {}, list.map((r) => h('tr', { class: 'click', 'data-id': r.id, onclick: () => route(`#/record/${r.id}`) },
       h('td', {}, `#${r.id}`), h('td', {}, KIND[r.kind] || r.kind), h('td', {}, r.fields.customer || r.fields.title || r.fields.date || ''),
       h('td', {}, { open: '待处理', forwarded: '已发送主管', replied: '已回复', closed: '已关闭' }[r.status] || r.status, r.urgent ? h('span', { class: 'pill bad' }, '紧急') : null),
-      h('td', {}, r.owner_name), h('td', {}, r.team), h('td', { class: 'small' }, when(r.received_at))))));
+      h('td', {}, r.owner_name), h('td', {}, r.team), h('td', { class: 'small' }, fmtTime(r.received_at))))));
   main.append(h('h1', {}, '服务台'),
-    h('section', { class: 'panel' }, h('h2', {}, from ? `新建记录（来自会话 ${from.conversation_id}）` : '新建记录'), h('form', { onsubmit: submit },
+    h('section', { class: 'panel' }, h('h2', {}, from ? `新建记录（来自会话 ${from.conversation_id}）` : '新建记录'), h('form', { onsubmit: submit, novalidate: true },
       h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'record-kind' }, '表单'), kind), h('div', {}, h('label', { for: 'record-supervisor' }, '相关主管'), supervisor),
-        h('div', {}, h('label', { for: 'record-urgent' }, '紧急'), urgent)), box, h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'create-record' }, '创建')))),
+        h('div', {}, h('label', { for: 'record-urgent' }, '紧急'), urgent)), box, h('div', { class: 'row gap-top' }, h('button', { type: 'submit', id: 'create-record' }, '创建')), err)),
     h('section', { class: 'panel' }, h('h2', {}, `记录（共 ${total} 条）`), h('p', {}, h('a', { href: '/api/v1/records/export.xlsx', download: 'records.xlsx' }, '导出 Excel')), list.length ? [table, pager('records-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无记录。')));
 };
 
@@ -789,8 +1105,8 @@ views.record = async (id, main) => {
   const labels = Object.fromEntries((FIELDS[v.record.kind] || []).map(([k, label]) => [k, label]));
   const fields = h('table', {}, h('tbody', {}, Object.entries(v.record.fields).map(([k, val]) => h('tr', {}, h('th', {}, labels[k] || k), h('td', { class: 't' }, typeof val === 'object' ? JSON.stringify(val) : String(val))))));
   const owed = h('table', { id: 'obligations' }, h('thead', {}, h('tr', {}, ['义务', '期限', '状态', '依据'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, o.source, o.provisional ? h('div', {}, o.provisional) : null)))));
-  const history = h('ol', { class: 'steps' }, v.events.map((e) => h('li', {}, `${when(e.at)} ${e.username} · ${e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
+    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, sourceLabel(o.source), o.provisional ? h('div', {}, o.provisional) : null)))));
+  const history = h('ol', { class: 'steps', id: 'record-history' }, v.events.map((e) => h('li', { 'data-action': e.action }, `${fmtTime(e.at)} ${userName(e.username)} · ${EVENT[e.action] || e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
   const closed = v.record.status === 'closed';
   let logEditor = null;
   if (v.record.kind === 'call_log') {
@@ -801,7 +1117,8 @@ views.record = async (id, main) => {
       } }, '保存来电记录')));
   }
   main.replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
-    h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'} · 收到 ${when(v.record.received_at)}${v.record.conversation_id ? ' · 来自会话 ' + v.record.conversation_id : ''}`),
+    h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'} · 收到 ${fmtTime(v.record.received_at)}`,
+      v.record.conversation_id ? [' · 来自会话 ', h('a', { href: `#/conversation/${encodeURIComponent(v.record.conversation_id)}`, id: 'record-conversation' }, v.record.conversation_id)] : null),
     h('div', { class: 'grid' }, h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '内容'), v.record.kind === 'call_log' ? h('p', {}, `日期：${v.record.fields.date}`) : fields), logEditor),
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '时限'), owed),
         h('section', { class: 'panel' }, h('h2', {}, '处理'), closed ? h('p', { class: 'muted' }, '已关闭。') : h('div', {},
@@ -838,12 +1155,14 @@ views.attendance = async (_, main) => {
   const who = q.get('user') || '';
   const r = await api('GET', `/api/v1/attendance/report?month=${encodeURIComponent(month)}${who ? '&user=' + encodeURIComponent(who) : ''}`);
   const monthIn = h('input', { id: 'att-month', type: 'month', value: month });
-  const userIn = h('input', { id: 'att-user', placeholder: '用户名（班长查看组员）', value: who, size: 16 });
+  // Whose month: oneself, or (supervisors, admins) a person of the team chosen by name.
+  const userIn = h('select', { id: 'att-user', 'aria-label': '查看谁的考勤' }, h('option', { value: '' }, '我自己'),
+    me.role === 'agent' ? null : names.people.filter((p) => p.active && p.id !== me.id).map((p) => h('option', { value: p.username, selected: p.username === who }, `${p.display_name}${p.team ? '（' + p.team + '）' : ''}`)));
   const table = h('table', { id: 'attendance' }, h('thead', {}, h('tr', {}, ['日期', '打卡', '状态', '外出', '加班（小时）'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, r.days.map((d) => h('tr', {}, h('td', {}, d.day), h('td', {}, d.clock_in || '—'),
+    h('tbody', {}, r.days.map((d) => h('tr', { 'data-day': d.day }, h('td', {}, fmtDay(d.day)), h('td', {}, d.clock_in || '—'),
       h('td', {}, h('span', { class: `pill ${(DAY[d.status.status] || ['', ''])[1]}` }, (DAY[d.status.status] || [d.status.status])[0], d.status.minutes ? ` ${d.status.minutes} 分钟` : '')),
       h('td', {}, d.outings.join('、')), h('td', { class: 'num' }, d.overtime_hours || '')))));
-  main.append(h('h1', {}, `考勤 · ${r.display_name} · ${r.month}`),
+  main.append(h('h1', {}, `考勤 · ${r.display_name} · ${Number(r.month.slice(0, 4))}年${Number(r.month.slice(5, 7))}月`),
     h('section', { class: 'panel' }, h('div', { class: 'row' }, h('button', { id: 'clock-in', onclick: async () => {
       try { const d = await api('POST', '/api/v1/attendance/clock-in', {}); toast(`已打卡 ${d.clock_in}`); render(); } catch (e) { toast(e.message); }
     } }, '打卡'), monthIn, userIn, h('button', { class: 'ghost', onclick: () => { location.hash = `#/attendance?month=${monthIn.value}${userIn.value ? '&user=' + encodeURIComponent(userIn.value) : ''}`; } }, '查看')),
@@ -862,7 +1181,7 @@ views.settings = async (_, main) => {
   const input = (id, value, attrs) => h('input', { id, value: value ?? '', ...attrs });
   const host = input('smtp-host', smtp.host, { size: 18 }), port = input('smtp-port', smtp.port || '', { size: 5 }), from = input('smtp-from', smtp.from, { size: 26 });
   const user = input('smtp-user', smtp.username, { size: 14 }), pass = input('smtp-pass', '', { type: 'password', size: 14, placeholder: smtp.password_set ? '已设置（留空不变）' : '' });
-  const tls = h('select', { id: 'smtp-tls' }, ['none', 'starttls', 'tls'].map((t) => h('option', { value: t }, t)));
+  const tls = h('select', { id: 'smtp-tls' }, [['none', '不加密'], ['starttls', 'STARTTLS（587 端口）'], ['tls', 'TLS（465 端口）']].map(([t, label]) => h('option', { value: t }, label)));
   tls.value = smtp.tls || 'starttls';
   const field = (label, el) => h('div', {}, h('label', { for: el.id }, label), el);
   const team = input('team-name', '', { size: 8 }), direct = input('team-direct', '', { size: 22 }), indirect = input('team-indirect', '', { size: 22 }), hours = input('team-hours', '09:00-12:00,13:30-18:00', { size: 24 });

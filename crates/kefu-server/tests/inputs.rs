@@ -48,6 +48,12 @@ async fn json_lines_are_stored_line_by_line_and_bad_lines_are_their_own_errors()
     let (_, found) = admin.get("/api/v1/conversations").await;
     assert_eq!(found["total"], 2, "{found}");
 
+    // A part of a longer file (the console uploads JSON Lines in parts): lines are the file's.
+    let part = format!("{}\nnot json\n", call("p-1", "A1", "2026-03-02T09:20:00+08:00"));
+    let (status, r) = post_raw(&admin, "/api/v1/conversations?first_line=201", "application/x-ndjson", part.into_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["results"][1]["line"], 202, "{r}");
+    assert!(r["results"][1]["error"].as_str().is_some_and(|e| e.contains("第 202 行")), "{r}");
     // The other names of the type, and a JSON body that is JSON Lines.
     let (status, r) = post_raw(&admin, "/api/v1/conversations", "application/jsonl; charset=utf-8", format!("{}\n", call("c-5", "A1", "2026-03-02T11:20:00+08:00")).into_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{r}");

@@ -23,6 +23,9 @@ use crate::AppState;
 pub struct StoreParams {
     /// Re-inspect and replace a conversation already stored under the same id.
     pub replace: Option<bool>,
+    /// The line number of the body's first line in the file it was cut
+    /// from (JSON Lines sent in parts): errors name the file's lines.
+    pub first_line: Option<usize>,
 }
 
 #[derive(Serialize, ToSchema)]

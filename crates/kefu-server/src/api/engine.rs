@@ -297,17 +297,18 @@ impl FromRequest<AppState> for Transcripts {
                 "请求头 Content-Type 应为 application/json（一个会话或数组）、application/x-ndjson（JSON Lines，每行一个会话），或 Excel 工作簿（.xlsx，每行一轮）",
             ));
         }
+        let first_line = first_line_of(req.uri());
         let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
         if xlsx {
             return super::spreadsheet::transcripts(&bytes).map(Transcripts);
         }
         let body = strip_bom(&bytes);
         if lines {
-            return Ok(Transcripts(json_lines(body)));
+            return Ok(Transcripts(json_lines(body, first_line)));
         }
         match parse_json::<OneOrMany>(body) {
             Ok(v) => Ok(Transcripts(v)),
-            Err(_) if looks_like_json_lines(body) => Ok(Transcripts(json_lines(body))),
+            Err(_) if looks_like_json_lines(body) => Ok(Transcripts(json_lines(body, first_line))),
             Err(e) => Err(e),
         }
     }
@@ -329,16 +330,30 @@ fn looks_like_json_lines(body: &[u8]) -> bool {
     first && lines.next().is_some()
 }
 
-/// Each non-empty line: its value, or its error with the line named.
-fn json_lines(body: &[u8]) -> OneOrMany {
+/// The `first_line` query parameter (a body cut from a longer file starts
+/// at that line of it), 1 when absent or not a number.
+fn first_line_of(uri: &axum::http::Uri) -> usize {
+    uri.query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("first_line=").and_then(|n| n.parse::<usize>().ok()))
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
+}
+
+/// Each non-empty line: its value, or its error with the line named (its
+/// number in the file, the body starting at line `first_line`).
+fn json_lines(body: &[u8], first_line: usize) -> OneOrMany {
+    let shift = first_line - 1;
     let items = body_lines(body)
+        .map(|(n, line)| (n + shift, line))
         .enumerate()
         .map(|(index, (n, line))| {
             let bad = |message: String| ItemError { index, line: Some(n), status: 400, code: "invalid_json".into(), field: None, error: message };
             let text = std::str::from_utf8(line).map_err(|e| bad(format!("第 {n} 行不是有效的 UTF-8 文本（该行第 {} 字节起）", e.valid_up_to() + 1)))?;
             serde_json::from_str::<serde_json::Value>(text).map_err(|e| bad(format!("第 {n} 行不是有效的 JSON（第 {} 个字符处：{}）", e.column(), kefu_core::json_errors::syntax_reason_of(&e))))
         })
-        .zip(body_lines(body).map(|(n, _)| n))
+        .zip(body_lines(body).map(|(n, _)| n + shift))
         .map(|(item, n)| (n, item))
         .collect();
     OneOrMany::Lines(items)

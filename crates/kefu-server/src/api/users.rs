@@ -296,9 +296,10 @@ pub async fn create(auth: Auth, State(state): State<AppState>, ApiJson(req): Api
     let user = tokio::task::spawn_blocking(move || {
         let user = store.create_user(&NewUser {
             username: &req.username,
-            display_name: &req.display_name,
+            display_name: req.display_name.trim(),
             role: req.role,
-            team: &req.team,
+            // "售后一组 " is 售后一组: a stray space never makes a new team.
+            team: req.team.trim(),
             agent_id: req.agent_id.trim(),
             work_no: req.work_no.trim(),
             password_hash: &hash,
@@ -358,7 +359,7 @@ pub async fn update(auth: Auth, State(state): State<AppState>, ClientAddr(remote
     };
     let new_password = password_hash.is_some();
     let trimmed = |v: Option<String>| v.map(|s| s.trim().to_string());
-    let patch = UserPatch { display_name: req.display_name, role: req.role, team: req.team, agent_id: trimmed(req.agent_id), work_no: trimmed(req.work_no), password_hash, active: req.active };
+    let patch = UserPatch { display_name: trimmed(req.display_name), role: req.role, team: trimmed(req.team), agent_id: trimmed(req.agent_id), work_no: trimmed(req.work_no), password_hash, active: req.active };
     let store = state.store.clone();
     let admin = auth.user.clone();
     let user = tokio::task::spawn_blocking(move || {
