@@ -10,7 +10,7 @@
 // usage: node console-e2e.mjs BASE_URL OUT_DIR   (env KEFU_ADMIN_PASSWORD, QA_DEV = path of qa_dev.jsonl)
 
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -37,8 +37,6 @@ await call(admin, 'POST', '/api/v1/users', { username: 'wang.lead', display_name
 const conversations = readFileSync(process.env.QA_DEV, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l).conversation);
 // One more with markup in the transcript: it must show as text.
 conversations.push({ ...conversations[0], id: 'xss-1', turns: [...conversations[0].turns.slice(0, 1), { speaker: 'customer', start: 14, end: 18, text: '<img src=x onerror="window.pwned=1">我家柜门坏了' }, ...conversations[0].turns.slice(2)] });
-const stored = await call(admin, 'POST', '/api/v1/conversations', conversations);
-assert.equal(stored.errors, 0);
 
 // ——— the browser ———
 const browser = await chromium.launch({
@@ -64,6 +62,7 @@ async function shot(page, name, full = true) {
   assert.equal(id, null, `${name}: an id on the page: ${id && plain.slice(Math.max(0, id.index - 40), id.index + 40)}`);
   const iso = plain.match(/T\d\d:\d\d:\d\d/);
   assert.equal(iso, null, `${name}: an ISO time on the page: ${iso && plain.slice(Math.max(0, iso.index - 30), iso.index + 30)}`);
+  assert.ok(!/\bnull\b/.test(plain), `${name}: a stray "null" on the page`);
   for (const english of ['expected', 'invalid type', 'missing field', 'at line', 'Failed to', 'undefined', 'NaN', '[object Object]']) {
     assert.ok(!plain.includes(english), `${name}: "${english}" on the page`);
   }
@@ -83,8 +82,28 @@ async function cjkFont(page, selector) {
   return fonts.map((f) => f.familyName);
 }
 try {
+  // First log-in of a new centre, nothing stored yet: the scorecards page
+  // says how to get data in, with sample files that download.
+  const firstCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const first = await firstCtx.newPage();
+  await first.goto(`${base}/`);
+  await first.fill('#username', 'admin');
+  await first.fill('#password', adminPassword);
+  await first.click('#login');
+  await first.waitForSelector('#empty-state');
+  assert.ok((await first.textContent('#empty-state')).includes('Chatwoot'), 'the empty state names every way in');
+  for (const href of ['/console/sample.jsonl', '/console/sample.xlsx']) {
+    const r = await fetch(`${base}${href}`);
+    assert.equal(r.status, 200, href);
+    assert.ok((r.headers.get('content-disposition') || '').includes('attachment'), href);
+  }
+  await shot(first, 'empty-state');
+  await firstCtx.close();
+  const stored = await call(admin, 'POST', '/api/v1/conversations', conversations);
+  assert.equal(stored.errors, 0);
+
   // Agent: log in.
-  const agentCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const agentCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const page = await agentCtx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -219,6 +238,18 @@ try {
   await shot(page, 'appeal-filed');
 
   // The service desk: a repair record from the call in one step, then by hand; its deadlines.
+  // Submitted empty first: every required field is named and marked at once.
+  await page.click('text=服务台');
+  await page.waitForSelector('#record-kind');
+  await page.selectOption('#record-kind', 'repair');
+  await page.click('#create-record');
+  await page.waitForFunction(() => document.getElementById('record-error').textContent.includes('4 项必填'));
+  results.missingFields = await page.textContent('#record-error');
+  assert.equal(await page.$$eval('#record-fields .invalid', (els) => els.length), 4, results.missingFields);
+  assert.ok(['客户', '联系电话', '地址', '报修内容'].every((label) => results.missingFields.includes(label)), results.missingFields);
+  await shot(page, 'record-missing-fields');
+  await page.goto(`${base}/#/conversation/dev-late-2`);
+  await page.waitForSelector('#make-repair');
   await page.click('#make-repair');
   await page.waitForSelector('#field-description');
   assert.ok((await page.inputValue('#field-description')).includes('柜门'), 'prefilled with what the customer said');
@@ -231,6 +262,8 @@ try {
   const owed = await page.textContent('#obligations');
   assert.ok(owed.includes('发送主管') && owed.includes('按承诺回复客户') && owed.includes('《客服中心客服部日常工作行为规范》'), owed);
   assert.ok((await page.textContent('main')).includes('来自会话 dev-late-2'));
+  assert.equal(await page.getAttribute('#record-conversation', 'href'), '#/conversation/dev-late-2', '来自会话 is a link');
+  assert.ok((await page.textContent('#record-history')).includes('创建'), 'events by name');
   await shot(page, 'record');
   await page.click('#act-forwarded');
   await page.waitForSelector('text=已发送主管');
@@ -313,7 +346,7 @@ try {
   results.paged = all;
 
   // Supervisor: overturn it; the score follows.
-  const leadCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const leadCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const lead = await leadCtx.newPage();
   lead.on('pageerror', (e) => errors.push(String(e)));
   await lead.goto(`${base}/`);
@@ -322,6 +355,31 @@ try {
   await lead.click('#login');
   await lead.waitForSelector('#scorecards');
   await shot(lead, 'qa-charts');
+  // Find things: the check picker by name, a reversed range refused on the
+  // form, sorting by score, and a chart bar filtering the list.
+  await lead.selectOption('#check', { label: '超过三声接听致歉' });
+  await lead.click('form.filters button[type="submit"]');
+  await lead.waitForFunction(() => location.hash.includes('check=opening.late_answer_apology'));
+  await lead.waitForSelector('#scorecards tr[data-id="dev-late-2"]');
+  results.byCheckPicker = await lead.$$eval('#scorecards tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+  await lead.fill('#min_score', '90');
+  await lead.fill('#max_score', '10');
+  await lead.click('form.filters button[type="submit"]');
+  await lead.waitForFunction(() => document.getElementById('filter-error').textContent.includes('最低分高于最高分'));
+  assert.equal(await lead.$$eval('form.filters .invalid', (els) => els.length), 2);
+  await shot(lead, 'filter-range-refused');
+  await lead.goto(`${base}/#/scorecards`);
+  await lead.waitForSelector('#scorecards th.sortable');
+  await lead.click('#scorecards th >> text=得分');
+  await lead.waitForFunction(() => location.hash.includes('sort=score'));
+  await lead.waitForSelector('#scorecards th.sortable.on');
+  const sortedScores = await lead.$$eval('#scorecards tbody td.num .score', (els) => els.map((e) => Number(e.textContent)));
+  assert.deepEqual(sortedScores, [...sortedScores].sort((a, b) => a - b), `lowest first: ${sortedScores}`);
+  await lead.click('svg.chart g.bar.click >> nth=0');
+  await lead.waitForFunction(() => /check=/.test(location.hash));
+  await lead.waitForSelector('#scorecards');
+  results.chartFilter = await lead.evaluate(() => decodeURIComponent(location.hash));
+  await shot(lead, 'scorecards-filtered');
   await lead.click('text=申诉');
   await lead.waitForSelector('button.overturn');
   await lead.click('button.overturn');
@@ -331,7 +389,7 @@ try {
   await shot(lead, 'appeal-overturned');
 
   // Admin: the rulebook with sources, and a sentence tried against it.
-  const adminCtx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const adminCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const ad = await adminCtx.newPage();
   await ad.goto(`${base}/`);
   await ad.fill('#username', 'admin');
@@ -390,6 +448,56 @@ try {
   await ad.waitForSelector('#tokens >> text=已撤销');
   await shot(ad, 'accounts');
 
+  // Accounts: a team typed with a trailing space is the existing team, not a new one; edit in place and deactivate.
+  await ad.fill('#new-username', 'li.agent');
+  await ad.fill('#new-display_name', '李娜');
+  await ad.selectOption('#new-team', { label: '新建班组…' });
+  await ad.fill('#new-team-new', '一组 ');
+  await ad.fill('#new-agent_id', 'A0802');
+  await ad.fill('#new-password', 'lina-pass-2026');
+  await ad.click('#create-user');
+  await ad.waitForSelector('#users tr[data-user="li.agent"]');
+  const people = await call(admin, 'GET', '/api/v1/people');
+  assert.deepEqual(people.teams, ['一组'], `no second team: ${people.teams}`);
+  await ad.click('#users tr[data-user="li.agent"] button.edit-user');
+  await ad.waitForSelector('#users tr.editing');
+  await ad.fill('#users tr.editing input.edit-name', '李娜娜');
+  await ad.selectOption('#users tr.editing select.edit-active', 'false');
+  ad.once('dialog', (d) => d.accept());
+  await ad.click('#users tr.editing button.save-user');
+  await ad.waitForSelector('#users tr[data-user="li.agent"]:not(.editing) >> text=停用');
+  assert.ok((await ad.textContent('#users tr[data-user="li.agent"]')).includes('李娜娜'));
+  await shot(ad, 'accounts-edited');
+  // Data in from the console: 1,000 conversations as JSON Lines with one
+  // broken line; the broken line is reported by its number, the rest stored.
+  const many = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ ...conversations[0], id: `up-${String(i).padStart(4, '0')}`, agent: { id: 'U0001', name: '导入坐席' } }));
+  const broken = 437;
+  many[broken - 1] = '{"id": "up-broken", "turns": [';
+  const uploadFile = join(out, 'upload-1000.jsonl');
+  writeFileSync(uploadFile, many.join('\n') + '\n');
+  await ad.click('text=导入会话');
+  await ad.waitForSelector('#upload-file');
+  await ad.setInputFiles('#upload-file', uploadFile);
+  await ad.click('#upload-go');
+  await ad.waitForSelector('#upload-summary', { timeout: 120000 });
+  results.upload = await ad.textContent('#upload-summary');
+  assert.ok(results.upload.includes('共 1000 个会话') && results.upload.includes('已保存并质检 999 个') && results.upload.includes('1 个有错误'), results.upload);
+  assert.equal(await ad.getAttribute('#upload-errors tbody tr', 'data-line'), String(broken));
+  assert.ok((await ad.textContent('#upload-errors')).includes(`第 ${broken} 行`));
+  await shot(ad, 'upload-summary');
+  const found = await call(admin, 'GET', '/api/v1/conversations?agent=U0001&limit=1');
+  assert.equal(found.total, 999, 'the rest are stored');
+  // The sample workbook, uploaded as a centre's export would be.
+  const sample = await fetch(`${base}/console/sample.xlsx`);
+  const sampleFile = join(out, 'kefu-sample.xlsx');
+  writeFileSync(sampleFile, Buffer.from(await sample.arrayBuffer()));
+  await ad.setInputFiles('#upload-file', sampleFile);
+  await ad.click('#upload-go');
+  await ad.waitForFunction(() => document.getElementById('upload-summary')?.textContent.includes('共 3 个会话'));
+  assert.ok((await ad.textContent('#upload-summary')).includes('已保存并质检 3 个'));
+  await ad.click('#upload-to-scorecards');
+  await ad.waitForSelector('#scorecards');
+
   // The supervisor changes their password: a weak one is refused with the reason, a good one taken.
   await lead.click('#change-password');
   await lead.waitForSelector('#pw-current');
@@ -407,7 +515,7 @@ try {
   assert.ok(await login('wang.lead', '王班长的新密码-2026'), 'the new password logs in');
 
   assert.deepEqual(errors, [], 'no errors in the page');
-  console.log(JSON.stringify({ ok: true, ...results }));
+  console.log(JSON.stringify({ ok: true, shots, ...results }));
 } catch (e) {
   // What every open page showed when it failed, for whoever reads the failure.
   for (const [i, p] of browser.contexts().flatMap((c) => c.pages()).entries()) await p.screenshot({ path: join(out, `failure-${i}.png`), fullPage: true }).catch(() => {});

@@ -692,8 +692,8 @@ views.upload = async (_, main) => {
       result.replaceChildren(h('p', { id: 'upload-summary', class: s.errors.length ? 'warn-text' : '' }, `共 ${s.total} 个会话：已保存并质检 ${s.stored} 个${s.errors.length ? `，${s.errors.length} 个有错误未保存` : ''}。`, ' ',
         s.stored ? h('a', { href: '#/scorecards', id: 'upload-to-scorecards' }, '查看质检评分 →') : null),
       s.errors.length ? h('table', { id: 'upload-errors' }, h('thead', {}, h('tr', {}, h('th', {}, '位置'), h('th', {}, '错误'))),
-        h('tbody', {}, s.errors.slice(0, 500).map((e) => h('tr', { 'data-line': e.line ?? '' }, h('td', {}, e.where), h('td', { class: 't' }, e.message))))) : null,
-      s.errors.length > 500 ? h('p', { class: 'muted small' }, `另有 ${s.errors.length - 500} 条错误未列出。`) : null);
+        h('tbody', {}, s.errors.slice(0, 500).map((e) => h('tr', { 'data-line': e.line ?? '' }, h('td', {}, e.where), h('td', { class: 't' }, e.message))))) : '',
+      s.errors.length > 500 ? h('p', { class: 'muted small' }, `另有 ${s.errors.length - 500} 条错误未列出。`) : '');
     } catch (x) { status.textContent = ''; err.textContent = x.message; } finally { go.disabled = false; }
   } }, '上传并质检');
   main.append(h('h1', {}, '导入会话'),
