@@ -150,6 +150,26 @@ try {
   // The agent marks a hit as a false alarm (stored for review and export).
   await page.click('.violation button.false-alarm >> nth=0');
   await page.waitForSelector('text=已记为误报');
+  // One click puts the suggestion in place of the flagged words.
+  const flagged = await page.textContent('.violation b >> nth=0');
+  await page.click('.violation button.apply-suggestion >> nth=0');
+  await page.waitForFunction((f) => !document.querySelector('#draft').value.includes(f.replace(/[“”]/g, '')), flagged);
+  results.applied = await page.inputValue('#draft');
+  // A reply with a blank (××) asks for it before it can be sent.
+  await page.fill('#draft', '这个问题由××部门负责，我现在帮您转接');
+  await page.click('#send');
+  await page.waitForSelector('#blanks input.blank');
+  assert.equal(await page.$$eval('#chat .bubble.agent', (b) => b.length), 0, 'nothing sent with a blank');
+  await shot(page, 'workspace-blank');
+  await page.fill('#blanks input.blank', '售后服务');
+  await page.click('#fill-blanks');
+  assert.equal(await page.inputValue('#draft'), '这个问题由售后服务部门负责，我现在帮您转接');
+  // A running hold: 等待 00:0x beside the button, gone when it ends.
+  await page.click('#hold');
+  await page.waitForFunction(() => /^等待 00:0\d/.test(document.getElementById('hold-timer').textContent));
+  results.holdTimer = await page.textContent('#hold-timer');
+  await page.click('#hold');
+  await page.waitForSelector('#hold-timer[hidden]', { state: 'attached' });
   // Using the standard reply clears the underline.
   await page.click('#use-reply');
   await page.waitForFunction(() => document.querySelector('#draft').dataset.violations === '0');
@@ -197,6 +217,16 @@ try {
   await page.click('#silence-end');
   await page.waitForSelector('#prompts .prompt[data-reason="ended"]');
   results.silentCall = 'ended by the customer and by the button';
+
+  // The workspace at a phone's width: one column, nothing wider than the screen.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', storageState: await agentCtx.storageState() });
+  const small = await phone.newPage();
+  await small.goto(`${base}/#/workspace`);
+  await small.waitForSelector('#draft');
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 391, `the workspace fits 390 px (page is ${overflow} px wide)`);
+  await shot(small, 'workspace-390px');
+  await phone.close();
 
   // Scorecards: the agent sees their own; open one and appeal a failed check.
   await page.click('text=质检评分');

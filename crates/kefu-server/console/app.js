@@ -396,10 +396,20 @@ views.workspace = async (_, main) => {
       found.append(h('div', { class: 'violation' },
         h('div', {}, h('b', {}, `“${v.matched}”`), ' ', h('span', { class: 'pill bad', title: v.rule }, categoryName(v.category)), ' ', v.message,
           v.confidence !== undefined ? h('span', { class: 'small muted semantic' }, `（语义判断，把握 ${Math.round(v.confidence * 100)}%）`) : null),
-        h('div', { class: 'sugg' }, '建议：', v.suggestion),
+        h('div', { class: 'sugg' }, '建议：', v.suggestion, ' ',
+          h('button', { class: 'ghost small apply-suggestion', onclick: () => applySuggestion(v) }, '替换为建议')),
         h('div', { class: 'small muted' }, '依据：', sourceLabel(v.source), ' ',
           falseAlarmButton({ text: draft.value, rule: v.rule, category: v.category }))));
     }
+  }
+  // One click puts the suggestion in place of the flagged words (offsets
+  // are in characters); its blanks (××, ……) are asked for before sending.
+  function applySuggestion(v) {
+    const chars = Array.from(draft.value);
+    if (chars.slice(v.start, v.end).join('') !== v.matched) { toast('草稿已改动，请重新检查后再替换'); return; }
+    draft.value = chars.slice(0, v.start).join('') + v.suggestion + chars.slice(v.end).join('');
+    onInput();
+    draft.focus();
   }
   if (assist) assist.close();
   const ws = assist = window.kefuAssist = assistConnection((m) => {
@@ -422,12 +432,14 @@ views.workspace = async (_, main) => {
           choices.map((a) => h('button', { class: 'ghost small choice', 'data-scenario': a.scenario, title: a.reply, onclick: () => use(a.reply) }, `${scenarioName(a.scenario)}（${Math.round(a.confidence * 100)}%）`))) : null));
     } else if (m.type === 'prompt') {
       if (m.procedure === 'silent_call') silentRunning(!m.done);
+      if (m.procedure === 'hold' && m.reason === 'hold_started') holdTimer.start(m.limit_seconds || 120);
+      if (m.procedure === 'hold' && m.reason === 'hold_ended') holdTimer.stop();
       const action = { wait: '等待', hangup: '挂机' }[m.action] || m.action;
       prompts.prepend(h('div', { class: `prompt${m.done ? ' done' : ''}`, 'data-procedure': m.procedure, 'data-reason': m.reason || '', 'data-step': m.step ?? '' },
         h('div', { class: 'small muted' }, `${procedureName(m.procedure)}${m.step !== undefined ? ' · 第 ' + (m.number ?? m.step + 1) + ' 步' : ''}${action ? ' · ' + action : ''}${m.after_seconds ? ` · 间隔 ${m.after_seconds} 秒` : ''}`),
         m.text ? h('div', {}, m.text) : null, m.note ? h('div', { class: 'small muted' }, m.note) : null));
     } else if (m.type === 'procedure') {
-      steps.replaceChildren(h('h3', {}, m.name), h('ol', { class: 'steps' }, m.steps.map((s) =>
+      steps.replaceChildren(h('div', { class: 'row' }, h('h3', {}, m.name), h('button', { class: 'ghost small', id: 'end-procedure', onclick: () => steps.replaceChildren() }, '结束流程')), h('ol', { class: 'steps', id: 'procedure-steps' }, m.steps.map((s) =>
         h('li', {}, s.text || ({ wait: '等待', hangup: '挂机', record: '记录', callback: '回电', confirm: '确认', transfer: '转接', listen: '倾听' }[s.action] || s.action || ''),
           s.wait_seconds ? h('span', { class: 'muted small' }, `（${s.wait_seconds[0]}–${s.wait_seconds[1]} 秒）`) : null,
           s.note ? h('div', { class: 'muted small' }, s.note) : null))),
@@ -466,8 +478,29 @@ views.workspace = async (_, main) => {
     customer.value = '';
   };
   customer.addEventListener('keydown', (e) => { if (e.key === 'Enter') sendCustomer(); });
+  // A standard reply's blanks (××部门, ……, XX) must be filled in before it
+  // goes out: each is asked for, in order, and sending waits.
+  const BLANK = /×{2,}|X{2,}|…{2}/g;
+  const blanks = h('div', { id: 'blanks' });
+  function askForBlanks() {
+    const found = draft.value.match(BLANK) || [];
+    if (!found.length) { blanks.replaceChildren(); return false; }
+    const inputs = found.map((b, i) => h('input', { class: 'blank', 'aria-label': `第 ${i + 1} 处空缺`, placeholder: `第 ${i + 1} 处（原文“${b}”）`, size: 14 }));
+    const fill = h('button', { id: 'fill-blanks', onclick: () => {
+      if (inputs.some((el) => !el.value.trim())) { inputs.filter((el) => !el.value.trim()).forEach((el) => el.classList.add('invalid')); return; }
+      let k = 0;
+      draft.value = draft.value.replace(BLANK, () => inputs[k++].value.trim());
+      blanks.replaceChildren();
+      onInput();
+      draft.focus();
+    } }, '填入');
+    blanks.replaceChildren(h('div', { class: 'prompt' }, h('div', { class: 'small' }, `回复中还有 ${found.length} 处空缺，请补全后再发送：`), h('div', { class: 'row gap-top' }, inputs, fill)));
+    inputs[0].focus();
+    return true;
+  }
   const sendDraft = () => {
     if (!draft.value.trim()) return;
+    if (askForBlanks()) return;
     if (checked !== seq) {
       // Never sent unchecked without saying so.
       if (!confirm('这条回复还没有经过忌语检查（实时检查未连接或尚未返回结果），确定发送吗？')) return;
@@ -486,7 +519,28 @@ views.workspace = async (_, main) => {
     holding = !holding;
     sendWhenOpen(ws, { type: 'hold', state: holding ? 'start' : 'end' });
     holdBtn.textContent = holding ? '结束等待' : '开始等待（示忙）';
+    if (holding) holdTimer.start(holdTimer.limit); else holdTimer.stop();
   } }, '开始等待（示忙）');
+  // The running hold: 等待 mm:ss beside the button, red past the rulebook's limit.
+  const holdClock = h('span', { id: 'hold-timer', class: 'pill', hidden: true, role: 'timer' });
+  const holdTimer = {
+    limit: 120, started: 0, tick: null,
+    start(limit) {
+      this.limit = limit;
+      if (!this.tick) { this.started = Date.now(); this.tick = setInterval(() => this.draw(), 500); }
+      holdClock.hidden = false;
+      this.draw();
+    },
+    stop() { clearInterval(this.tick); this.tick = null; holdClock.hidden = true; },
+    draw() {
+      if (!holdClock.isConnected && this.tick) { this.stop(); return; }
+      const sec = (Date.now() - this.started) / 1000;
+      const over = sec > this.limit;
+      holdClock.textContent = `等待 ${fmtSeconds(sec)}${over ? `（已超过 ${fmtSeconds(this.limit)}）` : ''}`;
+      holdClock.className = `pill ${over ? 'bad' : 'warn'}`;
+      holdClock.dataset.over = String(over);
+    },
+  };
   const procSelect = h('select', { id: 'procedure' });
   api('GET', '/api/v1/rulebook').then((book) => {
     for (const p of book.procedure_list) procSelect.append(h('option', { value: p.id }, p.name));
@@ -498,11 +552,11 @@ views.workspace = async (_, main) => {
       h('section', { class: 'panel' }, h('h2', {}, '对话'), chat,
         h('div', { class: 'row gap-top' }, customer, h('button', { class: 'ghost', onclick: sendCustomer }, '客户消息'))),
       h('section', { class: 'panel' }, h('h2', {}, '回复'), h('div', { class: 'composer' }, mirror, draft),
-        h('div', { class: 'row gap-top' }, h('button', { id: 'send', onclick: sendDraft }, '发送'), state), found)),
+        blanks, h('div', { class: 'row gap-top' }, h('button', { id: 'send', onclick: sendDraft }, '发送'), state), found)),
     h('div', {},
       h('section', { class: 'panel' }, h('h2', {}, '标准回复'), replyBox, h('p', { class: 'muted small' }, '收到客户消息后，这里显示识别到的场景和标准回复。')),
       h('section', { class: 'panel' }, h('h2', {}, '流程'),
-        h('div', { class: 'row' }, holdBtn, silenceStart, silenceEnd),
+        h('div', { class: 'row' }, holdBtn, holdClock, silenceStart, silenceEnd),
         h('div', { class: 'row gap-top' }, procSelect, h('button', { class: 'ghost', onclick: () => sendWhenOpen(ws, { type: 'procedure', id: procSelect.value }) }, '查看步骤')),
         steps, prompts),
       h('section', { class: 'panel', id: 'my-scores' }, h('h2', {}, '我最近的质检得分'), h('p', { class: 'muted small' }, '加载中…')))));

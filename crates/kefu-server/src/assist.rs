@@ -301,6 +301,29 @@ fn step_json(engine: &Engine, procedure: &str, n: usize, s: &kefu_core::rulebook
         "action": s.action,
         "wait_seconds": s.wait_seconds,
         "text": s.say.as_deref().map(|id| phrase(engine, id)),
-        "note": s.note,
+        "note": with_phrases(engine, &s.note),
     })
+}
+
+/// A step's note with the phrase ids it mentions ("…先说 hold.anxious…")
+/// replaced by the phrases themselves, for the agent reading it; a word
+/// that is not a phrase id stays as it is.
+fn with_phrases(engine: &Engine, note: &str) -> String {
+    let is_id_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.';
+    let mut out = String::with_capacity(note.len());
+    let mut rest = note;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_lowercase()) {
+        out.push_str(&rest[..start]);
+        let word_len = rest[start..].find(|c: char| !is_id_char(c)).unwrap_or(rest.len() - start);
+        let word = rest[start..start + word_len].trim_end_matches('.');
+        let known = word.contains('.') && engine.rulebook.phrases.iter().any(|p| p.id == word);
+        if known {
+            out.push_str(&format!("“{}”", phrase(engine, word)));
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[start + word.len()..];
+    }
+    out.push_str(rest);
+    out
 }

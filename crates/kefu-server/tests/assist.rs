@@ -90,6 +90,11 @@ async fn drafts_are_checked_on_every_keystroke() {
     let r = next(&mut ws).await;
     assert_eq!(r["type"], "procedure");
     assert!(r["steps"].as_array().is_some_and(|s| s.len() >= 3));
+    // The notes name phrases by what they say, never by id (hold.anxious, hold.leave_number…).
+    for step in r["steps"].as_array().into_iter().flatten() {
+        let note = step["note"].as_str().unwrap_or_default();
+        assert!(!note.contains("hold."), "{note}");
+    }
 
     for bad in ["not json", "{\"type\":\"draft\"}", "{\"type\":\"teleport\"}", "{\"type\":\"hold\",\"state\":\"sideways\"}"] {
         ws.send(Message::Text(bad.into())).await.expect("send");
