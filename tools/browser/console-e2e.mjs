@@ -417,6 +417,30 @@ try {
   await lead.goto(`${base}/#/conversation/dev-late-2`);
   await lead.waitForSelector('h1 >> text=100');
   await shot(lead, 'appeal-overturned');
+  // Appeals in tabs: the decided one under 已处理, with who decided and when.
+  await lead.goto(`${base}/#/appeals?tab=decided`);
+  await lead.waitForSelector('.appeal-card[data-status="overturned"]');
+  assert.ok((await lead.textContent('.appeal-card')).includes('王班长 于'), 'who decided and when');
+  await shot(lead, 'appeals-decided');
+  // 合格率 at the pass mark, and the scorecards of the current filter as Excel.
+  await lead.goto(`${base}/#/scorecards?check=language.forbidden`);
+  await lead.waitForSelector('#pass-rate');
+  assert.ok((await lead.textContent('#pass-rate')).includes('80 分及以上'));
+  const href = await lead.getAttribute('#export-scorecards', 'href');
+  assert.ok(href.includes('check=language.forbidden'), `the export keeps the filter: ${href}`);
+  const exported = await lead.evaluate(async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]; }, href);
+  assert.deepEqual(exported.slice(0, 2), [200, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+  assert.ok(exported[2] > 1000, 'a workbook');
+  // The agent hears of the decision: the bell counts it, the notice leads to the conversation.
+  await page.goto(`${base}/#/workspace`);
+  await page.waitForFunction(() => document.getElementById('bell-count')?.textContent === '1' && !document.getElementById('bell-count').hidden);
+  await page.click('#bell');
+  await page.waitForSelector('#notification-list li.unread[data-kind="appeal"]');
+  await shot(page, 'notifications');
+  await page.click('#notification-list li.unread a');
+  await page.waitForSelector('#transcript');
+  assert.ok(page.url().endsWith('#/conversation/dev-late-2'), page.url());
+  await page.waitForFunction(() => document.getElementById('bell-count').hidden);
 
   // Admin: the rulebook with sources, and a sentence tried against it.
   const adminCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
@@ -462,7 +486,26 @@ try {
   await ad.fill('#cal-text', 'year = 2031\nsource = "测试"\n\n[[holiday]]\nfestival = "new_year"\nname = "元旦"\nfrom = "2031-01-01"\nto = "2031-01-01"\nmakeup_workdays = []\n');
   await ad.click('#cal-import');
   await ad.waitForFunction(() => document.getElementById('cal-years').textContent.includes('2031'));
+  // Settings show what is saved: the pass mark, a team's hours and recipients.
+  assert.equal(await ad.inputValue('#qa-pass-mark'), '80');
+  await ad.fill('#qa-pass-mark', '90');
+  await ad.click('#save-qa');
+  await ad.waitForSelector('text=已保存');
+  await ad.selectOption('#team-name', '一组');
+  await ad.fill('#team-hours', '08:30-12:00,13:00-17:30');
+  await ad.fill('#team-direct', 'wang.lead@example.com');
+  await ad.click('text=保存收件人');
+  await ad.waitForFunction(() => document.getElementById('team-saved').textContent.includes('wang.lead@example.com'));
+  await ad.click('text=保存工作时间');
+  await ad.waitForFunction(() => document.getElementById('team-saved').textContent.includes('08:30-12:00,13:00-17:30'));
+  await ad.fill('#cw-url', 'https://chat.example.com');
+  await ad.click('#save-chatwoot');
+  await ad.waitForSelector('text=已保存');
   await shot(ad, 'settings');
+  await ad.reload();
+  await ad.waitForSelector('#qa-pass-mark');
+  assert.equal(await ad.inputValue('#qa-pass-mark'), '90', 'saved values shown again');
+  assert.equal(await ad.inputValue('#cw-url'), 'https://chat.example.com');
 
   // Accounts: an API token is shown once, listed with its expiry, and revoked.
   await ad.click('text=账号');

@@ -50,9 +50,11 @@ const EVENT = { created: '创建', edited: '修改内容', forwarded: '转交主
 let names = null;
 async function loadNames(force) {
   if (names && !force) return names;
-  const [book, dir] = await Promise.all([api('GET', '/api/v1/rulebook'), api('GET', '/api/v1/people').catch(() => ({ people: [], teams: [] }))]);
+  const [book, dir, qa] = await Promise.all([api('GET', '/api/v1/rulebook'), api('GET', '/api/v1/people').catch(() => ({ people: [], teams: [] })),
+    api('GET', '/api/v1/settings/qa').catch(() => ({ pass_mark: 80, appeal_window_days: 7 }))]);
   names = {
     book,
+    qa,
     checks: book.check_list,
     check: Object.fromEntries(book.check_list.map((c) => [c.id, c])),
     category: Object.fromEntries(book.categories.map((c) => [c.id, c.name])),
@@ -232,6 +234,7 @@ async function render() {
   if (me) { try { await loadNames(); } catch { /* names fall back to ids */ } }
   drawBar(name);
   drawBanner();
+  drawBell();
   const view = views[name] || views[me ? defaultView() : 'login'];
   const seq = ++renderSeq;
   if (assist && name !== 'workspace') { assist.close(); assist = window.kefuAssist = null; }
@@ -262,10 +265,22 @@ function drawBar(current) {
   if (me.role !== 'agent') links.splice(2, 0, ['upload', '导入会话']);
   if (me.role === 'admin') links.push(['users', '账号'], ['settings', '设置']);
   for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
-  who.append(h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
+  who.append(h('a', { href: '#/notifications', id: 'bell', class: current === 'notifications' ? 'on' : '', title: '通知', 'aria-label': '通知' }, '通知', h('span', { id: 'bell-count', class: 'badge', hidden: true })),
+    h('span', {}, `${me.display_name}（${ROLE[me.role]}${me.team ? ' · ' + me.team : ''}）`),
     h('a', { href: '#/password', id: 'change-password', class: current === 'password' ? 'on' : '' }, '修改密码'),
     h('button', { onclick: async () => { await api('POST', '/api/v1/auth/logout', {}); me = null; names = null; route('#/login'); } }, '退出'));
 }
+// The bell's count of unread notifications: on every page and each minute.
+async function drawBell() {
+  const badge = document.getElementById('bell-count');
+  if (!badge || !me) return;
+  try {
+    const { unread } = await api('GET', '/api/v1/notifications/unread');
+    badge.textContent = unread > 99 ? '99+' : String(unread);
+    badge.hidden = !unread;
+  } catch { badge.hidden = true; }
+}
+setInterval(drawBell, 60000);
 // Admins are warned when a holiday schedule is missing: this year's, or
 // from 1 November next year's (the server decides; deadlines meanwhile are 暂定).
 async function drawBanner() {
@@ -649,6 +664,9 @@ views.scorecards = async (_, main) => {
       h('section', { class: 'panel' }, h('h2', {}, report.by_agent.length > 12 ? `坐席平均分（最低 12 名 / 共 ${report.by_agent.length} 名）` : '坐席平均分'), barChart(byAgent, '#2563eb', 100)),
       h('section', { class: 'panel' }, h('h2', {}, '忌语类别（按日）'), categoryChart(report.by_category_day))),
     h('section', { class: 'panel' }, h('h2', {}, `评分卡（共 ${list.total} 个，平均分 ${report.mean_score === null ? '—' : report.mean_score.toFixed(1)}）`),
+      h('div', { class: 'row' }, h('span', { id: 'pass-rate' }, `合格率 ${report.conversations ? (report.passed * 100 / report.conversations).toFixed(1) + '%' : '—'}`,
+        h('span', { class: 'muted small' }, `（${report.pass_mark} 分及以上为合格，${report.passed} / ${report.conversations}）`)),
+        h('a', { href: `/api/v1/conversations/export.xlsx?${params}${sort !== 'newest' ? '&sort=' + sort : ''}`, download: 'scorecards.xlsx', id: 'export-scorecards', class: 'small' }, '导出 Excel（当前筛选）')),
       list.items.length ? [table, pager('scorecards-pager', list.total, offset, list.items.length, goTo)] : h('p', { class: 'muted' }, '没有符合条件的会话。')));
 };
 
@@ -811,6 +829,9 @@ function categoryChart(days) {
 
 views.conversation = async (id, main) => {
   const v = await api('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
+  // The appeal window runs from the inspection (QA settings).
+  const windowEnds = new Date(new Date(v.conversation.inspected_at).getTime() + names.qa.appeal_window_days * 86400e3);
+  const windowOpen = Number.isNaN(windowEnds.getTime()) || Date.now() < windowEnds.getTime();
   const failed = v.scorecard.checks.filter((c) => c.result === 'fail');
   const marks = new Map();
   for (const c of failed) for (const e of c.evidence) {
@@ -837,12 +858,13 @@ views.conversation = async (id, main) => {
   const checks = h('table', {}, h('thead', {}, h('tr', {}, ['检查项', '结果', '分值', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
       const open = v.appeals.find((a) => a.check_id === c.id && a.status === 'pending');
-      const mine = me.role === 'agent' || me.role === 'admin';
+      const mine = (me.role === 'agent' || me.role === 'admin') && windowOpen;
       const info = names.check[c.id];
       return h('tr', { 'data-check': c.id }, h('td', { title: info ? `${sourceLabel(info.source)}（${c.id}）` : c.id }, info ? info.name : c.id, c.veto ? h('span', { class: 'pill bad' }, '一票否决') : null),
         h('td', { class: c.result === 'fail' ? 'check-fail' : '' }, RESULT[c.result], v.appeals.some((a) => a.check_id === c.id && a.status === 'overturned') ? h('span', { class: 'pill good' }, '申诉改判') : null), h('td', { class: 'num' }, c.points),
         h('td', {}, c.result === 'fail' && !open && mine ? h('button', { class: 'ghost appeal', 'data-check': c.id, onclick: () => appealForm(v, c.id) }, '申诉') : open ? h('span', { class: 'pill warn' }, '申诉中') : null));
     })));
+  const windowNote = h('p', { class: 'small muted', id: 'appeal-window' }, windowOpen ? `质检后 ${names.qa.appeal_window_days} 天内可申诉（至 ${fmtTime(windowEnds.toISOString())}）` : `申诉期已过（质检后 ${names.qa.appeal_window_days} 天内可申诉）`);
   const appeals = h('div', { id: 'appeals' }, v.appeals.length ? v.appeals.map((a) => appealCard(a, () => views.conversation(id, main).then(() => {}))) : h('p', { class: 'muted small' }, '暂无申诉。'));
   // A record of this call: the form opens prefilled with what the customer said.
   const makeRecord = (kind) => () => {
@@ -855,7 +877,7 @@ views.conversation = async (id, main) => {
     h('div', { class: 'row' }, h('button', { class: 'ghost', id: 'make-repair', onclick: makeRecord('repair') }, '生成报修记录'), h('button', { class: 'ghost', onclick: makeRecord('complaint') }, '生成投诉通知单')),
     h('p', { class: 'muted' }, `坐席 ${agentName(v.conversation.agent)} · ${v.conversation.team || '未分组'} · ${v.conversation.channel === 'phone' ? '电话' : '在线'} · ${fmtTime(v.conversation.started_at)}`),
     h('div', { class: 'grid' }, h('section', { class: 'panel' }, h('h2', {}, '对话记录（标黄为证据）'), transcript),
-      h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '检查项'), checks), h('section', { class: 'panel', id: 'appeal-form' }),
+      h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '检查项'), checks, windowNote), h('section', { class: 'panel', id: 'appeal-form' }),
         h('section', { class: 'panel' }, h('h2', {}, '申诉'), appeals))));
 };
 function appealForm(v, check) {
@@ -863,12 +885,19 @@ function appealForm(v, check) {
   const reason = h('textarea', { id: 'reason', rows: 3, class: 'wide', placeholder: '说明理由，例如：录音中已致歉' });
   const err = errorBox('appeal-error');
   const errors = formErrors(err);
-  box.replaceChildren(h('h2', {}, `对“${checkName(check)}”提出申诉`), h('label', { for: 'reason' }, '申诉理由 *'), reason,
+  // A check already decided once: a second appeal needs new grounds.
+  const before = v.appeals.filter((a) => a.check_id === check && a.status !== 'pending');
+  const grounds = before.length ? h('input', { type: 'checkbox', id: 'new-grounds' }) : null;
+  box.replaceChildren(h('h2', {}, `对“${checkName(check)}”提出申诉`),
+    before.length ? h('p', { class: 'warn-text small', id: 'appealed-before' }, `这一项已申诉过 ${before.length} 次（${STATUS[before[0].status]}，理由：${before[0].reason}）。再次申诉须有新的理由或证据。`) : '',
+    h('label', { for: 'reason' }, '申诉理由 *'), reason,
+    grounds ? h('label', { for: 'new-grounds', class: 'inline' }, grounds, ' 我有新的理由或证据') : '',
     h('div', { class: 'row gap-top' }, h('button', { id: 'submit-appeal', onclick: async () => {
       errors.clear();
       if (!errors.required([['申诉理由', reason]])) return;
+      if (grounds && !grounds.checked) { errors.mark(grounds); err.textContent = '再次申诉须勾选并写明新的理由或证据'; return; }
       try {
-        await api('POST', `/api/v1/conversations/${encodeURIComponent(v.conversation.id)}/appeals`, { check, reason: reason.value });
+        await api('POST', `/api/v1/conversations/${encodeURIComponent(v.conversation.id)}/appeals`, { check, reason: reason.value, new_grounds: Boolean(grounds && grounds.checked) });
         toast('申诉已提交');
         views.conversation(v.conversation.id, viewTarget(renderSeq));
       } catch (e) { errors.server(e, (f) => (f === 'reason' ? reason : null)); }
@@ -892,8 +921,32 @@ function appealCard(a, after) {
 }
 views.appeals = async (_, main) => {
   const offset = pageOf();
-  const { items: list, total } = await apiPage(`/api/v1/appeals?limit=${PAGE}&offset=${offset}`);
-  main.append(h('h1', {}, '申诉'), h('section', { class: 'panel' }, list.length ? [...list.map((a) => appealCard(a, () => render())), pager('appeals-pager', total, offset, list.length, goTo)] : h('p', { class: 'muted' }, '暂无申诉。')));
+  const tab = hashQuery().get('tab') === 'decided' ? 'decided' : 'pending';
+  const { items: list, total } = await apiPage(`/api/v1/appeals?status=${tab}&limit=${PAGE}&offset=${offset}`);
+  const tabs = h('div', { class: 'tabs', role: 'tablist' }, [['pending', '待处理'], ['decided', '已处理']].map(([id, label]) =>
+    h('a', { href: `#/appeals?tab=${id}`, role: 'tab', class: 'tab' + (id === tab ? ' on' : ''), 'aria-selected': String(id === tab), id: `tab-${id}` }, label)));
+  main.append(h('h1', {}, '申诉'), tabs, h('section', { class: 'panel' }, list.length ? [...list.map((a) => appealCard(a, () => render())), pager('appeals-pager', total, offset, list.length, goTo)]
+    : h('p', { class: 'muted' }, tab === 'pending' ? '没有待处理的申诉。' : '暂无已处理的申诉。')));
+};
+
+// ——— notifications ———
+views.notifications = async (_, main) => {
+  const offset = pageOf();
+  const { items, total } = await apiPage(`/api/v1/notifications?limit=${PAGE}&offset=${offset}`);
+  const KINDS = { warning: ['提醒', 'warn'], escalation: ['升级', 'bad'], appeal: ['申诉', ''] };
+  const open = (n) => async () => {
+    if (!n.read) { try { await api('POST', '/api/v1/notifications/read', { ids: [n.id] }); } catch { /* the link still works */ } }
+    if (n.link) location.hash = n.link; else render();
+  };
+  main.append(h('h1', {}, '通知'),
+    h('section', { class: 'panel' }, h('div', { class: 'row' }, h('span', { class: 'muted' }, `共 ${total} 条`),
+      h('button', { class: 'ghost small', id: 'read-all', onclick: async () => { await api('POST', '/api/v1/notifications/read', {}); toast('已全部标为已读'); render(); } }, '全部标为已读')),
+      items.length ? h('ul', { class: 'notes', id: 'notification-list' }, items.map((n) => h('li', { class: n.read ? 'read' : 'unread', 'data-kind': n.kind },
+        h('span', { class: `pill ${(KINDS[n.kind] || ['', ''])[1]}` }, (KINDS[n.kind] || ['通知'])[0]), ' ',
+        h('a', { href: n.link || '#/notifications', onclick: (e) => { e.preventDefault(); open(n)(); } }, n.message),
+        h('span', { class: 'small muted' }, ` ${fmtTime(n.at)}`), n.read ? null : h('span', { class: 'pill bad small' }, '未读'))))
+        : h('p', { class: 'muted' }, '暂无通知。'),
+      total > items.length ? pager('notifications-pager', total, offset, items.length, goTo) : null));
 };
 
 // ——— rulebook ———
@@ -1231,14 +1284,32 @@ const LIMITS = [
   ['login_max_failures', '登录失败几次后暂停'], ['login_window_seconds', '统计登录失败的时间窗（秒）'], ['token_days', 'API 令牌默认有效天数'],
 ];
 views.settings = async (_, main) => {
-  const [smtp, years, limits, centre] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years'), api('GET', '/api/v1/settings/limits'), api('GET', '/api/v1/settings/centre')]);
+  const [smtp, years, limits, centre, qa, chatwoot] = await Promise.all([api('GET', '/api/v1/settings/smtp'), api('GET', '/api/v1/calendar/years'), api('GET', '/api/v1/settings/limits'), api('GET', '/api/v1/settings/centre'),
+    api('GET', '/api/v1/settings/qa'), api('GET', '/api/v1/settings/chatwoot')]);
   const input = (id, value, attrs) => h('input', { id, value: value ?? '', ...attrs });
   const host = input('smtp-host', smtp.host, { size: 18 }), port = input('smtp-port', smtp.port || '', { size: 5 }), from = input('smtp-from', smtp.from, { size: 26 });
   const user = input('smtp-user', smtp.username, { size: 14 }), pass = input('smtp-pass', '', { type: 'password', size: 14, placeholder: smtp.password_set ? '已设置（留空不变）' : '' });
   const tls = h('select', { id: 'smtp-tls' }, [['none', '不加密'], ['starttls', 'STARTTLS（587 端口）'], ['tls', 'TLS（465 端口）']].map(([t, label]) => h('option', { value: t }, label)));
   tls.value = smtp.tls || 'starttls';
   const field = (label, el) => h('div', {}, h('label', { for: el.id }, label), el);
-  const team = input('team-name', '', { size: 8 }), direct = input('team-direct', '', { size: 22 }), indirect = input('team-indirect', '', { size: 22 }), hours = input('team-hours', '09:00-12:00,13:30-18:00', { size: 24 });
+  // A team chosen from the teams in use; what is saved for it is shown, then edited.
+  const team = h('select', { id: 'team-name' }, names.teams.length ? names.teams.map((t) => h('option', { value: t }, t)) : h('option', { value: '' }, '（还没有班组：先在账号页给账号分组）'));
+  const direct = input('team-direct', '', { size: 22 }), indirect = input('team-indirect', '', { size: 22 }), hours = input('team-hours', '', { size: 24 });
+  const teamSaved = h('p', { class: 'muted small', id: 'team-saved' });
+  // What is saved for the team; the inputs are filled when a team is chosen
+  // (after a save only the summary changes, so unsaved edits stay).
+  const loadTeam = async (fill) => {
+    if (!team.value) return;
+    const [m, hrs] = await Promise.all([api('GET', `/api/v1/teams/${encodeURIComponent(team.value)}/mail`), api('GET', `/api/v1/teams/${encodeURIComponent(team.value)}/hours`)]);
+    const periods = hrs.periods.map(([a, b]) => `${a}-${b}`).join(',');
+    if (fill) { direct.value = m.direct || ''; indirect.value = m.indirect || ''; hours.value = periods; }
+    teamSaved.textContent = `已保存：工作时间 ${periods || '（默认）'}；日报收件 ${m.direct || '（未设置）'}${m.indirect ? '，抄送 ' + m.indirect : ''}`;
+  };
+  team.addEventListener('change', () => loadTeam(true).catch((e) => toast(e.message)));
+  const passMark = input('qa-pass-mark', qa.pass_mark, { size: 4, inputmode: 'numeric' }), window_ = input('qa-window', qa.appeal_window_days, { size: 4, inputmode: 'numeric' });
+  const cwUrl = input('cw-url', chatwoot.url, { size: 30, placeholder: 'https://chat.example.com' });
+  const cwToken = input('cw-token', '', { type: 'password', size: 20, placeholder: chatwoot.api_token_set ? '已设置（留空不变）' : '' });
+  const cwSecret = input('cw-secret', '', { type: 'password', size: 20, placeholder: chatwoot.webhook_secret_set ? '已设置（留空不变）' : '' });
   const year = input('cal-year', new Date().getFullYear() + 1, { size: 6 });
   const text = h('textarea', { class: 'code', id: 'cal-text', spellcheck: 'false', placeholder: 'year = 2027\nsource = "国务院办公厅关于2027年部分节假日安排的通知"\n\n[[holiday]]\nfestival = "new_year"\nname = "元旦"\nfrom = "2027-01-01"\nto = "2027-01-03"\nmakeup_workdays = []' });
   const out = h('div', { id: 'settings-result' });
@@ -1255,11 +1326,24 @@ views.settings = async (_, main) => {
           if (pass.value) body.password = pass.value;
           await api('PUT', '/api/v1/settings/smtp', body);
         }) }, '保存'))),
+    h('section', { class: 'panel', id: 'qa-settings' }, h('h2', {}, '质检'),
+      h('div', { class: 'filters' }, field('合格分数线（分）', passMark), field('申诉期（质检后几天内）', window_),
+        h('button', { id: 'save-qa', onclick: run(async () => { const r = await api('PUT', '/api/v1/settings/qa', { pass_mark: Number(passMark.value), appeal_window_days: Number(window_.value) }); if (names) names.qa = r; }) }, '保存')),
+      h('p', { class: 'muted small' }, '合格率按“得分不低于合格分数线”计算；超过申诉期的评分卡不能再申诉。')),
+    h('section', { class: 'panel', id: 'chatwoot-settings' }, h('h2', {}, 'Chatwoot 接入'),
+      h('div', { class: 'filters' }, field('Chatwoot 地址', cwUrl), field('访问令牌（用于回写备注）', cwToken), field('Webhook 密钥', cwSecret),
+        h('button', { id: 'save-chatwoot', onclick: run(async () => {
+          const body = { url: cwUrl.value };
+          if (cwToken.value) body.api_token = cwToken.value;
+          if (cwSecret.value) body.webhook_secret = cwSecret.value;
+          await api('PUT', '/api/v1/settings/chatwoot', body);
+        }) }, '保存')),
+      h('p', { class: 'muted small' }, `在 Chatwoot 的“设置 → 集成 → Webhook”中添加 ${location.origin}/api/v1/integrations/chatwoot（勾选“会话已解决”），会话结束时自动质检并回写备注。`)),
     h('section', { class: 'panel' }, h('h2', {}, '班组'),
       h('div', { class: 'filters' }, field('班组', team), field('直接主管邮箱（收件）', direct), field('间接主管邮箱（抄送）', indirect),
-        h('button', { onclick: run(() => api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/mail`, { direct: direct.value, indirect: indirect.value })) }, '保存收件人')),
+        h('button', { onclick: run(async () => { await api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/mail`, { direct: direct.value, indirect: indirect.value }); await loadTeam(); }) }, '保存收件人')),
       h('div', { class: 'filters gap-top' }, field('工作时间（时段，逗号分隔）', hours),
-        h('button', { onclick: run(() => api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/hours`, { periods: hours.value.split(',').map((p) => p.trim().split('-')) })) }, '保存工作时间'))),
+        h('button', { onclick: run(async () => { await api('PUT', `/api/v1/teams/${encodeURIComponent(team.value)}/hours`, { periods: hours.value.split(',').map((p) => p.trim().split('-')) }); await loadTeam(); }) }, '保存工作时间')), teamSaved),
     h('section', { class: 'panel' }, h('h2', {}, '限制与登录保护'),
       h('div', { class: 'filters' }, LIMITS.map(([k, label]) => field(label, input(`limit-${k}`, limits[k], { size: 9, inputmode: 'numeric' }))),
         field('信任反向代理的 X-Forwarded-For', h('select', { id: 'limit-trust_forwarded_for' }, h('option', { value: 'false', selected: !limits.trust_forwarded_for }, '否'), h('option', { value: 'true', selected: limits.trust_forwarded_for }, '是'))),
@@ -1275,4 +1359,5 @@ views.settings = async (_, main) => {
       h('div', { class: 'row gap-top' }, h('button', { id: 'cal-import', onclick: run(async () => { const r = await api('PUT', `/api/v1/calendar/years/${encodeURIComponent(year.value)}`, { text: text.value }); document.getElementById('cal-years').textContent = r.years.join('、'); out.append(h('p', { id: 'cal-recomputed' }, `已导入；重算暂定时限 ${r.recomputed || 0} 项。`)); drawBanner(); }) }, '校验并导入'))),
     out);
   if (location.hash.includes('section=holidays')) document.getElementById('holidays').scrollIntoView();
+  loadTeam(true).catch(() => {});
 };

@@ -602,10 +602,52 @@ pub async fn obligations_list(auth: Auth, State(state): State<AppState>, ApiQuer
 pub async fn notifications(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Result<axum::response::Response, ApiError> {
     let page = crate::page::requested(q.limit, q.offset)?;
     let store = state.store.clone();
-    let team = (auth.user.role == Role::Supervisor).then(|| auth.user.team.clone());
-    let all = auth.user.role == Role::Admin;
-    let list = tokio::task::spawn_blocking(move || store.notifications(auth.user.id, team.as_deref(), all, page)).await??;
+    let (user, team, all) = notification_scope(&auth);
+    let list = tokio::task::spawn_blocking(move || store.notifications(user, team.as_deref(), all, page)).await??;
     Ok(crate::page::respond(list, page))
+}
+
+/// The caller's view of notifications: (user, team for supervisors, all for admins).
+fn notification_scope(auth: &Auth) -> (i64, Option<String>, bool) {
+    (auth.user.id, (auth.user.role == Role::Supervisor).then(|| auth.user.team.clone()), auth.user.role == Role::Admin)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Unread {
+    /// Notifications in the caller's view not yet read by them.
+    pub unread: u64,
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "desk", responses((status = 200, body = Unread)))]
+/// The bell's count: unread notifications in the caller's view.
+pub async fn unread(auth: Auth, State(state): State<AppState>) -> Result<Json<Unread>, ApiError> {
+    let (user, team, all) = notification_scope(&auth);
+    let store = state.store.clone();
+    Ok(Json(Unread { unread: tokio::task::spawn_blocking(move || store.unread_notifications(user, team.as_deref(), all)).await?? }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkRead {
+    /// The notifications to mark read; absent: all in the caller's view.
+    #[serde(default)]
+    pub ids: Option<Vec<i64>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "desk", request_body = MarkRead, responses((status = 200, body = Unread)))]
+/// Marks notifications read for the caller (the ones named, or all); answers what is still unread.
+pub async fn mark_read(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<MarkRead>) -> Result<Json<Unread>, ApiError> {
+    if req.ids.as_ref().is_some_and(|ids| ids.len() > 1_000) {
+        return Err(ApiError::too_large("一次最多标记 1000 条通知"));
+    }
+    let (user, team, all) = notification_scope(&auth);
+    let store = state.store.clone();
+    let unread = tokio::task::spawn_blocking(move || {
+        store.mark_notifications_read(user, team.as_deref(), all, req.ids.as_deref())?;
+        store.unread_notifications(user, team.as_deref(), all)
+    })
+    .await??;
+    Ok(Json(Unread { unread }))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

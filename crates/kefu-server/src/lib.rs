@@ -26,6 +26,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod page;
 pub mod privacy;
+pub mod qa;
 pub mod request_id;
 pub mod retention;
 pub mod startup;

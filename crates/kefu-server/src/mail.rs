@@ -126,6 +126,13 @@ pub async fn put_smtp(auth: Auth, State(state): State<AppState>, ApiJson(u): Api
     Ok(Json(smtp_view(&s)))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/mail", tag = "desk", params(("team" = String, Path)), responses((status = 200, body = TeamMail), (status = 403, body = crate::error::ErrorBody)))]
+/// A team's daily-log recipients as saved (admins; empty until set).
+pub async fn get_team_mail(auth: Auth, State(state): State<AppState>, Path(team): Path<String>) -> Result<Json<TeamMail>, ApiError> {
+    auth.require(Role::Admin)?;
+    Ok(Json(state.json_setting(&format!("team_mail:{}", team.trim())).await?))
+}
+
 #[utoipa::path(put, path = "/api/v1/teams/{team}/mail", tag = "desk", params(("team" = String, Path)), request_body = TeamMail, responses((status = 200, body = TeamMail)))]
 /// Where the team's daily call log goes: the direct supervisor, the indirect one in copy (admins).
 pub async fn put_team_mail(auth: Auth, State(state): State<AppState>, Path(team): Path<String>, ApiJson(m): ApiJson<TeamMail>) -> Result<Json<TeamMail>, ApiError> {
@@ -134,7 +141,7 @@ pub async fn put_team_mail(auth: Auth, State(state): State<AppState>, Path(team)
     if !m.indirect.is_empty() {
         mailbox("indirect", &m.indirect)?;
     }
-    state.save_json_setting(&auth.user, &format!("team_mail:{team}"), &m).await?;
+    state.save_json_setting(&auth.user, &format!("team_mail:{}", team.trim()), &m).await?;
     Ok(Json(m))
 }
 

@@ -411,6 +411,64 @@ async fn appeals_move_the_score() {
     let (_, log) = admin.get("/api/v1/audit").await;
     let actions: Vec<&str> = log.as_array().expect("audit").iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"appeal.overturn") && actions.contains(&"appeal.uphold"), "{actions:?}");
+
+    // A second appeal of a decided check needs new grounds, and a reason not given before.
+    let again = "/api/v1/conversations/dev-forbidden-3/appeals";
+    let (status, r) = agent.post(again, json!({"check": "language.forbidden", "reason": "客户先说的"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{r}");
+    let (status, r) = agent.post(again, json!({"check": "language.forbidden", "reason": "客户先说的 ", "new_grounds": true})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the same reason is no new ground: {r}");
+    let (status, r) = agent.post(again, json!({"check": "language.forbidden", "reason": "录音第 12 秒是客户原话，坐席在复述", "new_grounds": true})).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    // Tabs: 待处理 and 已处理.
+    let (_, decided) = lead.get("/api/v1/appeals?status=decided").await;
+    assert_eq!(decided.as_array().map(Vec::len), Some(2), "{decided}");
+    let (_, pending) = lead.get("/api/v1/appeals?status=pending").await;
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "{pending}");
+
+    // The agent was told of both decisions: the bell counts them, each links to its conversation.
+    let (_, unread) = agent.get("/api/v1/notifications/unread").await;
+    assert_eq!(unread["unread"], 2, "{unread}");
+    let (_, notes) = agent.get("/api/v1/notifications").await;
+    let notes = notes.as_array().cloned().unwrap_or_default();
+    assert!(notes.iter().any(|n| n["kind"] == "appeal" && n["link"] == "#/conversation/dev-late-2" && n["message"].as_str().is_some_and(|m| m.contains("已改判") && m.contains("超过三声接听致歉"))), "{notes:?}");
+    assert_eq!(other.get("/api/v1/notifications/unread").await.1["unread"], 0, "not told to others");
+    let first = notes[0]["id"].as_i64().expect("id");
+    let (_, left) = agent.post("/api/v1/notifications/read", json!({"ids": [first]})).await;
+    assert_eq!(left["unread"], 1, "{left}");
+    let (_, left) = agent.post("/api/v1/notifications/read", json!({})).await;
+    assert_eq!(left["unread"], 0, "{left}");
+    let (_, notes) = agent.get("/api/v1/notifications").await;
+    assert!(notes.as_array().into_iter().flatten().all(|n| n["read"] == true), "{notes}");
+
+    // 合格率 at the pass mark (default 80), configurable; the appeal window closes.
+    let (_, report) = lead.get("/api/v1/reports/summary").await;
+    assert_eq!(report["pass_mark"], 80, "{report}");
+    let passed_at_80 = report["passed"].as_u64().expect("passed");
+    assert!(passed_at_80 > 0 && passed_at_80 < report["conversations"].as_u64().unwrap_or(0), "{report}");
+    let (status, r) = admin.call(Method::PUT, "/api/v1/settings/qa", Some(json!({"pass_mark": 100, "appeal_window_days": 7}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let (_, report) = lead.get("/api/v1/reports/summary").await;
+    assert!(report["passed"].as_u64().is_some_and(|p| p < passed_at_80 || p == report["conversations"].as_u64().unwrap_or(0)), "{report}");
+    assert_eq!(lead.call(Method::PUT, "/api/v1/settings/qa", Some(json!({"pass_mark": 60}))).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(admin.call(Method::PUT, "/api/v1/settings/qa", Some(json!({"pass_mark": 101}))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    {
+        let db = rusqlite::Connection::open(server.data.join("kefu.sqlite3")).expect("open the database");
+        db.execute("UPDATE conversations SET inspected_at = '2026-01-05T09:00:00+08:00' WHERE id = 'dev-nogreet-5'", []).expect("age the inspection");
+    }
+    let (status, r) = agent.post("/api/v1/conversations/dev-nogreet-5/appeals", json!({"check": "opening.greeting", "reason": "有问候"})).await;
+    assert_eq!((status, r["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("appeal_window_closed")), "{r}");
+    assert!(r["error"]["message"].as_str().is_some_and(|m| m.contains("7 天")), "{r}");
+    // The export holds every scorecard of the search, names not ids.
+    let response = lead.request(Method::GET, "/api/v1/conversations/export.xlsx?check=language.forbidden").send().await.expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("bytes");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = calamine::Reader::worksheet_range(&mut book, "评分卡").expect("sheet");
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows[0][0], "会话编号");
+    assert!(rows.len() > 1 && rows[1..].iter().all(|r| r[10].contains("禁用服务忌语")), "{rows:?}");
+    assert!(rows[1..].iter().all(|r| r[1] == "zhang.min" && r[2] == "A0731"), "the account's display name beside the id: {rows:?}");
     server.stop().await;
 }
 

@@ -47,8 +47,25 @@ fn appeal_from_row(r: &Row) -> DbResult<Appeal> {
 const APPEAL_SELECT: &str = "SELECT a.id, a.conversation_id, a.check_id, a.filed_by, u.display_name, a.reason, a.status, a.decided_by, a.comment, a.created_at, a.decided_at FROM appeals a JOIN users u ON u.id = a.filed_by";
 
 impl Store {
-    pub fn file_appeal(&self, conversation_id: &str, check_id: &str, user_id: i64, reason: &str) -> Result<Appeal> {
+    /// Files an appeal of a failed check. One at a time per check; after a
+    /// decision a second needs new grounds: `new_grounds` set and a reason
+    /// not given before.
+    pub fn file_appeal(&self, conversation_id: &str, check_id: &str, user_id: i64, reason: &str, new_grounds: bool) -> Result<Appeal> {
         self.db.write(|tx| {
+            let earlier: Vec<String> = tx.query_map(
+                "SELECT reason FROM appeals WHERE conversation_id = ?1 AND check_id = ?2 AND status <> 'pending'",
+                [conversation_id, check_id],
+                |r| r.get(0),
+            )?;
+            if !earlier.is_empty() {
+                if !new_grounds {
+                    return Err(StoreError::Conflict(format!("检查项 {check_id} 已申诉并处理过；再次申诉须有新的理由或证据")));
+                }
+                let same = |a: &str, b: &str| a.split_whitespace().collect::<String>() == b.split_whitespace().collect::<String>();
+                if earlier.iter().any(|e| same(e, reason)) {
+                    return Err(StoreError::Invalid("再次申诉的理由与上次相同：请写明新的理由或证据".into()));
+                }
+            }
             let result: Option<String> =
                 tx.query_row("SELECT result FROM check_results WHERE conversation_id = ?1 AND check_id = ?2", [conversation_id, check_id], |r| r.get(0)).optional()?;
             match result.as_deref() {
@@ -78,7 +95,7 @@ impl Store {
     /// restrict to what the caller may see.
     pub fn appeals(&self, status: Option<&str>, team: Option<&str>, filed_by: Option<i64>, conversation: Option<&str>, page: Page) -> Result<Paged<Appeal>> {
         let filter = "JOIN conversations c ON c.id = a.conversation_id
-             WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR c.team = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR a.filed_by = ?3) AND (CAST(?4 AS TEXT) IS NULL OR a.conversation_id = ?4)";
+             WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1 OR (CAST(?1 AS TEXT) = 'decided' AND a.status <> 'pending')) AND (CAST(?2 AS TEXT) IS NULL OR c.team = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR a.filed_by = ?3) AND (CAST(?4 AS TEXT) IS NULL OR a.conversation_id = ?4)";
         self.db.read(|c| {
             let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM appeals a {filter}"), params![status, team, filed_by, conversation], |r| r.get(0))?;
             let items = c.query_map(

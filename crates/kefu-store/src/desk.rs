@@ -70,14 +70,23 @@ pub struct RecordEvent {
     pub note: String,
 }
 
+/// Which notifications a user sees: their own; a supervisor also their
+/// team's escalations; an admin all (?1 user id, ?2 team or NULL, ?3 all).
+const NOTIFICATION_SCOPE: &str = "WHERE (?3 = 1 OR n.user_id = ?1 OR (CAST(?2 AS TEXT) IS NOT NULL AND n.team = ?2 AND n.kind = 'escalation'))";
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: i64,
     pub at: String,
+    /// warning | escalation (deadlines) | appeal (a decision on one's appeal)
     pub kind: String,
     pub obligation_id: Option<i64>,
     pub message: String,
+    /// Where it leads in the console (`#/conversation/…`), or empty.
+    pub link: String,
+    /// Whether the caller has read it.
+    pub read: bool,
 }
 
 pub struct NewRecord<'a> {
@@ -465,15 +474,56 @@ impl Store {
 
     /// Notifications for a user: their own warnings, and for supervisors the escalations of their team.
     pub fn notifications(&self, user_id: i64, team: Option<&str>, all: bool, page: Page) -> Result<Paged<Notification>> {
-        let filter = "WHERE ?3 = 1 OR user_id = ?1 OR (CAST(?2 AS TEXT) IS NOT NULL AND team = ?2 AND kind = 'escalation')";
         self.db.read(|c| {
-            let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM notifications {filter}"), params![user_id, team, all], |r| r.get(0))?;
+            let total: i64 = c.query_row(&format!("SELECT COUNT(*) FROM notifications n {NOTIFICATION_SCOPE}"), params![user_id, team, all], |r| r.get(0))?;
             let items = c.query_map(
-                &format!("SELECT id, at, kind, obligation_id, message FROM notifications {filter} ORDER BY id DESC LIMIT ?4 OFFSET ?5"),
+                &format!(
+                    "SELECT n.id, n.at, n.kind, n.obligation_id, n.message, n.link, EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?1)
+                     FROM notifications n {NOTIFICATION_SCOPE} ORDER BY n.id DESC LIMIT ?4 OFFSET ?5"
+                ),
                 params![user_id, team, all, page.limit, page.offset],
-                |r| Ok(Notification { id: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, obligation_id: r.get(3)?, message: r.get(4)? }),
+                |r| Ok(Notification { id: r.get(0)?, at: r.get(1)?, kind: r.get(2)?, obligation_id: r.get(3)?, message: r.get(4)?, link: r.get(5)?, read: r.get(6)? }),
             )?;
             Ok(Paged { total: u64::try_from(total).unwrap_or(0), items })
+        })
+    }
+
+    /// How many notifications in the caller's view they have not read (the bell's count).
+    pub fn unread_notifications(&self, user_id: i64, team: Option<&str>, all: bool) -> Result<u64> {
+        self.db.read(|c| {
+            let n: i64 = c.query_row(
+                &format!("SELECT COUNT(*) FROM notifications n {NOTIFICATION_SCOPE} AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?1)"),
+                params![user_id, team, all],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    /// Marks notifications in the caller's view read for them: the ones
+    /// named, or all of them. The number newly marked.
+    pub fn mark_notifications_read(&self, user_id: i64, team: Option<&str>, all: bool, ids: Option<&[i64]>) -> Result<u64> {
+        let ids: Option<String> = ids.map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+        self.db.write(|c| {
+            let only = match &ids {
+                Some(list) if list.is_empty() => return Ok(0),
+                // Numbers joined from i64s: nothing a caller typed reaches the SQL text.
+                Some(list) => format!(" AND n.id IN ({list})"),
+                None => String::new(),
+            };
+            let n = c.execute(
+                &format!("INSERT INTO notification_reads (notification_id, user_id, at) SELECT n.id, ?1, ?4 FROM notifications n {NOTIFICATION_SCOPE}{only} ON CONFLICT DO NOTHING"),
+                params![user_id, team, all, now()],
+            )?;
+            Ok(n as u64)
+        })
+    }
+
+    /// A notification for one person about something that happened (an appeal decided).
+    pub fn notify(&self, user_id: i64, team: &str, kind: &str, link: &str, message: &str) -> Result<()> {
+        self.db.write(|c| {
+            c.execute("INSERT INTO notifications (at, user_id, team, kind, message, link) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", params![now(), user_id, team, kind, message, link])?;
+            Ok(())
         })
     }
 

@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_search_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0003_search_indexes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "notification_reads",
+        sqlite: include_str!("../migrations/sqlite/0004_notification_reads.sql"),
+        postgres: include_str!("../migrations/postgres/0004_notification_reads.sql"),
+    },
 ];
 
 /// The newest schema version this kefu knows.

@@ -238,11 +238,11 @@ fn appeals(store: &Store) {
     store.put_conversation(&conv, &card, &violations, "api", 1, false, &WriteScope::All, None).expect("store");
     let failed = card.checks.iter().find(|c| c.result == Outcome::Fail).map(|c| c.id.clone()).expect("a failed check");
     let passed = card.checks.iter().find(|c| c.result == Outcome::Pass).map(|c| c.id.clone()).expect("a passed check");
-    assert!(matches!(store.file_appeal("apl-1", &passed, agent.id, "x"), Err(StoreError::Invalid(_))));
-    assert!(matches!(store.file_appeal("apl-1", "no.such", agent.id, "x"), Err(StoreError::NotFound(_))));
-    let appeal = store.file_appeal("apl-1", &failed, agent.id, "客户先挂机").expect("file");
+    assert!(matches!(store.file_appeal("apl-1", &passed, agent.id, "x", false), Err(StoreError::Invalid(_))));
+    assert!(matches!(store.file_appeal("apl-1", "no.such", agent.id, "x", false), Err(StoreError::NotFound(_))));
+    let appeal = store.file_appeal("apl-1", &failed, agent.id, "客户先挂机", false).expect("file");
     assert_eq!((appeal.status.as_str(), appeal.filed_by_name.as_str()), ("pending", "appeal_agent"));
-    assert!(matches!(store.file_appeal("apl-1", &failed, agent.id, "again"), Err(StoreError::Conflict(_))), "one open appeal per check");
+    assert!(matches!(store.file_appeal("apl-1", &failed, agent.id, "again", false), Err(StoreError::Conflict(_))), "one open appeal per check");
     let listed = store.appeals(Some("pending"), Some("售后三组"), None, None, Page { limit: 10, offset: 0 }).expect("list");
     assert_eq!((listed.total, listed.items[0].id), (1, appeal.id));
     let (decided, row) = store.decide_appeal(appeal.id, true, boss.id, "改判").expect("decide");
@@ -408,7 +408,7 @@ fn retention(store: &Store) {
     let (old, old_card, v) = inspected("ret-old", "RET1", "2026-01-05T10:00:00+08:00", true);
     store.put_conversation(&old, &old_card, &v, "api", 1, false, &WriteScope::All, None).expect("old");
     let failed = old_card.checks.iter().find(|c| c.result == Outcome::Fail).map(|c| c.id.clone()).expect("failed check");
-    store.file_appeal("ret-old", &failed, agent.id, "申诉").expect("appeal on the old one");
+    store.file_appeal("ret-old", &failed, agent.id, "申诉", false).expect("appeal on the old one");
     let (new, new_card, _) = inspected("ret-new", "RET1", "2026-11-28T10:00:00+08:00", false);
     store.put_conversation(&new, &new_card, &[], "api", 1, false, &WriteScope::All, None).expect("new");
     let fields = serde_json::json!({"customer": "赵女士", "contact": "13912345678", "address": "幸福路 1 号", "description": "冰箱不制冷"});

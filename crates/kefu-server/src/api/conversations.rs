@@ -154,7 +154,7 @@ pub struct SearchParams {
 
 /// The search the caller may run: their scope narrows the filters, and
 /// asking for more than the scope finds nothing (`None`).
-fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
+pub(crate) fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
     check_day("from", &p.from)?;
     check_day("to", &p.to)?;
     // (YYYY-MM-DD compares as text)
@@ -201,14 +201,34 @@ fn scoped(auth: &Auth, p: SearchParams) -> Result<Option<Search>, ApiError> {
     Ok(Some(s))
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "conversations", params(SearchParams), responses((status = 200, body = kefu_store::Report)))]
-/// The QA charts over the scorecards the caller may see (same filters as the search).
-pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<kefu_store::Report>, ApiError> {
+/// The QA charts, and 合格率 at the centre's pass mark.
+#[derive(Serialize, ToSchema)]
+pub struct ReportOut {
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub report: kefu_store::Report,
+    /// The pass mark in force (QA settings; default 80).
+    pub pass_mark: u32,
+    /// Conversations scoring the pass mark or more.
+    pub passed: u64,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "conversations", params(SearchParams), responses((status = 200, body = ReportOut)))]
+/// The QA charts over the scorecards the caller may see (same filters as the search), with 合格率 at the pass mark.
+pub async fn report(auth: Auth, State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<ReportOut>, ApiError> {
+    let qa: crate::qa::QaSettings = state.json_setting(crate::qa::SETTINGS_KEY).await?;
     let Some(s) = scoped(&auth, p)? else {
-        return Ok(Json(kefu_store::Report { conversations: 0, mean_score: None, by_check: Vec::new(), by_agent: Vec::new(), by_category_day: Vec::new() }));
+        return Ok(Json(ReportOut { report: kefu_store::Report::empty(), pass_mark: qa.pass_mark, passed: 0 }));
     };
     let store = state.store.clone();
-    Ok(Json(tokio::task::spawn_blocking(move || store.report(&s)).await??))
+    let (report, passed) = tokio::task::spawn_blocking(move || {
+        let report = store.report(&s)?;
+        let at_pass = Search { min_score: Some(s.min_score.unwrap_or(0).max(qa.pass_mark)), limit: 1, offset: 0, ..s };
+        let (passed, _) = store.search(&at_pass)?;
+        Ok::<_, kefu_store::StoreError>((report, passed))
+    })
+    .await??;
+    Ok(Json(ReportOut { report, pass_mark: qa.pass_mark, passed }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -274,6 +294,10 @@ pub struct AppealRequest {
     /// The failed check disputed, e.g. `closing.farewell`.
     pub check: String,
     pub reason: String,
+    /// A second appeal of a check already decided: the agent has new grounds
+    /// (and the reason must differ from the earlier one's).
+    #[serde(default)]
+    pub new_grounds: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/appeals", tag = "appeals", params(("id" = String, Path)), request_body = AppealRequest,
@@ -282,26 +306,35 @@ pub struct AppealRequest {
 pub async fn file_appeal(auth: Auth, State(state): State<AppState>, Path(id): Path<String>, ApiJson(req): ApiJson<AppealRequest>) -> Result<(StatusCode, Json<Appeal>), ApiError> {
     let reason = req.reason.trim().to_string();
     if reason.is_empty() {
-        return Err(ApiError::bad_request("invalid_field", "请填写申诉理由"));
+        return Err(ApiError::bad_request("invalid_field", "请填写申诉理由").with_field("reason"));
     }
     if reason.chars().count() > 2_000 {
-        return Err(ApiError::bad_request("invalid_field", "申诉理由最多 2000 字"));
+        return Err(ApiError::bad_request("invalid_field", "申诉理由最多 2000 字").with_field("reason"));
     }
     let (row, _, _) = visible(&state, &auth, id.clone()).await?;
     // Appeals are the agent's own: a supervisor decides, not files.
     if auth.user.role == Role::Agent && auth.user.agent_id != row.agent {
         return Err(ApiError::forbidden("只能对自己的会话提出申诉"));
     }
+    // The appeal window runs from the inspection (a re-inspection opens it again).
+    let qa: crate::qa::QaSettings = state.json_setting(crate::qa::SETTINGS_KEY).await?;
+    if let Ok(inspected) = chrono::DateTime::parse_from_rfc3339(&row.inspected_at) {
+        let closes = inspected + chrono::Duration::days(i64::from(qa.appeal_window_days));
+        if chrono::Utc::now() > closes {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "appeal_window_closed", format!("申诉期已过：质检后 {} 天内可申诉（截至 {}）", qa.appeal_window_days, closes.with_timezone(&kefu_core::calendar::SHANGHAI).format("%Y-%m-%d %H:%M"))));
+        }
+    }
     let store = state.store.clone();
     let user_id = auth.user.id;
-    let appeal = tokio::task::spawn_blocking(move || store.file_appeal(&id, &req.check, user_id, &reason)).await??;
+    let new_grounds = req.new_grounds;
+    let appeal = tokio::task::spawn_blocking(move || store.file_appeal(&id, &req.check, user_id, &reason, new_grounds)).await??;
     Ok((StatusCode::CREATED, Json(appeal)))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AppealFilter {
-    /// pending | upheld | overturned
+    /// pending | upheld | overturned | decided (upheld or overturned)
     pub status: Option<String>,
     /// Items per page (default 200, at most 2000); the total is in X-Total-Count.
     pub limit: Option<u32>,
@@ -313,8 +346,8 @@ pub struct AppealFilter {
 pub async fn list_appeals(auth: Auth, State(state): State<AppState>, ApiQuery(f): ApiQuery<AppealFilter>) -> Result<axum::response::Response, ApiError> {
     let page = crate::page::requested(f.limit, f.offset)?;
     if let Some(s) = &f.status {
-        if !["pending", "upheld", "overturned"].contains(&s.as_str()) {
-            return Err(ApiError::bad_request("invalid_query", "status 应为 pending、upheld 或 overturned"));
+        if !["pending", "upheld", "overturned", "decided"].contains(&s.as_str()) {
+            return Err(ApiError::bad_request("invalid_query", "status 应为 pending（待处理）、decided（已处理）、upheld 或 overturned").with_field("status"));
         }
     }
     let (team, filed_by) = crate::desk::scope(&auth);
@@ -353,9 +386,17 @@ pub async fn decide(auth: Auth, State(state): State<AppState>, Path(id): Path<i6
     visible(&state, &auth, appeal.conversation_id.clone()).await.map_err(|_| ApiError::not_found(format!("申诉 {id} 不存在")))?;
     let store = state.store.clone();
     let user = auth.user.clone();
+    let current = state.current();
+    let check_name = current.engine.rulebook.checks.iter().find(|c| c.id == appeal.check_id).map_or_else(|| appeal.check_id.clone(), |c| c.name.clone());
     let (appeal, conversation) = tokio::task::spawn_blocking(move || {
         let decided = store.decide_appeal(id, overturn, user.id, &req.comment)?;
         store.audit(Some(&user), if overturn { "appeal.overturn" } else { "appeal.uphold" }, &format!("appeal {id}"), &format!("{} {}", decided.0.conversation_id, decided.0.check_id))?;
+        // The agent hears of it (the bell), with the way to the conversation.
+        let (appeal, conversation) = &decided;
+        let verdict = if overturn { "已改判（计为通过）" } else { "维持原判" };
+        let comment = if req.comment.trim().is_empty() { String::new() } else { format!("：{}", req.comment.trim()) };
+        let message = format!("你对会话 {} “{}”的申诉{verdict}（{}{comment}）", appeal.conversation_id, check_name, user.display_name);
+        store.notify(appeal.filed_by, &conversation.team, "appeal", &format!("#/conversation/{}", appeal.conversation_id), &message)?;
         Ok::<_, kefu_store::StoreError>(decided)
     })
     .await??;

@@ -9,3 +9,4 @@ pub mod users;
 pub mod health;
 pub mod settings;
 pub mod spreadsheet;
+pub mod scorecard_export;

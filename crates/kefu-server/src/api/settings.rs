@@ -9,6 +9,7 @@ use crate::centre::{self, CentreSettings};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::limits::{self, ServerLimits};
+use crate::qa::{self, QaSettings};
 use crate::retention::{self, RetentionSettings};
 use crate::state::AppState;
 
@@ -28,6 +29,22 @@ pub async fn put_limits(auth: Auth, State(state): State<AppState>, ApiJson(limit
     state.save_json_setting(&auth.user, limits::SETTINGS_KEY, &limits).await?;
     state.set_limits(limits);
     Ok(Json(limits))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/qa", tag = "settings", responses((status = 200, body = QaSettings)))]
+/// The QA settings: the pass mark of 合格率 and the appeal window (everyone signed in: the console shows them).
+pub async fn get_qa(_auth: Auth, State(state): State<AppState>) -> Result<Json<QaSettings>, ApiError> {
+    Ok(Json(state.json_setting(qa::SETTINGS_KEY).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/qa", tag = "settings", request_body = QaSettings,
+    responses((status = 200, body = QaSettings), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+/// Sets the pass mark and the appeal window (admins); in force at once, audited.
+pub async fn put_qa(auth: Auth, State(state): State<AppState>, ApiJson(settings): ApiJson<QaSettings>) -> Result<Json<QaSettings>, ApiError> {
+    auth.require(Role::Admin)?;
+    settings.validate()?;
+    state.save_json_setting(&auth.user, qa::SETTINGS_KEY, &settings).await?;
+    Ok(Json(settings))
 }
 
 #[utoipa::path(get, path = "/api/v1/settings/centre", tag = "settings", responses((status = 200, body = CentreSettings)))]
