@@ -42,7 +42,7 @@ conversations.push({ ...conversations[0], id: 'xss-1', turns: [...conversations[
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: ['--no-sandbox', '--lang=zh-CN', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const results = {};
 // Every page is said for people: no check or rule id (a.b), no ISO time, no
@@ -357,6 +357,15 @@ try {
   await page.click('#clock-in');
   await page.waitForSelector('text=已打卡');
   await page.waitForSelector('#att-summary');
+  // A request in the console: an outing without its times is refused on the
+  // form; a leave notice goes to the supervisor.
+  await page.selectOption('#req-kind', 'outing');
+  await page.click('#req-submit');
+  await page.waitForFunction(() => document.getElementById('request-error').textContent.includes('外出自'));
+  await page.selectOption('#req-kind', 'notice');
+  await page.fill('#req-reason', '孩子发烧，上午请假');
+  await page.click('#req-submit');
+  await page.waitForSelector('#my-requests >> text=待批准');
   await shot(page, 'attendance');
 
   // Paging: with more scorecards than a page holds, the range is shown and
@@ -417,6 +426,29 @@ try {
   await lead.goto(`${base}/#/conversation/dev-late-2`);
   await lead.waitForSelector('h1 >> text=100');
   await shot(lead, 'appeal-overturned');
+  // Attendance: the request waits for the supervisor, who approves it; the team's month as a grid.
+  await lead.goto(`${base}/#/attendance`);
+  await lead.waitForSelector('#approvals button.approve');
+  await lead.click('#approvals button.approve');
+  await lead.waitForSelector('text=已批准');
+  await lead.waitForSelector('#team-grid tr[data-user="zhang.min"]');
+  await shot(lead, 'attendance-team');
+  // A record edited and handed on after creation: the supervisor names the
+  // 相关主管 from the accounts and corrects the form; both are in its history.
+  await lead.goto(`${base}/#/records`);
+  await lead.click('#records tbody tr:has-text("客户报修记录表") >> nth=0');
+  await lead.waitForSelector('#record-edit');
+  await lead.selectOption('#edit-supervisor', { label: '王班长' });
+  await lead.fill('#edit-description', '厨房柜门脱落，需上门维修（已核实）');
+  await lead.click('#save-record');
+  await lead.waitForSelector('#record-history li[data-action="reassigned"]');
+  assert.ok((await lead.textContent('#record-history')).includes('相关主管'), 'the change is said');
+  await lead.waitForSelector('#record-history li[data-action="edited"]');
+  await shot(lead, 'record-edited');
+  // The conversation page shows the call's events where they happened.
+  await lead.goto(`${base}/#/conversation/dev-hold-4`);
+  await lead.waitForSelector('#transcript li.event[data-event="hold"]');
+  await shot(lead, 'conversation-events');
   // Appeals in tabs: the decided one under 已处理, with who decided and when.
   await lead.goto(`${base}/#/appeals?tab=decided`);
   await lead.waitForSelector('.appeal-card[data-status="overturned"]');
@@ -433,14 +465,16 @@ try {
   assert.ok(exported[2] > 1000, 'a workbook');
   // The agent hears of the decision: the bell counts it, the notice leads to the conversation.
   await page.goto(`${base}/#/workspace`);
-  await page.waitForFunction(() => document.getElementById('bell-count')?.textContent === '1' && !document.getElementById('bell-count').hidden);
+  // (two: the appeal decided, and the leave approved)
+  await page.waitForFunction(() => document.getElementById('bell-count')?.textContent === '2' && !document.getElementById('bell-count').hidden);
   await page.click('#bell');
   await page.waitForSelector('#notification-list li.unread[data-kind="appeal"]');
+  await page.waitForSelector('#notification-list li.unread[data-kind="attendance"]');
   await shot(page, 'notifications');
-  await page.click('#notification-list li.unread a');
+  await page.click('#notification-list li.unread[data-kind="appeal"] a');
   await page.waitForSelector('#transcript');
   assert.ok(page.url().endsWith('#/conversation/dev-late-2'), page.url());
-  await page.waitForFunction(() => document.getElementById('bell-count').hidden);
+  await page.waitForFunction(() => document.getElementById('bell-count').textContent === '1');
 
   // Admin: the rulebook with sources, and a sentence tried against it.
   const adminCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });

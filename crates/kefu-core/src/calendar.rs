@@ -965,6 +965,11 @@ impl WorkingHours {
         &self.periods
     }
 
+    /// When the working day opens: the start of the first period (clock in by then).
+    pub fn open(&self) -> NaiveTime {
+        self.periods.first().map_or(NaiveTime::MIN, |p| p.0)
+    }
+
     /// When the working day closes: the end of the last period.
     pub fn close(&self) -> NaiveTime {
         self.periods

@@ -387,12 +387,18 @@ pub enum DayStatus {
 
 /// A working day's attendance (02 §考勤 1).
 pub fn day_status(cal: &HolidayCalendar, day: NaiveDate, clock_in: Option<NaiveTime>, notice: Notice) -> Result<DayStatus, CalendarError> {
+    day_status_from(cal, day, clock_in, notice, clock_in_deadline())
+}
+
+/// [`day_status`] for a team whose working day opens at `opens` (its own
+/// hours): clocking in by then is on time.
+pub fn day_status_from(cal: &HolidayCalendar, day: NaiveDate, clock_in: Option<NaiveTime>, notice: Notice, opens: NaiveTime) -> Result<DayStatus, CalendarError> {
     if !cal.is_workday(day)? {
         return Ok(DayStatus::Rest);
     }
     Ok(match clock_in {
-        Some(t) if t <= clock_in_deadline() => DayStatus::OnTime,
-        Some(t) => DayStatus::Late { minutes: (t - clock_in_deadline()).num_minutes().max(1), notified: notice.notified },
+        Some(t) if t <= opens => DayStatus::OnTime,
+        Some(t) => DayStatus::Late { minutes: (t - opens).num_minutes().max(1), notified: notice.notified },
         None if notice.approved => DayStatus::Leave,
         None if notice.notified => DayStatus::AbsentNotified,
         None => DayStatus::Truant,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use kefu_core::calendar::{HolidayCalendar, WorkingHours};
 use kefu_core::desk::{
-    check_makeup_leave, day_status, due_state, makeup_expires, obligations, outing_status, overtime_hours, DayStatus, DeskRules, DueState,
+    check_makeup_leave, day_status, day_status_from, due_state, makeup_expires, obligations, outing_status, overtime_hours, DayStatus, DeskRules, DueState,
     MakeupLeaveError, Notice, ObligationKind, OutingStatus, RecordFacts, RecordKind,
 };
 
@@ -123,6 +123,9 @@ fn clock_in_by_nine_on_working_days() {
     assert_eq!(day_status(&c, day("2026-02-16"), None, none).expect("covered"), DayStatus::Rest, "春节");
     assert_eq!(day_status(&c, day("2026-03-07"), None, none).expect("covered"), DayStatus::Rest, "a Saturday");
     assert_eq!(day_status(&c, day("2026-02-14"), None, none).expect("covered"), DayStatus::Truant, "the make-up Saturday before 春节");
+    // A team whose day opens at 08:30 is late at 08:45; one opening at 09:30 is not at 09:20.
+    assert_eq!(day_status_from(&c, day("2026-03-02"), Some(time(8, 45)), none, time(8, 30)).expect("covered"), DayStatus::Late { minutes: 15, notified: false });
+    assert_eq!(day_status_from(&c, day("2026-03-02"), Some(time(9, 20)), none, time(9, 30)).expect("covered"), DayStatus::OnTime);
     assert!(day_status(&c, day("2031-03-03"), None, none).is_err());
 }
 

@@ -41,7 +41,7 @@ const ROLE = { agent: '坐席', supervisor: '班长/质检', admin: '管理员' 
 const RESULT = { pass: '通过', fail: '不通过', 'n/a': '不适用' };
 const STATUS = { pending: '待处理', upheld: '维持原判', overturned: '已改判' };
 const PROCEDURE = { silent_call: '无声电话', silent_call_04: '无声电话（热线）', hold: '等待' };
-const EVENT = { created: '创建', edited: '修改内容', forwarded: '转交主管', progress: '进展', replied: '回复客户', sent: '发送日报', closed: '关闭' };
+const EVENT = { created: '创建', edited: '修改内容', reassigned: '转交', forwarded: '转交主管', progress: '进展', replied: '回复客户', sent: '发送日报', closed: '关闭' };
 
 // ——— names for ids ———
 // The console says what people call things: checks, categories, scenarios,
@@ -838,7 +838,7 @@ views.conversation = async (id, main) => {
     if (!marks.has(e.turn)) marks.set(e.turn, []);
     marks.get(e.turn).push({ ...e, check: c.id });
   }
-  const transcript = h('ol', { class: 'transcript', id: 'transcript' }, v.transcript.turns.map((t, i) => {
+  const transcript = h('ol', { class: 'transcript', id: 'transcript' }, withEvents(v.transcript, v.transcript.turns.map((t, i) => {
     const ms = (marks.get(i) || []).filter((m) => m.end > m.start).sort((a, b) => a.start - b.start);
     const chars = Array.from(t.text);
     const text = h('div', { class: 't' });
@@ -854,7 +854,7 @@ views.conversation = async (id, main) => {
         (marks.get(i) || []).map((m) => h('div', { class: 'small check-fail', title: m.check }, `${checkName(m.check)}：${m.note}`, ' ',
           falseAlarmButton({ text: t.text, rule: m.check, conversation_id: v.conversation.id, turn: i }))),
         t.speaker === 'agent' ? h('div', { class: 'small turn-actions' }, missedButton(() => ({ text: t.text, conversation_id: v.conversation.id, turn: i }))) : null));
-  }));
+  })));
   const checks = h('table', {}, h('thead', {}, h('tr', {}, ['检查项', '结果', '分值', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}, v.scorecard.checks.filter((c) => c.result !== 'n/a').map((c) => {
       const open = v.appeals.find((a) => a.check_id === c.id && a.status === 'pending');
@@ -880,6 +880,22 @@ views.conversation = async (id, main) => {
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '检查项'), checks, windowNote), h('section', { class: 'panel', id: 'appeal-form' }),
         h('section', { class: 'panel' }, h('h2', {}, '申诉'), appeals))));
 };
+// The call's events in the transcript where they happened, as the HTML
+// report shows them: rings before the first turn, holds and the hang-up by time.
+function withEvents(transcript, items) {
+  const events = (transcript.events || []).filter((e) => e.type === 'hold' || e.type === 'hangup')
+    .map((e) => ({ at: e.type === 'hold' ? e.start : e.at, el: e.type === 'hold'
+      ? h('li', { class: 'event', 'data-event': 'hold' }, h('span', { class: 'who' }, '保持'), h('div', {}, `${fmtSeconds(e.start)}–${fmtSeconds(e.end)}，等待 ${Math.round(e.end - e.start)} 秒`))
+      : h('li', { class: 'event', 'data-event': 'hangup' }, h('span', { class: 'who' }, '挂机'), h('div', {}, `${e.by === 'agent' ? '坐席' : '客户'}在 ${fmtSeconds(e.at)} 挂断`)) }))
+    .sort((a, b) => a.at - b.at);
+  const out = [];
+  if (transcript.rings !== undefined && transcript.rings !== null) out.push(h('li', { class: 'event', 'data-event': 'rings' }, h('span', { class: 'who' }, '振铃'), h('div', {}, `响铃 ${transcript.rings} 声后接起`)));
+  transcript.turns.forEach((t, i) => {
+    while (events.length && events[0].at <= t.start) out.push(events.shift().el);
+    out.push(items[i]);
+  });
+  return [...out, ...events.map((e) => e.el)];
+}
 function appealForm(v, check) {
   const box = document.getElementById('appeal-form');
   const reason = h('textarea', { id: 'reason', rows: 3, class: 'wide', placeholder: '说明理由，例如：录音中已致歉' });
@@ -1215,6 +1231,41 @@ views.record = async (id, main) => {
     h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, sourceLabel(o.source), o.provisional ? h('div', {}, o.provisional) : null)))));
   const history = h('ol', { class: 'steps', id: 'record-history' }, v.events.map((e) => h('li', { 'data-action': e.action }, `${fmtTime(e.at)} ${userName(e.username)} · ${EVENT[e.action] || e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
   const closed = v.record.status === 'closed';
+  // Edited after creation: the form's fields, and (supervisors, admins) the
+  // owner and the supervisor chosen from the accounts; each change is an event.
+  let editor = null;
+  if (!closed) {
+    const err = errorBox('record-edit-error');
+    const errors = formErrors(err);
+    const inputs = {};
+    const formFields = v.record.kind === 'call_log' ? [] : (FIELDS[v.record.kind] || []);
+    const box = h('div', { class: 'filters', id: 'record-edit-fields' }, formFields.map(([k, label, required]) => {
+      const val = v.record.fields[k];
+      inputs[k] = h('input', { id: `edit-${k}`, value: val === undefined || val === null ? '' : String(val), size: k === 'description' ? 40 : 14 });
+      return h('div', {}, h('label', { for: `edit-${k}` }, label, required ? ' *' : ''), inputs[k]);
+    }));
+    const lead = me.role !== 'agent';
+    const owner = lead ? h('select', { id: 'edit-owner' }, names.people.filter((p) => p.active && (me.role === 'admin' || p.team === v.record.team)).map((p) => h('option', { value: p.username, selected: p.id === v.record.owner_id }, `${p.display_name}${p.team ? '（' + p.team + '）' : ''}`))) : null;
+    const supervisorPick = lead ? h('select', { id: 'edit-supervisor' }, h('option', { value: '' }, '（不指定）'), names.people.filter((p) => p.active && p.role !== 'agent').map((p) => h('option', { value: p.username, selected: p.username === v.record.supervisor }, p.display_name))) : null;
+    const save = async () => {
+      errors.clear();
+      const body = {};
+      if (formFields.length) {
+        if (!errors.required(formFields.filter(([, , required]) => required).map(([k, label]) => [label, inputs[k]]))) return;
+        const fields = {};
+        for (const [k] of formFields) { const val = inputs[k].value.trim(); if (val) fields[k] = k === 'promised_reply_hours' ? Number(val) : val; }
+        body.fields = fields;
+      }
+      const current = names.people.find((p) => p.id === v.record.owner_id);
+      if (owner && owner.value && (!current || owner.value !== current.username)) body.owner = owner.value;
+      if (supervisorPick && supervisorPick.value !== v.record.supervisor) body.supervisor = supervisorPick.value;
+      try { await api('PATCH', `/api/v1/records/${id}`, body); toast('已保存'); views.record(id, main); } catch (x) { errors.server(x, (f) => (f.startsWith('fields.') ? inputs[f.slice(7)] : f === 'owner' ? owner : f === 'supervisor' ? supervisorPick : null)); }
+    };
+    editor = h('section', { class: 'panel', id: 'record-edit' }, h('h2', {}, lead ? '修改与转交' : '修改'), box,
+      lead ? h('div', { class: 'filters gap-top' }, h('div', {}, h('label', { for: 'edit-owner' }, '负责人'), owner), h('div', {}, h('label', { for: 'edit-supervisor' }, '相关主管'), supervisorPick)) : null,
+      h('div', { class: 'row gap-top' }, h('button', { id: 'save-record', onclick: save }, '保存修改')), err,
+      h('p', { class: 'muted small' }, '修改和转交都记入“经过”，并写入审计日志；转交后未完成的时限一并转给新负责人。'));
+  }
   let logEditor = null;
   if (v.record.kind === 'call_log') {
     const ed = entriesEditor(v.record.fields.entries || []);
@@ -1224,9 +1275,9 @@ views.record = async (id, main) => {
       } }, '保存来电记录')));
   }
   main.replaceChildren(h('h1', {}, `${KIND[v.record.kind] || v.record.kind} #${v.record.id}`),
-    h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'} · 收到 ${fmtTime(v.record.received_at)}`,
+    h('p', { class: 'muted' }, `负责人 ${v.record.owner_name} · ${v.record.team || '未分组'}${v.record.supervisor ? ' · 相关主管 ' + userName(v.record.supervisor) : ''} · 收到 ${fmtTime(v.record.received_at)}`,
       v.record.conversation_id ? [' · 来自会话 ', h('a', { href: `#/conversation/${encodeURIComponent(v.record.conversation_id)}`, id: 'record-conversation' }, v.record.conversation_id)] : null),
-    h('div', { class: 'grid' }, h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '内容'), v.record.kind === 'call_log' ? h('p', {}, `日期：${v.record.fields.date}`) : fields), logEditor),
+    h('div', { class: 'grid' }, h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '内容'), v.record.kind === 'call_log' ? h('p', {}, `日期：${fmtDay(v.record.fields.date)}`) : fields), logEditor, editor),
       h('div', {}, h('section', { class: 'panel' }, h('h2', {}, '时限'), owed),
         h('section', { class: 'panel' }, h('h2', {}, '处理'), closed ? h('p', { class: 'muted' }, '已关闭。') : h('div', {},
           h('div', { class: 'row' }, note),
@@ -1256,6 +1307,61 @@ views.deadlines = async (_, main) => {
 
 // ——— attendance ———
 const DAY = { rest: ['休息日', ''], on_time: ['正常', 'good'], late: ['迟到', 'warn'], leave: ['请假', ''], absent_notified: ['已报备缺勤', 'warn'], truant: ['旷工', 'bad'] };
+const REQUEST_KIND = { notice: '请假/迟到报备', outing: '外出', makeup: '调休', overtime: '加班' };
+const DAY_MARK = { rest: ['休', ''], on_time: ['✓', 'good'], late: ['迟', 'warn'], leave: ['假', ''], absent_notified: ['报', 'warn'], truant: ['旷', 'bad'] };
+// A request's particulars in words.
+function requestDetail(r) {
+  const d = r.detail || {};
+  const parts = [];
+  if (d.expected) parts.push(`预计 ${d.expected} 到`);
+  if (d.from) parts.push(`${d.from}–${d.to}${d.registered ? '（已填外出登记单）' : '（未填外出登记单）'}`);
+  if (d.earned_on) parts.push(`${fmtDay(d.earned_on)}加班所得`);
+  if (d.start) parts.push(`${fmtTime(d.start)} 至 ${fmtTime(d.end)}${d.in_advance ? '' : '（非事先申请）'}`);
+  if (d.reason) parts.push(d.reason);
+  return parts.join(' · ');
+}
+// Leave, outings, 调休 and overtime asked for in the console, approved by the supervisor.
+function requestForm(after) {
+  const kind = h('select', { id: 'req-kind' }, Object.entries(REQUEST_KIND).map(([k, v]) => h('option', { value: k }, v)));
+  const day = h('input', { id: 'req-day', type: 'date', value: today() });
+  const reason = h('input', { id: 'req-reason', size: 24, placeholder: '事由' });
+  const extra = h('div', { class: 'filters', id: 'req-extra' });
+  const err = errorBox('request-error');
+  const errors = formErrors(err);
+  const f = {};
+  const draw = () => {
+    for (const k of Object.keys(f)) delete f[k];
+    const input = (id, label, attrs) => { f[id] = h('input', { id: `req-${id}`, ...attrs }); return h('div', {}, h('label', { for: `req-${id}` }, label), f[id]); };
+    extra.replaceChildren(...({
+      notice: () => [input('expected', '预计到岗（迟到时填，HH:MM）', { type: 'time' })],
+      outing: () => [input('from', '外出自 *', { type: 'time' }), input('to', '至 *', { type: 'time' }), h('div', {}, h('label', { for: 'req-registered', class: 'inline' }, (f.registered = h('input', { type: 'checkbox', id: 'req-registered' })), ' 已填外出登记单'))],
+      makeup: () => [input('earned_on', '加班日（调休由此而来）*', { type: 'date' })],
+      overtime: () => [input('start', '加班开始 *', { type: 'datetime-local' }), input('end', '加班结束 *', { type: 'datetime-local' })],
+    }[kind.value])());
+  };
+  kind.addEventListener('change', draw);
+  draw();
+  const beijing = (local) => (local ? `${local.length === 16 ? local + ':00' : local}+08:00` : undefined);
+  const submit = h('button', { id: 'req-submit', onclick: async () => {
+    errors.clear();
+    const need = [['日期', day]];
+    if (kind.value === 'outing') need.push(['外出自', f.from], ['至', f.to]);
+    if (kind.value === 'makeup') need.push(['加班日', f.earned_on]);
+    if (kind.value === 'overtime') need.push(['加班开始', f.start], ['加班结束', f.end]);
+    if (!errors.required(need)) return;
+    const body = { kind: kind.value, day: day.value, reason: reason.value };
+    if (f.expected && f.expected.value) body.expected = f.expected.value;
+    if (kind.value === 'outing') Object.assign(body, { from: f.from.value, to: f.to.value, registered: f.registered.checked });
+    if (kind.value === 'makeup') body.earned_on = f.earned_on.value;
+    if (kind.value === 'overtime') Object.assign(body, { start: beijing(f.start.value), end: beijing(f.end.value) });
+    try { await api('POST', '/api/v1/attendance/requests', body); toast('申请已提交，等待班长批准'); after(); } catch (x) { errors.server(x, (k) => f[k] || (k === 'day' ? day : null)); }
+  } }, '提交申请');
+  return h('section', { class: 'panel', id: 'attendance-request' }, h('h2', {}, '请假、外出、调休、加班申请'),
+    h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'req-kind' }, '类型'), kind), h('div', {}, h('label', { for: 'req-day' }, '日期 *'), day), h('div', {}, h('label', { for: 'req-reason' }, '事由'), reason)),
+    extra, h('div', { class: 'row gap-top' }, submit), err,
+    h('p', { class: 'muted small' }, '请假、迟到须事先通知并经批准；外出须经批准并填写外出登记单；调休须提前一天申请；加班须事先申请（02 §考勤）。'));
+}
+
 views.attendance = async (_, main) => {
   const q = new URLSearchParams((location.hash.split('?')[1]) || '');
   const month = q.get('month') || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
@@ -1275,6 +1381,27 @@ views.attendance = async (_, main) => {
     } }, '打卡'), monthIn, userIn, h('button', { class: 'ghost', onclick: () => { location.hash = `#/attendance?month=${monthIn.value}${userIn.value ? '&user=' + encodeURIComponent(userIn.value) : ''}`; } }, '查看')),
     h('p', { class: 'muted small' }, '工作日 9:00 前打卡；未事先通知且未获批准的缺勤为旷工；未经批准外出按旷工处理；加班须提前申请，按整小时计，平日晚上自下班半小时后起算（02 §考勤）。')),
     h('section', { class: 'panel' }, h('p', {}, h('a', { href: `/api/v1/attendance/report.xlsx?month=${encodeURIComponent(month)}${who ? '&user=' + encodeURIComponent(who) : ''}`, download: 'attendance.xlsx' }, '导出 Excel')), h('p', { id: 'att-summary' }, `正常 ${r.on_time} 天 · 迟到 ${r.late} 天 · 请假 ${r.leave} 天 · 旷工 ${r.truant} 天 · 加班 ${r.overtime_hours} 小时 · 调休 ${r.makeup_leaves} 次`), table));
+  const lead = me.role !== 'agent';
+  const [mine, waiting, grid] = await Promise.all([
+    lead ? null : api('GET', '/api/v1/attendance/requests?status=all&limit=50'),
+    lead ? api('GET', '/api/v1/attendance/requests?status=pending&limit=100') : null,
+    me.role === 'supervisor' ? api('GET', `/api/v1/attendance/team?month=${encodeURIComponent(month)}`) : null]);
+  if (!lead) main.append(requestForm(() => render()));
+  const requestRow = (x, action) => h('tr', { 'data-request': x.id }, h('td', {}, x.display_name), h('td', {}, REQUEST_KIND[x.kind] || x.kind), h('td', {}, fmtDay(x.day)), h('td', { class: 'small' }, requestDetail(x)),
+    h('td', { class: 'small' }, fmtTime(x.requested_at)), h('td', {}, action));
+  const head = h('thead', {}, h('tr', {}, ['申请人', '类型', '日期', '内容', '申请时间', '状态'].map((t) => h('th', {}, t))));
+  if (mine) main.append(h('section', { class: 'panel', id: 'my-requests' }, h('h2', {}, '我的申请'), mine.length ? h('table', {}, head, h('tbody', {}, mine.map((x) => requestRow(x, x.approved_at ? h('span', { class: 'pill good' }, `已批准 ${fmtTime(x.approved_at)}`) : h('span', { class: 'pill warn' }, '待批准'))))) : h('p', { class: 'muted' }, '暂无申请。')));
+  if (waiting) main.append(h('section', { class: 'panel', id: 'approvals' }, h('h2', {}, `待批准的申请（${waiting.length}）`), waiting.length ? h('table', {}, head, h('tbody', {}, waiting.map((x) => requestRow(x,
+    h('button', { class: 'small approve', onclick: async () => { try { await api('POST', `/api/v1/attendance/requests/${x.id}/approve`, {}); toast(`已批准 ${x.display_name} 的${REQUEST_KIND[x.kind] || '申请'}`); render(); } catch (e) { toast(e.message); } } }, '批准'))))) : h('p', { class: 'muted' }, '没有待批准的申请。')));
+  if (grid) {
+    const days = [...new Set(grid.people.flatMap((p) => p.days.map((d) => d[0])))].sort();
+    main.append(h('section', { class: 'panel', id: 'team-grid' }, h('h2', {}, `${grid.team} · ${Number(month.slice(5, 7))}月考勤`),
+      grid.people.length ? h('table', { class: 'grid-month' }, h('thead', {}, h('tr', {}, h('th', {}, '姓名'), days.map((d) => h('th', { class: 'num', title: fmtDay(d) }, Number(d.slice(8)))), ['正常', '迟到', '请假', '旷工', '加班'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, grid.people.map((p) => h('tr', { 'data-user': p.username }, h('td', {}, h('a', { href: `#/attendance?month=${month}&user=${encodeURIComponent(p.username)}` }, p.display_name)),
+          days.map((d) => { const st = (p.days.find((x) => x[0] === d) || [d, ''])[1]; const [mark, cls] = DAY_MARK[st] || ['', '']; return h('td', { class: `day ${cls}`, title: `${fmtDay(d)} ${(DAY[st] || [''])[0]}`, 'data-state': st }, mark); }),
+          h('td', { class: 'num' }, p.on_time), h('td', { class: 'num' }, p.late), h('td', { class: 'num' }, p.leave), h('td', { class: 'num' }, p.truant), h('td', { class: 'num' }, p.overtime_hours))))) : h('p', { class: 'muted' }, '班组里还没有人。'),
+      h('p', { class: 'muted small' }, '✓ 正常 · 迟 迟到 · 假 请假 · 报 已报备缺勤 · 旷 旷工 · 休 休息日')));
+  }
 };
 
 // ——— settings (admins): mail, teams, holidays ———

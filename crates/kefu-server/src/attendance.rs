@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime};
 use kefu_core::calendar::SHANGHAI;
-use kefu_core::desk::{check_makeup_leave, day_status, outing_status, overtime_hours, DayStatus, Notice, OutingStatus};
+use kefu_core::desk::{check_makeup_leave, day_status_from, outing_status, overtime_hours, DayStatus, Notice, OutingStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -164,7 +164,122 @@ pub async fn approve(auth: Auth, State(state): State<AppState>, Path(id): Path<i
     }
     let store = state.store.clone();
     let user = auth.user.clone();
-    Ok(Json(tokio::task::spawn_blocking(move || store.approve_attendance_request(id, &user)).await??))
+    let approved = tokio::task::spawn_blocking(move || {
+        let approved = store.approve_attendance_request(id, &user)?;
+        // The requester hears of it (the bell).
+        let message = format!("你 {} 的{}申请已由 {} 批准", approved.day, kind_name(&approved.kind), user.display_name);
+        store.notify(approved.user_id, &user.team, "attendance", "#/attendance", &message)?;
+        Ok::<_, kefu_store::StoreError>(approved)
+    })
+    .await??;
+    Ok(Json(approved))
+}
+
+/// A request's kind as the console says it.
+fn kind_name(kind: &str) -> &str {
+    match kind {
+        "notice" => "请假/迟到报备",
+        "outing" => "外出",
+        "makeup" => "调休",
+        "overtime" => "加班",
+        other => other,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsQuery {
+    /// pending (not yet approved; default) | all
+    pub status: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/attendance/requests", tag = "attendance", params(RequestsQuery), responses((status = 200, body = Vec<kefu_store::attendance::ListedRequest>)))]
+/// Requests to approve or see: an agent's own, a supervisor's team's, all for admins; the total in X-Total-Count.
+pub async fn requests(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<RequestsQuery>) -> Result<axum::response::Response, ApiError> {
+    let page = crate::page::requested(q.limit, q.offset)?;
+    let pending = match q.status.as_deref() {
+        None | Some("pending") => true,
+        Some("all") => false,
+        Some(_) => return Err(ApiError::bad_request("invalid_query", "status 应为 pending（待批准）或 all（全部）").with_field("status")),
+    };
+    let (team, user) = crate::desk::scope(&auth);
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || store.attendance_requests(team.as_deref(), user, pending, page)).await??;
+    Ok(crate::page::respond(list, page))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TeamQuery {
+    /// YYYY-MM
+    pub month: String,
+    /// The team (admins; supervisors always see their own).
+    pub team: Option<String>,
+}
+
+/// One person's row of the team's month.
+#[derive(Serialize, ToSchema)]
+pub struct TeamRow {
+    pub username: String,
+    pub display_name: String,
+    /// Each day up to today: its status id (rest, on_time, late, leave, absent_notified, truant).
+    pub days: Vec<(String, String)>,
+    pub on_time: usize,
+    pub late: usize,
+    pub leave: usize,
+    pub truant: usize,
+    pub overtime_hours: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamMonth {
+    pub team: String,
+    pub month: String,
+    pub people: Vec<TeamRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/attendance/team", tag = "attendance", params(TeamQuery), responses((status = 200, body = TeamMonth), (status = 403, body = crate::error::ErrorBody)))]
+/// A team's month as a grid (supervisors: their team; admins: any): each active member's days and totals.
+pub async fn team(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<TeamQuery>) -> Result<Json<TeamMonth>, ApiError> {
+    auth.require(Role::Supervisor)?;
+    let team = match (auth.user.role, q.team) {
+        (Role::Admin, Some(t)) => t.trim().to_string(),
+        _ => auth.user.team.clone(),
+    };
+    let store = state.store.clone();
+    let users = tokio::task::spawn_blocking(move || store.users()).await??;
+    let members: Vec<&User> = users.iter().filter(|u| u.active && u.team == team && !team.is_empty()).collect();
+    if members.len() > 500 {
+        return Err(ApiError::too_large("班组超过 500 人，请分组查看"));
+    }
+    let mut people = Vec::with_capacity(members.len());
+    for m in members {
+        let r = month_report(&state, m, &q.month).await?;
+        people.push(TeamRow {
+            username: m.username.clone(),
+            display_name: m.display_name.clone(),
+            days: r.days.iter().map(|d| (d.day.clone(), status_id(&d.status).to_string())).collect(),
+            on_time: r.on_time,
+            late: r.late,
+            leave: r.leave,
+            truant: r.truant,
+            overtime_hours: r.overtime_hours,
+        });
+    }
+    Ok(Json(TeamMonth { team, month: q.month, people }))
+}
+
+fn status_id(s: &DayStatus) -> &'static str {
+    match s {
+        DayStatus::Rest => "rest",
+        DayStatus::OnTime => "on_time",
+        DayStatus::Late { .. } => "late",
+        DayStatus::Leave => "leave",
+        DayStatus::AbsentNotified => "absent_notified",
+        DayStatus::Truant => "truant",
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -222,7 +337,8 @@ async fn month_report(state: &AppState, user: &User, month: &str) -> Result<Mont
             notified: true,
             approved: n.approved || r.approved_at.is_some(),
         });
-        let mut status = day_status(cal, d, clocked, notice).map_err(crate::desk::calendar_error)?;
+        // On time by the team's own hours (09:00 for the default hours).
+        let mut status = day_status_from(cal, d, clocked, notice, hours.open()).map_err(crate::desk::calendar_error)?;
         let outings: Vec<String> = of_day
             .iter()
             .filter(|r| r.kind == "outing")

@@ -479,26 +479,77 @@ fn phone_in(said: &[&str]) -> Option<String> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditRecord {
-    /// The form's fields, all of them (they replace the stored ones).
+    /// The form's fields, all of them (they replace the stored ones); absent: unchanged.
     #[schema(value_type = Object)]
-    pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub fields: Option<Map<String, Value>>,
+    /// Hand the record and its open deadlines to this account (username;
+    /// supervisors their team's, admins anyone's).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// The responsible supervisor (username of a supervisor or admin).
+    #[serde(default)]
+    pub supervisor: Option<String>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/records/{id}", tag = "desk", params(("id" = i64, Path)), request_body = EditRecord,
     responses((status = 200, body = RecordView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-/// Edits a record's form (e.g. the entries of a daily call log), validated
-/// like a new one; the day of a call log stays. Recorded as an `edited` event.
+/// Edits a record after it was made: its form (e.g. the entries of a daily
+/// call log), validated like a new one, the day of a call log staying — an
+/// `edited` event; and its owner or supervisor (supervisors and admins) — a
+/// `reassigned` event naming both, audited.
 pub async fn edit(auth: Auth, State(state): State<AppState>, Path(id): Path<i64>, ApiJson(req): ApiJson<EditRecord>) -> Result<Json<RecordView>, ApiError> {
     let record = visible(&state, &auth, id).await?;
     let kind = RecordKind::parse(&record.kind).ok_or_else(|| ApiError::internal(format!("stored kind {}", record.kind)))?;
-    validate_fields(kind, &req.fields)?;
-    if kind == RecordKind::CallLog && req.fields.get("date") != record.fields.get("date") {
-        return Err(bad("每日接听电话记录表的日期不能修改（另一天请新建一张）").with_field("date"));
+    if let Some(fields) = &req.fields {
+        validate_fields(kind, fields)?;
+        if kind == RecordKind::CallLog && fields.get("date") != record.fields.get("date") {
+            return Err(bad("每日接听电话记录表的日期不能修改（另一天请新建一张）").with_field("fields.date"));
+        }
+    }
+    let owner = req.owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+    let supervisor = req.supervisor.as_deref().map(str::trim);
+    if owner.is_some() || supervisor.is_some() {
+        auth.require(Role::Supervisor)?;
+    }
+    let store = state.store.clone();
+    let users = tokio::task::spawn_blocking(move || store.users()).await??;
+    let new_owner = match owner {
+        None => None,
+        Some(name) => {
+            let u = users.iter().find(|u| u.username == name && u.active).ok_or_else(|| bad(format!("负责人 {name} 不是有效的账号")).with_field("owner"))?;
+            if auth.user.role == Role::Supervisor && u.team != auth.user.team {
+                return Err(bad(format!("{} 不属于你的班组，不能转交给他", u.display_name)).with_field("owner"));
+            }
+            Some(u.clone())
+        }
+    };
+    if let Some(s) = supervisor.filter(|s| !s.is_empty()) {
+        if !users.iter().any(|u| u.username == s && u.active && u.role != Role::Agent) {
+            return Err(bad(format!("相关主管 {s} 不是班长或管理员账号")).with_field("supervisor"));
+        }
+    }
+    let name_of = |username: &str| users.iter().find(|u| u.username == username).map_or_else(|| username.to_string(), |u| u.display_name.clone());
+    let mut changes = Vec::new();
+    if let Some(o) = &new_owner {
+        changes.push(format!("负责人 {} → {}", record.owner_name, o.display_name));
+    }
+    if let Some(s) = supervisor {
+        changes.push(format!("相关主管 {} → {}", if record.supervisor.is_empty() { "（无）".to_string() } else { name_of(&record.supervisor) }, if s.is_empty() { "（无）".to_string() } else { name_of(s) }));
     }
     let store = state.store.clone();
     let user = auth.user.clone();
-    let fields = Value::Object(req.fields);
-    tokio::task::spawn_blocking(move || store.update_record_fields(id, &fields, &user)).await??;
+    let supervisor = supervisor.map(str::to_string);
+    tokio::task::spawn_blocking(move || {
+        if let Some(fields) = req.fields {
+            store.update_record_fields(id, &Value::Object(fields), &user)?;
+        }
+        if !changes.is_empty() {
+            store.reassign_record(id, new_owner.as_ref(), supervisor.as_deref(), &changes.join("；"), &user)?;
+        }
+        Ok::<_, kefu_store::StoreError>(())
+    })
+    .await??;
     view(auth, State(state), Path(id)).await
 }
 

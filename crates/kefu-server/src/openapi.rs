@@ -19,7 +19,7 @@ use crate::api;
         crate::desk::edit, crate::desk::call_log_draft, crate::desk::create, crate::desk::list, crate::desk::view, crate::desk::event, crate::desk::from_conversation, crate::desk::obligations_list,
         crate::desk::notifications, crate::desk::set_hours, crate::desk::get_hours, crate::desk::calendar_years, crate::desk::import_year, crate::desk::calendar_day,
         crate::mail::get_smtp, crate::mail::put_smtp, crate::mail::get_team_mail, crate::mail::put_team_mail, crate::mail::export, crate::mail::send,
-        crate::attendance::clock_in, crate::attendance::request, crate::attendance::approve, crate::attendance::report, crate::attendance::report_xlsx,
+        crate::attendance::clock_in, crate::attendance::request, crate::attendance::requests, crate::attendance::team, crate::attendance::approve, crate::attendance::report, crate::attendance::report_xlsx,
         crate::chatwoot::webhook, crate::chatwoot::get_settings, crate::chatwoot::put_settings, crate::chatwoot::inspect_chat,
     ),
     modifiers(&Security),

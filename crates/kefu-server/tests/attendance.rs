@@ -4,7 +4,7 @@
 mod common;
 
 use common::TestServer;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 fn day<'a>(report: &'a Value, d: &str) -> &'a Value {
@@ -33,6 +33,16 @@ async fn a_month_of_attendance_by_the_rules_of_02() {
     assert_eq!(lead.post(&format!("/api/v1/attendance/requests/{}/approve", notice["id"]), json!({})).await.0, StatusCode::OK);
     assert_eq!(lead.post(&format!("/api/v1/attendance/requests/{}/approve", notice["id"]), json!({})).await.0, StatusCode::CONFLICT);
     agent.post("/api/v1/attendance/requests", json!({"kind": "notice", "day": "2026-03-06", "reason": "堵车", "expected": "10:30"})).await;
+    // The supervisor's list of what waits for approval: the team's, with whose it is; others see none of it.
+    let (status, waiting) = lead.get("/api/v1/attendance/requests").await;
+    assert_eq!(status, StatusCode::OK, "{waiting}");
+    assert!(waiting.as_array().is_some_and(|w| w.len() == 1 && w[0]["day"] == "2026-03-06" && w[0]["display_name"] == "zhou"), "{waiting}");
+    assert_eq!(other.get("/api/v1/attendance/requests").await.1.as_array().map(Vec::len), Some(0));
+    let (_, all) = agent.get("/api/v1/attendance/requests?status=all").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(2), "{all}");
+    // The approval reached the agent (the bell).
+    let (_, notes) = agent.get("/api/v1/notifications").await;
+    assert!(notes.as_array().is_some_and(|n| n.iter().any(|n| n["kind"] == "attendance" && n["message"].as_str().is_some_and(|m| m.contains("2026-03-05") && m.contains("批准")))), "{notes}");
     // An outing on 03-10 without approval: 旷工 although clocked in.
     lead.post("/api/v1/attendance/clock-in", json!({"user": "zhou", "day": "2026-03-10", "time": "08:40"})).await;
     let (status, _) = agent.post("/api/v1/attendance/requests", json!({"kind": "outing", "day": "2026-03-10", "from": "14:00", "to": "15:00", "reason": "送资料", "registered": true})).await;
@@ -79,5 +89,19 @@ async fn a_month_of_attendance_by_the_rules_of_02() {
     assert_eq!(r.status(), StatusCode::OK);
     let bytes = r.bytes().await.expect("bytes");
     assert_eq!(&bytes[..2], b"PK", "an .xlsx");
+    // The team's month as a grid: each member a row of days with their states.
+    let (status, grid) = lead.get("/api/v1/attendance/team?month=2026-03").await;
+    assert_eq!(status, StatusCode::OK, "{grid}");
+    let row = grid["people"].as_array().and_then(|p| p.iter().find(|p| p["username"] == "zhou")).cloned().expect("zhou's row");
+    let state_of = |day: &str| row["days"].as_array().and_then(|d| d.iter().find(|d| d[0] == day)).map(|d| d[1].clone());
+    assert_eq!(state_of("2026-03-04"), Some(json!("late")), "{row}");
+    assert_eq!(state_of("2026-03-05"), Some(json!("leave")), "{row}");
+    assert_eq!(agent.get("/api/v1/attendance/team?month=2026-03").await.0, StatusCode::FORBIDDEN);
+    // On time by the team's own hours: a team opening at 09:30 was not late at 09:17.
+    let (status, _) = admin.call(Method::PUT, "/api/v1/teams/一组/hours", Some(json!({"periods": [["09:30", "12:00"], ["13:30", "18:30"]]}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, grid) = lead.get("/api/v1/attendance/team?month=2026-03").await;
+    let row = grid["people"].as_array().and_then(|p| p.iter().find(|p| p["username"] == "zhou")).cloned().expect("zhou's row");
+    assert!(row["days"].as_array().is_some_and(|d| d.iter().any(|d| d[0] == "2026-03-04" && d[1] == "on_time")), "{row}");
     server.stop().await;
 }

@@ -384,3 +384,42 @@ async fn lists_page_and_say_how_many_there_are() {
     assert_eq!((total, appeals.as_array().map(Vec::len)), (Some(0), Some(0)));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn records_are_edited_and_reassigned_after_creation_and_say_so() {
+    let server = TestServer::start("reassign").await;
+    let admin = server.admin().await;
+    let agent = server.user(&admin, "li.agent", "agent", "售后一组", "A1").await;
+    let _other = server.user(&admin, "zhao.agent", "agent", "售后一组", "A2").await;
+    let _far = server.user(&admin, "far.agent", "agent", "售后二组", "A3").await;
+    let lead = server.user(&admin, "wang.lead", "supervisor", "售后一组", "").await;
+    let (status, r) = agent.post("/api/v1/records", repair("2026-03-02T10:00:00+08:00")).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let id = r["record"]["id"].as_i64().expect("id");
+    let path = format!("/api/v1/records/{id}");
+    // An agent cannot hand it on; a supervisor can, within the team only.
+    assert_eq!(agent.call(Method::PATCH, &path, Some(json!({"owner": "zhao.agent"}))).await.0, StatusCode::FORBIDDEN);
+    let (status, r) = lead.call(Method::PATCH, &path, Some(json!({"owner": "far.agent"}))).await;
+    assert_eq!((status, r["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("owner")), "{r}");
+    let (status, r) = lead.call(Method::PATCH, &path, Some(json!({"owner": "zhao.agent", "supervisor": "wang.lead"}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["record"]["owner_name"], "zhao.agent", "{r}");
+    assert_eq!(r["record"]["supervisor"], "wang.lead", "{r}");
+    let event = r["events"].as_array().and_then(|e| e.iter().find(|e| e["action"] == "reassigned")).cloned().expect("a reassigned event");
+    assert!(event["note"].as_str().is_some_and(|n| n.contains("li.agent → zhao.agent")), "{event}");
+    // The open deadlines go with it: the new owner sees them, the old one no longer.
+    let (_, owed) = server.login("zhao.agent", "zhao.agent-password").await.get("/api/v1/obligations").await;
+    assert!(owed.as_array().is_some_and(|o| o.iter().any(|o| o["record_id"] == id)), "{owed}");
+    assert_eq!(agent.get(&path).await.0, StatusCode::NOT_FOUND, "no longer the agent's");
+    // A supervisor that is not one is refused; the form is edited apart, as before.
+    let (status, r) = lead.call(Method::PATCH, &path, Some(json!({"supervisor": "li.agent"}))).await;
+    assert_eq!((status, r["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("supervisor")), "{r}");
+    let mut fields = repair("2026-03-02T10:00:00+08:00")["fields"].clone();
+    fields["description"] = json!("冰箱不制冷，压缩机异响");
+    let (status, r) = lead.call(Method::PATCH, &path, Some(json!({"fields": fields}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["record"]["fields"]["description"], "冰箱不制冷，压缩机异响");
+    let (_, log) = admin.get("/api/v1/audit").await;
+    assert!(log.as_array().is_some_and(|l| l.iter().any(|e| e["action"] == "record.reassign")), "audited");
+    server.stop().await;
+}

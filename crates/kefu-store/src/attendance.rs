@@ -39,6 +39,17 @@ fn request_from(r: &Row) -> DbResult<AttendanceRequest> {
     })
 }
 
+/// A request as a supervisor's list shows it: with whose it is.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ListedRequest {
+    #[serde(flatten)]
+    pub request: AttendanceRequest,
+    pub username: String,
+    pub display_name: String,
+    pub team: String,
+}
+
 /// A person's clock-ins of a month as `(day, HH:MM)`.
 pub type ClockIns = Vec<(String, String)>;
 
@@ -90,6 +101,22 @@ impl Store {
             let clock = c.query_map("SELECT day, time FROM clock_ins WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day", params![user_id, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let requests = c.query_map(&format!("{REQUEST_SELECT} WHERE user_id = ?1 AND day LIKE ?2 ORDER BY day, id"), params![user_id, prefix], request_from)?;
             Ok((clock, requests))
+        })
+    }
+
+    /// Requests newest first: a team's (`team`), one person's (`user_id`) or
+    /// all; only those not yet approved when `pending`.
+    pub fn attendance_requests(&self, team: Option<&str>, user_id: Option<i64>, pending: bool, page: crate::Page) -> Result<crate::Paged<ListedRequest>> {
+        let filter = "FROM attendance_requests a JOIN users u ON u.id = a.user_id
+             WHERE (CAST(?1 AS TEXT) IS NULL OR u.team = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR a.user_id = ?2) AND (?3 = 0 OR a.approved_at IS NULL)";
+        self.db.read(|c| {
+            let total: i64 = c.query_row(&format!("SELECT COUNT(*) {filter}"), params![team, user_id, pending], |r| r.get(0))?;
+            let items = c.query_map(
+                &format!("SELECT a.id, a.user_id, a.kind, a.day, a.detail, a.requested_at, a.approved_by, a.approved_at, u.username, u.display_name, u.team {filter} ORDER BY a.id DESC LIMIT ?4 OFFSET ?5"),
+                params![team, user_id, pending, page.limit, page.offset],
+                |r| Ok(ListedRequest { request: request_from(r)?, username: r.get(8)?, display_name: r.get(9)?, team: r.get(10)? }),
+            )?;
+            Ok(crate::Paged { total: u64::try_from(total).unwrap_or(0), items })
         })
     }
 

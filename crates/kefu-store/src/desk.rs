@@ -277,6 +277,29 @@ impl Store {
         })
     }
 
+    /// Hands a record (and its open deadlines) to another owner and/or names
+    /// another supervisor; one `reassigned` event says who did it and what
+    /// changed. `owner` None keeps the owner; `supervisor` None keeps theirs.
+    pub fn reassign_record(&self, id: i64, owner: Option<&User>, supervisor: Option<&str>, note: &str, user: &User) -> Result<RecordRow> {
+        self.db.write(|tx| {
+            open_status(tx, id)?;
+            let at = now();
+            if let Some(o) = owner {
+                tx.execute("UPDATE records SET owner_id = ?1, updated_at = ?2 WHERE id = ?3", params![o.id, at, id])?;
+                tx.execute("UPDATE obligations SET owner_id = ?1 WHERE record_id = ?2 AND done_at IS NULL", params![o.id, id])?;
+            }
+            if let Some(s) = supervisor {
+                tx.execute("UPDATE records SET supervisor = ?1, updated_at = ?2 WHERE id = ?3", params![s, at, id])?;
+            }
+            tx.execute(
+                "INSERT INTO record_events (record_id, at, user_id, username, action, note) VALUES (?1, ?2, ?3, ?4, 'reassigned', ?5)",
+                params![id, at, user.id, user.username, note],
+            )?;
+            crate::audit::audit_in(tx, Some(user), "record.reassign", &format!("record {id}"), note)?;
+            Ok(record_by_id(tx, id)?)
+        })
+    }
+
     /// The daily call log an agent filed for a day, if any.
     pub fn call_log_of(&self, owner_id: i64, day: &str) -> Result<Option<i64>> {
         self.db.read(|c| call_log_on(c, owner_id, day))
