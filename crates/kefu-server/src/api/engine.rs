@@ -300,7 +300,17 @@ impl FromRequest<AppState> for Transcripts {
         let first_line = first_line_of(req.uri());
         let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
         if xlsx {
-            return super::spreadsheet::transcripts(&bytes).map(Transcripts);
+            // Each conversation of the sheet with the row it starts on; a bad row is that conversation's error.
+            let items = super::spreadsheet::transcripts(&bytes)?;
+            let lines = items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    let row = item.row;
+                    (row, item.conversation.map_err(|error| ItemError { index, line: Some(row), status: 422, code: "invalid_conversation".into(), field: None, error }))
+                })
+                .collect();
+            return Ok(Transcripts(OneOrMany::Lines(lines)));
         }
         let body = strip_bom(&bytes);
         if lines {

@@ -6,7 +6,6 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::engine::{ItemError, OneOrMany};
 use crate::error::ApiError;
 
 /// Media type of .xlsx workbooks.
@@ -14,7 +13,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 /// The conversations of a workbook, each with the row it starts on; a
 /// conversation with a bad row is that item's error, naming the row.
-pub fn transcripts(bytes: &[u8]) -> Result<OneOrMany, ApiError> {
+pub fn transcripts(bytes: &[u8]) -> Result<Vec<kefu_core::table_import::TableItem>, ApiError> {
     let unreadable = || ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_spreadsheet", "无法读取这个 Excel 文件（应为 .xlsx 工作簿；旧的 .xls 请另存为 .xlsx）");
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
     let range = book.worksheet_range_at(0).ok_or_else(|| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_spreadsheet", "Excel 文件里没有工作表"))?.map_err(|_| unreadable())?;
@@ -23,17 +22,7 @@ pub fn transcripts(bytes: &[u8]) -> Result<OneOrMany, ApiError> {
     let (top, left) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
     let mut rows: Vec<Vec<String>> = vec![Vec::new(); top];
     rows.extend(range.rows().map(|r| std::iter::repeat_n(String::new(), left).chain(r.iter().map(cell_text)).collect()));
-    let items = kefu_core::table_import::conversations(&rows).map_err(|e| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_spreadsheet", e))?;
-    Ok(OneOrMany::Lines(
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let row = item.row;
-                (row, item.conversation.map_err(|error| ItemError { index, line: Some(row), status: 422, code: "invalid_conversation".into(), field: None, error }))
-            })
-            .collect(),
-    ))
+    kefu_core::table_import::conversations(&rows).map_err(|e| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_spreadsheet", e))
 }
 
 /// A cell as the text a person sees: whole numbers without ".0", dates and
