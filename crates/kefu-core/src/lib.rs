@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod pattern;
 pub mod reply;
 pub mod rulebook;
+pub mod rulebook_edit;
 pub mod scenario;
 pub mod semantic;
 

@@ -132,6 +132,8 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/rulebook/rules/{id}", get(rulebook::rule))
         .route("/api/v1/rulebook/file", get(rulebook::file).put(rulebook::edit))
         .route("/api/v1/rulebook/versions", get(rulebook::versions))
+        .route("/api/v1/rulebook/versions/{version}/restore", post(rulebook::restore))
+        .route("/api/v1/rulebook/rules/{id}/additions", post(rulebook::add_to_rule))
         .route("/api/v1/rulebook/try", post(rulebook::try_sentence))
         .route("/api/v1/audit", get(rulebook::audit))
         .route("/api/v1/webhooks/transcript", post(api::conversations::webhook_transcript))

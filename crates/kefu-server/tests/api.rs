@@ -526,14 +526,41 @@ async fn rulebook_edits_are_validated_versioned_and_audited() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, tried) = admin.post("/api/v1/rulebook/try", json!({"text": "青蛙跳水"})).await;
     assert_eq!(tried["violations"][0]["rule"], "shirk.test_rule");
+
+    // From a form: one phrase added to a rule, shown first (dry run), then saved; the file keeps its layout.
+    let additions = "/api/v1/rulebook/rules/shirk.test_rule/additions";
+    let (status, r) = admin.post(additions, json!({"field": "patterns", "text": "蛤蟆跳井", "base_version": 2, "dry_run": true})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["saved"], false);
+    assert!(r["after"].as_str().is_some_and(|a| a.contains(r#"patterns = ["青蛙跳水", "蛤蟆跳井"]"#)), "{r}");
+    assert_eq!(admin.get("/api/v1/rulebook/versions").await.1[0]["version"], 2, "a dry run saves nothing");
+    let (status, r) = admin.post(additions, json!({"field": "bad", "text": "你这叫蛤蟆跳井", "base_version": 2})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a bad example the rules do not catch is refused: {r}");
+    let (status, r) = admin.post(additions, json!({"field": "patterns", "text": "蛤蟆跳井", "base_version": 2})).await;
+    assert_eq!((status, r["version"].as_i64()), (StatusCode::OK, Some(3)), "{r}");
+    let (_, probe) = admin.post("/api/v1/lint", json!({"text": "你这叫蛤蟆跳井"})).await;
+    assert_eq!(probe["violations"][0]["rule"], "shirk.test_rule", "{probe}");
+    let lead = server.user(&admin, "rb.lead", "supervisor", "一组", "").await;
+    assert_eq!(lead.post(additions, json!({"field": "good", "text": "好", "base_version": 3})).await.0, StatusCode::FORBIDDEN);
+    // Every version's files can be read, and an earlier one restored as a new version.
+    let (_, v1) = admin.get(&format!("/api/v1/rulebook/file?path={path}&version=1")).await;
+    assert_eq!((v1["version"].as_i64(), v1["text"].as_str()), (Some(1), Some(original.as_str())));
+    let (status, r) = admin.post("/api/v1/rulebook/versions/1/restore", json!({"base_version": 3, "comment": "撤销测试规则"})).await;
+    assert_eq!((status, r["version"].as_i64()), (StatusCode::OK, Some(4)), "{r}");
+    let (_, probe) = admin.post("/api/v1/lint", json!({"text": "青蛙跳水"})).await;
+    assert_eq!(probe["violations"].as_array().map(Vec::len), Some(0), "the rule is gone again: {probe}");
+    let (_, versions) = admin.get("/api/v1/rulebook/versions").await;
+    assert_eq!(versions[0]["comment"], "回滚到 v1：撤销测试规则");
+    assert_eq!(admin.post("/api/v1/rulebook/versions/99/restore", json!({"base_version": 4})).await.0, StatusCode::NOT_FOUND);
     server.stop().await;
 
     // The edit survives a restart (the database keeps every version).
     let data = server_data("rulebook");
     let again = TestServer::start_with("rulebook-again", |c| c.data = Some(data)).await;
     let admin = again.admin().await;
-    let (_, probe) = admin.post("/api/v1/lint", json!({"text": "青蛙跳水"})).await;
-    assert_eq!(probe["rulebook_version"], 2);
+    let (_, probe) = admin.post("/api/v1/lint", json!({"text": "蛤蟆跳井"})).await;
+    assert_eq!(probe["rulebook_version"], 4, "the rollback is what is in use after the restart");
+    assert_eq!(probe["violations"].as_array().map(Vec::len), Some(0), "{probe}");
     again.stop().await;
 }
 

@@ -33,6 +33,15 @@ impl Store {
         }
     }
 
+    /// The files of one saved version, if it exists.
+    pub fn rulebook_at(&self, version: i64) -> Result<Option<RulebookFiles>> {
+        let found: Option<String> = self.db.read(|c| c.query_row("SELECT files FROM rulebook_versions WHERE version = ?1", [version], |r| r.get(0)).optional())?;
+        match found {
+            None => Ok(None),
+            Some(files) => Ok(Some(serde_json::from_str(&files)?)),
+        }
+    }
+
     /// The newest rulebook version's number (0 before the first edit): cheap,
     /// for instances that poll whether another one changed the rulebook.
     pub fn rulebook_version(&self) -> Result<i64> {

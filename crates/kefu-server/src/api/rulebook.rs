@@ -155,6 +155,8 @@ pub struct RulebookFile {
 pub struct FileQuery {
     /// The file's path in the rulebook, e.g. `forbidden/shirk.toml`.
     pub path: String,
+    /// An earlier version's text (default: the version in use).
+    pub version: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/rulebook/file", tag = "rulebook", params(FileQuery),
@@ -163,8 +165,15 @@ pub struct FileQuery {
 pub async fn file(auth: Auth, State(state): State<AppState>, ApiQuery(q): ApiQuery<FileQuery>) -> Result<Json<RulebookFile>, ApiError> {
     auth.require(Role::Supervisor)?;
     let current = state.current();
-    let (path, text) = current.files.iter().find(|(p, _)| *p == q.path).ok_or_else(|| ApiError::not_found(format!("规则库中没有文件 {}", q.path)))?;
-    Ok(Json(RulebookFile { version: current.version, path: path.clone(), text: text.clone() }))
+    let (version, files) = match q.version.filter(|v| *v != current.version) {
+        None => (current.version, current.files.as_ref().clone()),
+        Some(v) => {
+            let store = state.store.clone();
+            (v, tokio::task::spawn_blocking(move || store.rulebook_at(v)).await??.ok_or_else(|| ApiError::not_found(format!("没有规则库版本 v{v}")))?)
+        }
+    };
+    let (path, text) = files.into_iter().find(|(p, _)| *p == q.path).ok_or_else(|| ApiError::not_found(format!("规则库 v{version} 中没有文件 {}", q.path)))?;
+    Ok(Json(RulebookFile { version, path, text }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -210,6 +219,18 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     if old == req.text {
         return Ok(Json(EditResult { version: current.version }));
     }
+    let detail = format!("{}: {} → {} 字节{}", req.path, old.len(), req.text.len(), if req.comment.is_empty() { String::new() } else { format!("；{}", req.comment) });
+    let comment = if req.comment.is_empty() { format!("修改 {}", req.path) } else { req.comment.clone() };
+    let version = save_files(&state, &auth, files, comment, detail).await?;
+    tracing::info!(target: "kefu::audit", user = %auth.user.username, version, path = %req.path, "rulebook updated");
+    Ok(Json(EditResult { version }))
+}
+
+/// Validates a whole rulebook (every example run), saves it as a new
+/// version with its audit entry and puts it in use: the one way every edit,
+/// addition and rollback goes.
+async fn save_files(state: &AppState, auth: &Auth, files: Vec<(String, String)>, comment: String, detail: String) -> Result<i64, ApiError> {
+    let current = state.current();
     let calendar = current.engine.calendar.clone();
     let built = {
         let files = files.clone();
@@ -220,13 +241,96 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     let user = auth.user.clone();
     // The model versions in force go on the record with the edit.
     let models = engine.semantic().map(|l| format!("；模型 {} / {}", l.agent.header.version, l.customer.header.version)).unwrap_or_default();
-    let detail = format!("{}: {} → {} 字节{}{models}", req.path, old.len(), req.text.len(), if req.comment.is_empty() { String::new() } else { format!("；{}", req.comment) });
-    let comment = if req.comment.is_empty() { format!("修改 {}", req.path) } else { req.comment.clone() };
+    let detail = format!("{detail}{models}");
     let saved_files = files.clone();
     let version = tokio::task::spawn_blocking(move || store.save_rulebook(&saved_files, Some(&user), &comment, &detail)).await??;
     state.install(Current { engine: std::sync::Arc::new(engine), version, files: std::sync::Arc::new(files) });
-    tracing::info!(target: "kefu::audit", user = %auth.user.username, version, path = %req.path, "rulebook updated");
-    Ok(Json(EditResult { version }))
+    Ok(version)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Addition {
+    /// patterns (禁用说法) | exceptions (例外说法) | bad (违规示例) | good (合规示例)
+    pub field: String,
+    pub text: String,
+    /// The version this addition was made against; a stale one is refused (409).
+    pub base_version: i64,
+    #[serde(default)]
+    pub comment: String,
+    /// Only show what the file would become (nothing is saved).
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdditionResult {
+    /// The version saved (the current one for a dry run).
+    pub version: i64,
+    pub path: String,
+    /// The file's text before and after, for the diff shown before saving.
+    pub before: String,
+    pub after: String,
+    pub saved: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/rulebook/rules/{id}/additions", tag = "rulebook", params(("id" = String, Path)), request_body = Addition,
+    responses((status = 200, body = AdditionResult), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+/// Adds one phrase or example to a rule from a form (admins): the file keeps
+/// its layout; the whole rulebook is validated (the new example must hold)
+/// before it is saved as a new version. `dry_run` shows the change first.
+pub async fn add_to_rule(auth: Auth, State(state): State<AppState>, Path(id): Path<String>, ApiJson(req): ApiJson<Addition>) -> Result<Json<AdditionResult>, ApiError> {
+    auth.require(Role::Admin)?;
+    let current = state.current();
+    if req.base_version != current.version {
+        return Err(ApiError::conflict(format!("规则库已更新到 v{}，请在最新版本上修改", current.version)));
+    }
+    let book = &current.engine.rulebook;
+    let (_, origin) = book.rules.iter().zip(&book.rule_origins).find(|(r, _)| r.id == id).ok_or_else(|| ApiError::not_found(format!("规则 {id} 不存在")))?;
+    let path = origin.file.clone();
+    let before = current.files.iter().find(|(p, _)| *p == path).map(|(_, t)| t.clone()).ok_or_else(|| ApiError::not_found(format!("规则库中没有文件 {path}")))?;
+    let after = kefu_core::rulebook_edit::add_to_rule(&before, &id, &req.field, &req.text).map_err(|e| ApiError::invalid_field("invalid_addition", "text", e))?;
+    if req.dry_run {
+        return Ok(Json(AdditionResult { version: current.version, path, before, after, saved: false }));
+    }
+    let mut files: Vec<(String, String)> = current.files.as_ref().clone();
+    if let Some(slot) = files.iter_mut().find(|(p, _)| *p == path) {
+        slot.1 = after.clone();
+    }
+    let label = kefu_core::rulebook_edit::ADDABLE.iter().find(|(f, _)| *f == req.field).map_or("", |(_, l)| *l);
+    let comment = if req.comment.trim().is_empty() { format!("给 {id} 添加{label}：{}", req.text.trim()) } else { req.comment.trim().to_string() };
+    let detail = format!("{path}: {id}.{} += {}", req.field, req.text.trim());
+    let version = save_files(&state, &auth, files, comment, detail).await?;
+    Ok(Json(AdditionResult { version, path, before, after, saved: true }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restore {
+    /// The version in use when the rollback was asked for; a stale one is refused (409).
+    pub base_version: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/rulebook/versions/{version}/restore", tag = "rulebook", params(("version" = i64, Path)), request_body = Restore,
+    responses((status = 200, body = EditResult), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+/// Rolls the rulebook back to an earlier version (admins): its files become
+/// a new version (history is never rewritten), validated like any edit.
+pub async fn restore(auth: Auth, State(state): State<AppState>, Path(version): Path<i64>, ApiJson(req): ApiJson<Restore>) -> Result<Json<EditResult>, ApiError> {
+    auth.require(Role::Admin)?;
+    let current = state.current();
+    if req.base_version != current.version {
+        return Err(ApiError::conflict(format!("规则库已更新到 v{}，请在最新版本上操作", current.version)));
+    }
+    let store = state.store.clone();
+    let files = tokio::task::spawn_blocking(move || store.rulebook_at(version)).await??.ok_or_else(|| ApiError::not_found(format!("没有规则库版本 v{version}")))?;
+    if files == *current.files {
+        return Ok(Json(EditResult { version: current.version }));
+    }
+    let comment = if req.comment.trim().is_empty() { format!("回滚到 v{version}") } else { format!("回滚到 v{version}：{}", req.comment.trim()) };
+    let saved = save_files(&state, &auth, files, comment, format!("restore of v{version}")).await?;
+    Ok(Json(EditResult { version: saved }))
 }
 
 #[utoipa::path(get, path = "/api/v1/rulebook/versions", tag = "rulebook", responses((status = 200, body = Vec<RulebookVersion>)))]
