@@ -48,10 +48,11 @@ const results = {};
 // Every page is said for people: no check or rule id (a.b), no ISO time, no
 // parser message on it — asserted on the page's text before each screenshot.
 async function shot(page, name, full = true) {
-  // (Log-in names, which admins type and may contain dots, are the one
-  // kind of id a page may show: the accounts table marks them .login-name.)
+  // (Log-in names, which admins type and may contain dots, and the text of
+  // a rulebook file shown as it is being changed (its diff) are the ids a
+  // page may show: they are marked .login-name and .code-view.)
   const text = await page.evaluate(() => {
-    const hidden = [...document.querySelectorAll('.login-name')];
+    const hidden = [...document.querySelectorAll('.login-name, .code-view')];
     for (const el of hidden) el.dataset.shown = el.style.display, el.style.display = 'none';
     const t = document.body.innerText;
     for (const el of hidden) el.style.display = el.dataset.shown;
@@ -507,6 +508,33 @@ try {
   await ad.press('#try', 'Enter');
   await ad.waitForSelector('#try-result .violation');
   await shot(ad, 'rulebook', false);
+  // A phrase added to a rule from a form: the change shown, then saved as a
+  // new version; the history lists it and an earlier version is restored.
+  await ad.click('tr[data-rule="shirk.busy"] button.add-to-rule');
+  await ad.selectOption('tr[data-rule="shirk.busy"] select.add-field', 'bad');
+  await ad.fill('tr[data-rule="shirk.busy"] input.add-text', '我正忙着呢，等等吧');
+  await ad.click('tr[data-rule="shirk.busy"] button.preview-addition');
+  await ad.waitForSelector('#diff tr.add');
+  assert.ok((await ad.textContent('#diff tr.add')).includes('我正忙着呢，等等吧'));
+  await shot(ad, 'rulebook-addition');
+  await ad.click('button.confirm-addition');
+  await ad.waitForSelector('#versions tr[data-version="2"] >> text=使用中');
+  await ad.waitForSelector('#versions tr[data-version="1"] button.restore');
+  ad.once('dialog', (d) => d.accept());
+  await ad.click('#versions tr[data-version="1"] button.restore');
+  await ad.waitForSelector('#versions tr[data-version="3"] >> text=使用中');
+  assert.ok((await ad.textContent('#versions tr[data-version="3"]')).includes('回滚到 v1'));
+  await shot(ad, 'rulebook-versions');
+  // A file edited by hand: line numbers beside it, the diff before it is saved.
+  await ad.click('#rulebook-files a >> text=场景');
+  await ad.waitForSelector('#rulebook-text');
+  assert.ok((await ad.textContent('.editor .gutter')).startsWith('1\n2\n3'), 'line numbers');
+  await ad.evaluate(() => { const t = document.getElementById('rulebook-text'); t.value = t.value + '\n# 质检组 12 月复核：场景无改动\n'; t.dispatchEvent(new Event('input')); });
+  await ad.click('#save-rulebook');
+  await ad.waitForSelector('#diff tr.add');
+  await shot(ad, 'rulebook-edit-diff');
+  await ad.click('#confirm-save');
+  await ad.waitForSelector('#versions tr[data-version="4"] >> text=使用中');
   await ad.waitForSelector('#feedback td');
   assert.ok((await ad.textContent('#feedback')).includes('误报'), 'the false alarm is in the review list');
   assert.ok((await ad.textContent('#feedback')).includes('漏报'), 'the missed violation is in the review list');

@@ -982,7 +982,8 @@ views.rulebook = async (category, main) => {
     h('tbody', {}, book.rules.map((r, i) => h('tr', { 'data-rule': r.id }, h('td', { class: 'num', title: r.id }, i + 1), h('td', {}, r.category_name),
       h('td', {}, r.message, h('div', { class: 'small sugg' }, '建议：', r.suggestion)),
       h('td', { class: 'small' }, r.bad.slice(0, 3).map((b) => h('div', { class: 'check-fail' }, '✗ ', b)), r.good.slice(0, 2).map((g) => h('div', {}, '✓ ', g))),
-      h('td', { class: 'small' }, sourceLabel(r.source), me.role === 'admin' ? h('div', {}, h('a', { href: `#/edit/${encodeURIComponent(r.file)}`, title: `${r.file} 第 ${r.line} 行` }, `编辑（${fileLabel(r.file)} 第 ${r.line} 行）`)) : null)))));
+      h('td', { class: 'small' }, sourceLabel(r.source), me.role === 'admin' ? h('div', {}, h('a', { href: `#/edit/${encodeURIComponent(r.file)}`, title: `${r.file} 第 ${r.line} 行` }, `编辑（${fileLabel(r.file)} 第 ${r.line} 行）`), ' ',
+        h('button', { class: 'ghost small add-to-rule', onclick: (e) => additionForm(e.target, r, book.version) }, '添加说法或示例')) : null)))));
   main.append(h('h1', {}, `规则库 v${book.version}`), h('p', { class: 'muted' }, `${book.name} ${book.rulebook_version} · ${book.rules.length} 条忌语规则 · ${book.scenarios} 个场景 · ${book.phrases} 条标准用语 · ${book.procedures} 个流程 · ${book.checks} 个质检项`),
     h('section', { class: 'panel' }, h('h2', {}, '试一试'), h('div', { class: 'row' }, tryText, h('button', { onclick: runTry }, '检查')), tryOut),
     h('section', { class: 'panel' }, cats), h('section', { class: 'panel' }, rules),
@@ -990,6 +991,16 @@ views.rulebook = async (category, main) => {
     me.role === 'admin' ? h('section', { class: 'panel', id: 'rulebook-files' }, h('h2', {}, '规则库文件'),
       h('ul', { class: 'files' }, (book.files || []).filter((path) => path.endsWith('.toml')).map((path) => h('li', {}, h('a', { href: `#/edit/${encodeURIComponent(path)}`, title: path }, fileLabel(path)))))) : null);
   if (me.role !== 'agent') {
+    // Every saved version, newest first; an earlier one can be restored (as a new version).
+    const versions = await api('GET', '/api/v1/rulebook/versions');
+    main.append(h('section', { class: 'panel', id: 'versions' }, h('h2', {}, `版本历史（共 ${versions.length} 个）`),
+      h('table', {}, h('thead', {}, h('tr', {}, ['版本', '时间', '修改人', '说明', ''].map((t) => h('th', {}, t)))),
+        h('tbody', {}, versions.slice(0, 50).map((x) => h('tr', { 'data-version': x.version }, h('td', {}, `v${x.version}`, x.version === book.version ? h('span', { class: 'pill good' }, '使用中') : null),
+          h('td', { class: 'small' }, fmtTime(x.created_at)), h('td', {}, x.created_by ? (names.byId[x.created_by] || `账号 #${x.created_by}`) : '系统'), h('td', {}, x.comment),
+          h('td', {}, me.role === 'admin' && x.version !== book.version ? h('button', { class: 'ghost small restore', onclick: async () => {
+            if (!confirm(`把规则库回滚到 v${x.version}？回滚会保存为一个新版本，历史记录保留。`)) return;
+            try { const r = await api('POST', `/api/v1/rulebook/versions/${x.version}/restore`, { base_version: book.version }); toast(`已回滚，当前为 v${r.version}`); await loadNames(true); render(); } catch (e) { toast(e.message); }
+          } }, '回滚到此版本') : null)))))));
     const { items, total } = await apiPage('/api/v1/feedback?limit=50');
     const KINDS = { false_alarm: '误报', missed: '漏报' };
     main.append(h('section', { class: 'panel', id: 'feedback' }, h('h2', {}, `误报与漏报反馈（共 ${total} 条）`),
@@ -999,22 +1010,103 @@ views.rulebook = async (category, main) => {
           h('td', { class: 'small', title: f.rule || f.category }, f.rule ? ruleLabel(f.rule, f.category) : categoryName(f.category)), h('td', { class: 'small muted' }, `规则库 v${f.rulebook_version} · ${f.model_version}`))))) : h('p', { class: 'muted' }, '暂无反馈。')));
   }
 };
+// A line diff of two texts (longest common subsequence), drawn with line
+// numbers, changed lines marked and long unchanged stretches folded.
+function lineDiff(before, after) {
+  const a = before.split('\n'), b = after.split('\n');
+  // Common head and tail first: an edit usually touches a few lines.
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head += 1;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail += 1;
+  const x = a.slice(head, a.length - tail), y = b.slice(head, b.length - tail);
+  const ops = [];
+  for (let i = 0; i < head; i++) ops.push([' ', i + 1, i + 1, a[i]]);
+  if (x.length * y.length <= 4e6) {
+    const L = Array.from({ length: x.length + 1 }, () => new Uint32Array(y.length + 1));
+    for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) L[i][j] = x[i] === y[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+    let i = 0, j = 0;
+    while (i < x.length || j < y.length) {
+      if (i < x.length && j < y.length && x[i] === y[j]) { ops.push([' ', head + i + 1, head + j + 1, x[i]]); i++; j++; }
+      else if (j < y.length && (i >= x.length || L[i][j + 1] >= L[i + 1][j])) { ops.push(['+', null, head + j + 1, y[j]]); j++; }
+      else { ops.push(['-', head + i + 1, null, x[i]]); i++; }
+    }
+  } else {
+    x.forEach((l, i) => ops.push(['-', head + i + 1, null, l]));
+    y.forEach((l, j) => ops.push(['+', null, head + j + 1, l]));
+  }
+  for (let k = 0; k < tail; k++) ops.push([' ', a.length - tail + k + 1, b.length - tail + k + 1, a[a.length - tail + k]]);
+  return ops;
+}
+function diffView(before, after) {
+  const ops = lineDiff(before, after);
+  const changed = ops.map((o, i) => (o[0] !== ' ' ? i : -1)).filter((i) => i >= 0);
+  const near = (i) => changed.some((c) => Math.abs(c - i) <= 2);
+  const rows = [];
+  let folded = 0;
+  ops.forEach((o, i) => {
+    if (o[0] === ' ' && !near(i)) { folded += 1; return; }
+    if (folded) { rows.push(h('tr', { class: 'fold' }, h('td', { colspan: 3 }, `…… ${folded} 行未改动`))); folded = 0; }
+    rows.push(h('tr', { class: o[0] === '+' ? 'add' : o[0] === '-' ? 'del' : '' }, h('td', { class: 'ln' }, o[1] ?? ''), h('td', { class: 'ln' }, o[2] ?? ''), h('td', { class: 'code' }, `${o[0]} ${o[3]}`)));
+  });
+  if (folded) rows.push(h('tr', { class: 'fold' }, h('td', { colspan: 3 }, `…… ${folded} 行未改动`)));
+  const added = ops.filter((o) => o[0] === '+').length, removed = ops.filter((o) => o[0] === '-').length;
+  return h('div', { class: 'diff', id: 'diff' }, h('p', { class: 'small' }, `改动：新增 ${added} 行，删除 ${removed} 行`), h('table', { class: 'code-view' }, h('tbody', {}, rows)));
+}
+
+// A phrase or an example added to a rule from a form: the change is shown
+// (the file's diff) before it is saved as a new version.
+const ADDABLE = [['patterns', '禁用说法'], ['exceptions', '例外说法'], ['bad', '违规示例'], ['good', '合规示例']];
+function additionForm(button, rule, version) {
+  const cell = button.closest('td');
+  if (cell.querySelector('.addition')) return;
+  const field = h('select', { class: 'add-field', 'aria-label': '添加到' }, ADDABLE.map(([k, v]) => h('option', { value: k }, v)));
+  const text = h('input', { class: 'add-text grow', 'aria-label': '内容', placeholder: '一句话或一个说法' });
+  const out = h('div', { class: 'add-out' });
+  const body = (dry) => ({ field: field.value, text: text.value, base_version: version, dry_run: dry });
+  const url = `/api/v1/rulebook/rules/${encodeURIComponent(rule.id)}/additions`;
+  const preview = async () => {
+    if (!text.value.trim()) { text.classList.add('invalid'); out.replaceChildren(h('p', { class: 'check-fail small' }, '请填写要添加的内容')); return; }
+    try {
+      const r = await api('POST', url, body(true));
+      out.replaceChildren(diffView(r.before, r.after), h('div', { class: 'row gap-top' }, h('button', { class: 'small confirm-addition', onclick: async () => {
+        try { const saved = await api('POST', url, body(false)); toast(`已保存为 v${saved.version}`); await loadNames(true); render(); } catch (x) { out.replaceChildren(h('pre', { class: 'err' }, x.message)); }
+      } }, '确认保存')));
+    } catch (x) { out.replaceChildren(h('pre', { class: 'err' }, x.message)); }
+  };
+  const form = h('div', { class: 'addition panel tight' }, h('div', { class: 'row' }, field, text, h('button', { class: 'small preview-addition', onclick: preview }, '预览改动'), h('button', { class: 'ghost small', onclick: () => form.remove() }, '取消')), out);
+  cell.append(form);
+  text.focus();
+}
+
 views.edit = async (path, main) => {
   const f = await api('GET', `/api/v1/rulebook/file?path=${encodeURIComponent(path)}`);
-  const text = h('textarea', { class: 'code', id: 'rulebook-text', spellcheck: 'false' });
+  // The text with its line numbers in a gutter that scrolls with it (errors name file:line).
+  const text = h('textarea', { class: 'code', id: 'rulebook-text', spellcheck: 'false', wrap: 'off' });
   text.value = f.text;
+  const gutter = h('pre', { class: 'gutter', 'aria-hidden': 'true' });
+  const numbers = () => { gutter.textContent = Array.from({ length: text.value.split('\n').length }, (_, i) => i + 1).join('\n'); gutter.scrollTop = text.scrollTop; };
+  text.addEventListener('input', numbers);
+  text.addEventListener('scroll', () => { gutter.scrollTop = text.scrollTop; });
+  numbers();
   const comment = h('input', { id: 'edit-comment', placeholder: '修改说明', class: 'grow' });
   const out = h('div', { id: 'edit-result' });
+  const save = async () => {
+    try {
+      const r = await api('PUT', '/api/v1/rulebook/file', { path: f.path, text: text.value, base_version: f.version, comment: comment.value });
+      toast(`已保存为 v${r.version}`);
+      await loadNames(true);
+      route('#/rulebook');
+    } catch (e) { out.replaceChildren(h('pre', { class: 'err' }, e.message)); }
+  };
+  // Saving shows the change first; it is saved once confirmed.
+  const review = () => {
+    if (text.value === f.text) { out.replaceChildren(h('p', { class: 'muted' }, '没有改动。')); return; }
+    out.replaceChildren(diffView(f.text, text.value), h('div', { class: 'row gap-top' }, h('button', { id: 'confirm-save', onclick: save }, '确认保存'), h('button', { class: 'ghost', onclick: () => out.replaceChildren() }, '继续修改')));
+  };
   main.append(h('h1', { title: f.path }, `编辑：${fileLabel(f.path)}（基于 v${f.version}）`),
-    h('section', { class: 'panel' }, text, h('div', { class: 'row gap-top' }, comment, h('button', { id: 'save-rulebook', onclick: async () => {
-      out.replaceChildren();
-      try {
-        const r = await api('PUT', '/api/v1/rulebook/file', { path: f.path, text: text.value, base_version: f.version, comment: comment.value });
-        toast(`已保存为 v${r.version}`);
-        await loadNames(true);
-        route('#/rulebook');
-      } catch (e) { out.append(h('pre', { class: 'err' }, e.message)); }
-    } }, '校验并保存')), out, h('p', { class: 'muted small' }, '保存前会校验整个规则库并运行全部示例；有错误时不会保存。')));
+    h('section', { class: 'panel' }, h('div', { class: 'editor' }, gutter, text), h('div', { class: 'row gap-top' }, comment, h('button', { id: 'save-rulebook', onclick: review }, '查看改动并保存')), out,
+      h('p', { class: 'muted small' }, '保存前会显示改动，并校验整个规则库、运行全部示例；有错误时不会保存。')));
 };
 
 // ——— accounts ———

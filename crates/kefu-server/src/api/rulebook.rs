@@ -298,7 +298,9 @@ pub async fn add_to_rule(auth: Auth, State(state): State<AppState>, Path(id): Pa
         slot.1 = after.clone();
     }
     let label = kefu_core::rulebook_edit::ADDABLE.iter().find(|(f, _)| *f == req.field).map_or("", |(_, l)| *l);
-    let comment = if req.comment.trim().is_empty() { format!("给 {id} 添加{label}：{}", req.text.trim()) } else { req.comment.trim().to_string() };
+    // Said for people (the rule by its category's name); the id goes in the audit detail.
+    let category = book.rules.iter().find(|r| r.id == id).and_then(|r| book.category(&r.category)).map_or_else(String::new, |c| c.name.clone());
+    let comment = if req.comment.trim().is_empty() { format!("给{category}规则添加{label}：{}", req.text.trim()) } else { req.comment.trim().to_string() };
     let detail = format!("{path}: {id}.{} += {}", req.field, req.text.trim());
     let version = save_files(&state, &auth, files, comment, detail).await?;
     Ok(Json(AdditionResult { version, path, before, after, saved: true }))
