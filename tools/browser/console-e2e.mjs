@@ -329,7 +329,8 @@ try {
   assert.ok(await page.getAttribute('#field-date', 'max'), 'no future date can be picked');
   const callDay = conversations[0].started_at.slice(0, 10);
   await page.fill('#field-date', callDay);
-  await page.waitForFunction(() => document.getElementById('log-note').textContent.includes('预填'));
+  const dayShown = `${Number(callDay.slice(5, 7))}月${Number(callDay.slice(8))}日`;
+  await page.waitForFunction((d) => document.getElementById('log-note').textContent.includes(`按${d}`), dayShown);
   results.logEntries = await page.$$eval('#entries tr.entry', (trs) => trs.length);
   assert.ok(results.logEntries >= 1, 'entries prefilled from the day\'s calls');
   await page.fill('#entries tr.entry >> nth=0 >> input[data-key="caller"]', '王先生');

@@ -1255,13 +1255,19 @@ views.records = async (_, main) => {
   const inputs = {};
   let entries = null;
   const logNote = h('p', { class: 'muted small', id: 'log-note' });
+  // The day's calls as the log's entries; only the answer for the day now
+  // chosen is drawn (a slower answer for the day picked before is dropped).
+  let draftSeq = 0;
   const loadDraft = async () => {
     logNote.textContent = '';
+    const seq = ++draftSeq;
+    const date = inputs.date.value;
     try {
-      const d = await api('GET', `/api/v1/records/call-log-draft?date=${encodeURIComponent(inputs.date.value)}`);
+      const d = await api('GET', `/api/v1/records/call-log-draft?date=${encodeURIComponent(date)}`);
+      if (seq !== draftSeq) return;
       entries.set(d.entries);
-      logNote.textContent = d.existing ? `这一天已填过（#${d.existing}），请在原记录上修改。` : `已按当天 ${d.entries.length} 个电话预填，可修改、增删后提交。`;
-    } catch (x) { logNote.textContent = x.message; }
+      logNote.textContent = d.existing ? `${fmtDay(date)}已填过（#${d.existing}），请在原记录上修改。` : `已按${fmtDay(date)}的 ${d.entries.length} 个电话预填，可修改、增删后提交。`;
+    } catch (x) { if (seq === draftSeq) logNote.textContent = x.message; }
   };
   const drawFields = () => {
     box.replaceChildren();
