@@ -88,6 +88,8 @@ try {
   const firstCtx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const first = await firstCtx.newPage();
   await first.goto(`${base}/`);
+  await first.waitForSelector('#username');
+  await shot(first, 'login');
   await first.fill('#username', 'admin');
   await first.fill('#password', adminPassword);
   await first.click('#login');

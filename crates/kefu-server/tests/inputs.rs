@@ -143,7 +143,7 @@ fn workbook() -> Vec<u8> {
             let (r, c) = (r as u32 + 2, c as u16);
             // Seconds as numbers, as a spreadsheet holds them.
             match cell.parse::<f64>() {
-                Ok(n) if c >= 5 && c <= 6 => sheet.write_number(r, c, n).map(|_| ()),
+                Ok(n) if (5..=6).contains(&c) => sheet.write_number(r, c, n).map(|_| ()),
                 _ => sheet.write_string(r, c, *cell).map(|_| ()),
             }
             .expect("cell");
