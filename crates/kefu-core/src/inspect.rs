@@ -76,6 +76,10 @@ pub struct Conversation {
     pub turns: Vec<Turn>,
     #[serde(default)]
     pub events: Vec<Event>,
+    /// The centre's own fields of the conversation (business line, queue,
+    /// customer level…), for choosing which custom checks apply.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub metadata: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// How `started_at` was read: the moment, and whether its offset was
@@ -372,6 +376,8 @@ pub fn score(checks: &[CheckResult]) -> (u32, bool) {
 #[derive(Debug)]
 pub struct Inspector {
     matcher: Matcher,
+    /// The checks written as data, by check id.
+    custom: std::collections::HashMap<String, crate::custom_check::CustomCheck>,
 }
 
 /// Cue hits of one turn: for each cue (by its index in `CUE_IDS`), the first span.
@@ -422,7 +428,12 @@ impl Inspector {
                 }
             }
         }
-        Ok(Inspector { matcher: Matcher::new(seqs.iter().map(|(o, s)| (*o, s)))? })
+        let mut custom = std::collections::HashMap::new();
+        for check in book.checks.iter().filter(|c| c.logic.is_some()) {
+            let compiled = crate::custom_check::CustomCheck::compile(check).map_err(|e| format!("{}: {}", check.id, e.join("；")))?;
+            custom.insert(check.id.clone(), compiled);
+        }
+        Ok(Inspector { matcher: Matcher::new(seqs.iter().map(|(o, s)| (*o, s)))?, custom })
     }
 
     fn cues(&self, text: &str, scratch: &mut Scratch) -> TurnCues {
@@ -506,6 +517,8 @@ impl Engine {
                 (Outcome::NotApplicable, Vec::new(), 0)
             } else if check.id == "language.forbidden" {
                 self.forbidden_language(&p, limits, &mut scratch)
+            } else if let Some(custom) = self.inspector.custom.get(&check.id) {
+                self.run_custom(custom, &p, limits)
             } else {
                 let (result, evidence) = self.run_check(check, &p);
                 let total = evidence.len();
@@ -568,6 +581,26 @@ impl Engine {
         }
         let result = if total == 0 { Outcome::Pass } else { Outcome::Fail };
         (result, evidence, total)
+    }
+
+    /// A check written as data: n/a outside its `when`, failed when its logic holds.
+    fn run_custom(&self, custom: &crate::custom_check::CustomCheck, p: &Prepared, limits: &Limits) -> (Outcome, Vec<Evidence>, usize) {
+        if !custom.applies(p.conv) {
+            return (Outcome::NotApplicable, Vec::new(), 0);
+        }
+        let forbidden = |turn: usize| -> Vec<(String, usize, usize)> {
+            let Some(t) = p.conv.turns.get(turn) else { return Vec::new() };
+            let mut scratch = Scratch::default();
+            self.lint_rules_capped(&t.text, limits.max_hits_per_turn, &mut scratch).0.into_iter().map(|v| (v.category.to_string(), v.start, v.end)).collect()
+        };
+        let facts = crate::custom_check::Facts { conv: p.conv, scenarios: &p.scenarios, forbidden: &forbidden };
+        match custom.run(&facts) {
+            None => (Outcome::Pass, Vec::new(), 0),
+            Some(evidence) => {
+                let total = evidence.len();
+                (Outcome::Fail, evidence, total)
+            }
+        }
     }
 
     fn run_check(&self, check: &Check, p: &Prepared) -> (Outcome, Vec<Evidence>) {

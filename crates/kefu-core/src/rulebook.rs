@@ -310,6 +310,40 @@ pub struct Check {
     pub doc: String,
     #[serde(default)]
     pub params: BTreeMap<String, toml::Value>,
+    /// A check written as data (`custom_check`): it fails when this logic
+    /// over its conditions is true. Built-in checks have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logic: Option<String>,
+    /// Which conversations it applies to.
+    #[serde(default, skip_serializing_if = "CheckWhen::is_empty")]
+    pub when: CheckWhen,
+    #[serde(default, rename = "condition", skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ConditionSpec>,
+}
+
+/// `[check.when]`: the channel, and metadata fields of the conversation
+/// that must equal (or, given a list, be one of) these values.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CheckWhen {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(flatten)]
+    pub meta: BTreeMap<String, toml::Value>,
+}
+
+impl CheckWhen {
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_none() && self.meta.is_empty()
+    }
+}
+
+/// `[[check.condition]]`: an id, an operator and the operator's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConditionSpec {
+    pub id: String,
+    pub operator: String,
+    #[serde(flatten)]
+    pub params: BTreeMap<String, toml::Value>,
 }
 
 fn yes() -> bool {
@@ -651,11 +685,18 @@ impl Rulebook {
                 });
             }
         }
-        // Inspection: the fixed checks and cues, each once, patterns that compile.
+        // Inspection: the fixed checks and cues, each once, patterns that
+        // compile; checks written as data (with a logic) compile too.
         let mut check_ids = HashSet::new();
         for (c, o) in self.checks.iter().zip(&self.check_origins) {
-            if !CHECK_IDS.contains(&c.id.as_str()) {
-                errors.push(err(o, &c.id, format!("未知的检查项 id（固定为 {}）", CHECK_IDS.join(", "))));
+            if c.logic.is_some() || !c.conditions.is_empty() {
+                if CHECK_IDS.contains(&c.id.as_str()) {
+                    errors.push(err(o, &c.id, "自定义检查项不能用内置检查项的 id".into()));
+                } else if let Err(problems) = crate::custom_check::CustomCheck::compile(c) {
+                    errors.extend(problems.into_iter().map(|p| err(o, &c.id, p)));
+                }
+            } else if !CHECK_IDS.contains(&c.id.as_str()) {
+                errors.push(err(o, &c.id, format!("未知的检查项 id（内置的为 {}；自定义检查项须有 logic 和 [[check.condition]]）", CHECK_IDS.join(", "))));
             }
             if !check_ids.insert(c.id.as_str()) {
                 errors.push(err(o, &c.id, "检查项 id 重复".into()));

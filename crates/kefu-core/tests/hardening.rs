@@ -21,6 +21,7 @@ fn call(turns: Vec<Turn>, events: Vec<Event>) -> Conversation {
         rings: Some(2),
         turns,
         events,
+        metadata: Default::default(),
     }
 }
 

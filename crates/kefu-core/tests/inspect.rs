@@ -29,6 +29,7 @@ fn conv(channel: Channel, turns: &[(char, f64, f64, &str)], events: Vec<Event>) 
             })
             .collect(),
         events,
+        metadata: Default::default(),
     }
 }
 

@@ -924,6 +924,7 @@ fn any_conversation() -> impl Strategy<Value = Conversation> {
             rings,
             turns,
             events,
+            metadata: Default::default(),
         })
 }
 

@@ -525,6 +525,7 @@ pub fn generate(index: u64) -> Generated {
             rings,
             turns,
             events,
+            metadata: Default::default(),
         },
         injected,
     }

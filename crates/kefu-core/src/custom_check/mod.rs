@@ -1,0 +1,390 @@
+//! Checks that QA teams write themselves, as data: a `[[check]]` with a
+//! `logic` over named conditions, each an operator with its parameters
+//! (`rulebook/inspection/*.toml`; the operators and their parameters are in
+//! `operators.rs`, the README has the reference). The check FAILS when its
+//! logic is true. Each condition records the turns it matched, and a failed
+//! check's evidence is those turns with their spans.
+//!
+//! ```toml
+//! [[check]]
+//! id = "bank.verify_identity"
+//! name = "办理业务前核实身份"
+//! points = 10
+//! source = "本中心质检细则 2026 第 3 条"
+//! logic = "a && !b"
+//! [check.when]
+//! channel = "phone"
+//! [[check.condition]]
+//! id = "a"
+//! operator = "scenario"
+//! scenarios = ["inquiry", "complaint"]
+//! [[check.condition]]
+//! id = "b"
+//! operator = "keywords"
+//! speaker = "agent"
+//! any = ["核实一下您的身份", "验证一下您的身份"]
+//! position = { first_turns = 3 }
+//! ```
+
+pub mod logic;
+pub mod operators;
+
+use std::collections::BTreeMap;
+
+use crate::inspect::{Channel, Conversation, Evidence, Party};
+use crate::rulebook::{Check, ConditionSpec};
+
+pub use operators::Operator;
+
+/// What the conversation gives the conditions beyond its own text: the
+/// scenario of each customer turn, and each agent turn's forbidden-phrase
+/// hits as (category, start, end) — computed only if a check asks.
+pub struct Facts<'a> {
+    pub conv: &'a Conversation,
+    pub scenarios: &'a [&'a str],
+    pub forbidden: &'a dyn Fn(usize) -> Vec<(String, usize, usize)>,
+}
+
+/// A compiled check: its applicability, its conditions in evaluation order
+/// and its logic.
+#[derive(Debug)]
+pub struct CustomCheck {
+    when_channel: Option<Channel>,
+    when_meta: Vec<(String, Vec<serde_json::Value>)>,
+    conditions: Vec<Condition>,
+    /// Indexes into `conditions`, each after the conditions its `after` names.
+    order: Vec<usize>,
+    logic: logic::Expr,
+}
+
+/// One condition: where it looks and what it looks for.
+#[derive(Debug)]
+pub struct Condition {
+    pub id: String,
+    pub speaker: Option<Party>,
+    pub position: Position,
+    pub operator: Operator,
+}
+
+/// Position qualifiers: the turns a turn-based operator looks at.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Position {
+    /// The first / last N turns (of the condition's speaker when it has one).
+    pub first_turns: Option<usize>,
+    pub last_turns: Option<usize>,
+    /// Turns starting within N seconds of the start, or ending within N seconds of the end.
+    pub within_seconds_of_start: Option<f64>,
+    pub within_seconds_of_end: Option<f64>,
+    /// Turns after a turn matched by this condition, within `within_turns` turns of it (default 3).
+    pub after: Option<(usize, usize)>,
+}
+
+/// What a condition found: whether it holds and the spans that show it.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub hit: bool,
+    /// (turn, start, end, note); start == end == 0 for a whole-conversation fact.
+    pub spans: Vec<(usize, usize, usize, String)>,
+}
+
+impl Found {
+    pub fn none() -> Found {
+        Found::default()
+    }
+    pub fn of(spans: Vec<(usize, usize, usize, String)>) -> Found {
+        Found { hit: !spans.is_empty(), spans }
+    }
+}
+
+impl CustomCheck {
+    /// Compiles a check that has a `logic`; every problem, in Chinese, naming the condition.
+    pub fn compile(check: &Check) -> Result<CustomCheck, Vec<String>> {
+        let mut errors = Vec::new();
+        let Some(logic_text) = &check.logic else { return Err(vec!["自定义检查项须有 logic".into()]) };
+        if check.conditions.is_empty() {
+            errors.push("自定义检查项须至少有一个 [[check.condition]]".into());
+        }
+        let ids: Vec<&str> = check.conditions.iter().map(|c| c.id.as_str()).collect();
+        for (i, id) in ids.iter().enumerate() {
+            if id.is_empty() || !id.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                errors.push(format!("条件 id“{id}”只能由字母、数字和下划线组成"));
+            }
+            if ids[..i].contains(id) {
+                errors.push(format!("条件 id“{id}”重复"));
+            }
+        }
+        let logic = match logic::parse(logic_text, &ids) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                errors.push(format!("logic：{e}"));
+                None
+            }
+        };
+        let mut conditions = Vec::new();
+        for spec in &check.conditions {
+            match compile_condition(spec, &ids) {
+                Ok(c) => conditions.push(c),
+                Err(e) => errors.extend(e.into_iter().map(|e| format!("条件 {}：{e}", spec.id))),
+            }
+        }
+        let when_channel = match check.when.channel.as_deref() {
+            None => None,
+            Some("phone") => Some(Channel::Phone),
+            Some("chat") => Some(Channel::Chat),
+            Some(other) => {
+                errors.push(format!("when.channel 应为 phone 或 chat，而不是“{other}”"));
+                None
+            }
+        };
+        let when_meta = check.when.meta.iter().map(|(k, v)| (k.clone(), meta_values(v))).collect();
+        let order = match evaluation_order(&conditions) {
+            Ok(o) => o,
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        };
+        match (errors.is_empty(), logic) {
+            (true, Some(logic)) => Ok(CustomCheck { when_channel, when_meta, conditions, order, logic }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Whether the check applies to this conversation (`[check.when]`).
+    pub fn applies(&self, conv: &Conversation) -> bool {
+        if self.when_channel.is_some_and(|c| c != conv.channel) {
+            return false;
+        }
+        self.when_meta.iter().all(|(field, allowed)| conv.metadata.get(field).is_some_and(|v| allowed.iter().any(|a| same_value(a, v))))
+    }
+
+    /// Runs the conditions; `Some(evidence)` when the check fails.
+    pub fn run(&self, facts: &Facts<'_>) -> Option<Vec<Evidence>> {
+        let mut found: Vec<Found> = vec![Found::none(); self.conditions.len()];
+        for &i in &self.order {
+            found[i] = self.conditions[i].evaluate(facts, &found);
+        }
+        let values: Vec<bool> = found.iter().map(|f| f.hit).collect();
+        if !self.logic.eval(&values) {
+            return None;
+        }
+        let mut positive = Vec::new();
+        self.logic.positive(&mut positive);
+        let mut evidence = Vec::new();
+        for i in positive.into_iter().filter(|i| values[*i]) {
+            let c = &self.conditions[i];
+            for (turn, start, end, note) in &found[i].spans {
+                let text: String = facts.conv.turns.get(*turn).map_or(String::new(), |t| t.text.chars().skip(*start).take(end.saturating_sub(*start)).collect());
+                evidence.push(Evidence { turn: *turn, start: *start, end: *end, text, note: format!("条件 {}（{}）：{note}", c.id, c.operator.name_zh()), rule: None });
+            }
+        }
+        if evidence.is_empty() {
+            // The logic is true by what is missing (`!b`): say what was not found.
+            let missing: Vec<String> = (0..self.conditions.len()).filter(|i| !values[*i]).map(|i| format!("条件 {}（{}）未满足", self.conditions[i].id, self.conditions[i].operator.name_zh())).collect();
+            evidence.push(Evidence { turn: 0, start: 0, end: 0, text: String::new(), note: missing.join("；"), rule: None });
+        }
+        Some(evidence)
+    }
+}
+
+impl Condition {
+    fn evaluate(&self, facts: &Facts<'_>, earlier: &[Found]) -> Found {
+        if !self.operator.turn_based() {
+            return self.operator.evaluate_conversation(facts, self.speaker);
+        }
+        let turns = self.turns(facts.conv, earlier);
+        self.operator.evaluate_turns(facts, &turns)
+    }
+
+    /// The turns this condition looks at: its speaker's, within its position.
+    fn turns(&self, conv: &Conversation, earlier: &[Found]) -> Vec<usize> {
+        let mut turns: Vec<usize> = (0..conv.turns.len()).filter(|&i| self.speaker.is_none_or(|s| conv.turns[i].speaker == s)).collect();
+        let p = &self.position;
+        if let Some(n) = p.first_turns {
+            turns.truncate(n);
+        }
+        if let Some(n) = p.last_turns {
+            let skip = turns.len().saturating_sub(n);
+            turns.drain(..skip);
+        }
+        if let Some(s) = p.within_seconds_of_start {
+            turns.retain(|&i| conv.turns[i].start <= s);
+        }
+        if let Some(s) = p.within_seconds_of_end {
+            let end = conv.turns.iter().map(|t| t.end.unwrap_or(t.start)).fold(0.0, f64::max);
+            turns.retain(|&i| end - conv.turns[i].end.unwrap_or(conv.turns[i].start) <= s);
+        }
+        if let Some((cond, within)) = p.after {
+            let anchors: Vec<usize> = earlier.get(cond).map(|f| f.spans.iter().map(|s| s.0).collect()).unwrap_or_default();
+            turns.retain(|&i| anchors.iter().any(|&a| i > a && i - a <= within));
+        }
+        turns
+    }
+}
+
+fn compile_condition(spec: &ConditionSpec, ids: &[&str]) -> Result<Condition, Vec<String>> {
+    let mut params = spec.params.clone();
+    let mut errors = Vec::new();
+    let speaker = match params.remove("speaker") {
+        None => None,
+        Some(toml::Value::String(s)) if s == "agent" => Some(Party::Agent),
+        Some(toml::Value::String(s)) if s == "customer" => Some(Party::Customer),
+        Some(toml::Value::String(s)) if s == "any" => None,
+        Some(other) => {
+            errors.push(format!("speaker 应为 agent、customer 或 any，而不是 {other}"));
+            None
+        }
+    };
+    let position = match params.remove("position") {
+        None => Position::default(),
+        Some(toml::Value::Table(t)) => match compile_position(&t, ids, &spec.id) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.extend(e);
+                Position::default()
+            }
+        },
+        Some(_) => {
+            errors.push("position 应为表，例如 { first_turns = 3 }".into());
+            Position::default()
+        }
+    };
+    let operator = match Operator::compile(&spec.operator, &mut params) {
+        Ok(op) => Some(op),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    if let Some(op) = &operator {
+        if !op.turn_based() && position != Position::default() {
+            errors.push(format!("算子 {} 判断整通电话，不能加 position", spec.operator));
+        }
+        let (default_speaker_ok, note) = op.speaker_rule();
+        if speaker.is_some() && !default_speaker_ok {
+            errors.push(note.to_string());
+        }
+    }
+    for key in params.keys() {
+        errors.push(format!("算子 {} 没有参数 {key}", spec.operator));
+    }
+    match (errors.is_empty(), operator) {
+        (true, Some(operator)) => {
+            let speaker = speaker.or(operator.default_speaker());
+            Ok(Condition { id: spec.id.clone(), speaker, position, operator })
+        }
+        _ => Err(errors),
+    }
+}
+
+fn compile_position(t: &toml::Table, ids: &[&str], own: &str) -> Result<Position, Vec<String>> {
+    let mut p = Position::default();
+    let mut errors = Vec::new();
+    let count = |key: &str, v: &toml::Value| match v.as_integer() {
+        Some(n) if n >= 1 => Ok(n as usize),
+        _ => Err(format!("position.{key} 应为正整数，而不是 {v}")),
+    };
+    let seconds = |key: &str, v: &toml::Value| match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+        Some(s) if s >= 0.0 && s.is_finite() => Ok(s),
+        _ => Err(format!("position.{key} 应为不小于 0 的秒数，而不是 {v}")),
+    };
+    let mut after_id = None;
+    let mut within = 3;
+    for (key, v) in t {
+        let r = match key.as_str() {
+            "first_turns" => count(key, v).map(|n| p.first_turns = Some(n)),
+            "last_turns" => count(key, v).map(|n| p.last_turns = Some(n)),
+            "within_seconds_of_start" => seconds(key, v).map(|s| p.within_seconds_of_start = Some(s)),
+            "within_seconds_of_end" => seconds(key, v).map(|s| p.within_seconds_of_end = Some(s)),
+            "within_turns" => count(key, v).map(|n| within = n),
+            "after" => match v.as_str() {
+                Some(id) if id == own => Err("position.after 不能指向自己".to_string()),
+                Some(id) => match ids.iter().position(|x| *x == id) {
+                    Some(i) => {
+                        after_id = Some(i);
+                        Ok(())
+                    }
+                    None => Err(format!("position.after 指向不存在的条件“{id}”")),
+                },
+                None => Err(format!("position.after 应为条件 id，而不是 {v}")),
+            },
+            other => Err(format!("position 没有 {other}（可用：first_turns、last_turns、within_seconds_of_start、within_seconds_of_end、after、within_turns）")),
+        };
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    }
+    if t.contains_key("within_turns") && after_id.is_none() {
+        errors.push("position.within_turns 须与 after 一起用".into());
+    }
+    p.after = after_id.map(|i| (i, within));
+    if errors.is_empty() {
+        Ok(p)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Conditions in an order where each comes after the one its `after` names.
+fn evaluation_order(conditions: &[Condition]) -> Result<Vec<usize>, String> {
+    let mut order = Vec::with_capacity(conditions.len());
+    let mut state = vec![0u8; conditions.len()]; // 0 new, 1 visiting, 2 done
+    fn visit(i: usize, conditions: &[Condition], state: &mut [u8], order: &mut Vec<usize>) -> Result<(), String> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => return Err(format!("条件 {} 的 position.after 构成循环", conditions[i].id)),
+            _ => {}
+        }
+        state[i] = 1;
+        if let Some((j, _)) = conditions[i].position.after {
+            if j < conditions.len() {
+                visit(j, conditions, state, order)?;
+            }
+        }
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    for i in 0..conditions.len() {
+        visit(i, conditions, &mut state, &mut order)?;
+    }
+    Ok(order)
+}
+
+/// `[check.when]`'s value for a metadata field: one value or a list of allowed ones.
+fn meta_values(v: &toml::Value) -> Vec<serde_json::Value> {
+    match v {
+        toml::Value::Array(items) => items.iter().map(toml_to_json).collect(),
+        other => vec![toml_to_json(other)],
+    }
+}
+
+pub(crate) fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s.clone()),
+        toml::Value::Integer(i) => serde_json::Value::from(*i),
+        toml::Value::Float(f) => serde_json::Value::from(*f),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+        toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+    }
+}
+
+/// Equal as a person would read them: 1 and 1.0 and "1" are one value.
+pub(crate) fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| if f.fract() == 0.0 { format!("{}", f as i64) } else { f.to_string() }),
+        other => other.to_string(),
+    };
+    text(a) == text(b)
+}
+
+/// The check ids a rulebook's custom checks may not take (the built-ins').
+pub fn collides_with_builtin(id: &str) -> bool {
+    crate::rulebook::CHECK_IDS.contains(&id)
+}
+
+/// Metadata of a conversation as `[check.when]` and `meta` read it.
+pub type Metadata = BTreeMap<String, serde_json::Value>;
