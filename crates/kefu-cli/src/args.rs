@@ -258,6 +258,11 @@ pub enum RulesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 把规则库（内置的，或 --rules 给出的）写到一个新目录，作为本中心修改的起点
+    Export {
+        /// 要写入的目录（不存在或为空）
+        dir: PathBuf,
+    },
     /// 校验规则库目录并运行其中所有样例
     Check {
         /// 规则库目录

@@ -402,9 +402,34 @@ fn due(cal: &calendar::HolidayCalendar, args: &DueArgs) -> Result<u8, String> {
     Ok(OK)
 }
 
+/// Writes the rulebook in use (embedded, or `--rules`) out as files under
+/// `dir`, which must not hold anything yet: a centre's starting point.
+fn rules_export(cli: &Cli, dir: &std::path::Path) -> Result<u8, String> {
+    let files = load::rulebook_files(cli)?;
+    if dir.exists() {
+        let has_entries = std::fs::read_dir(dir).map_err(|e| format!("无法读取目录 {}：{}", dir.display(), crate::input::io_reason(&e)))?.next().is_some();
+        if has_entries {
+            return Err(format!("{} 已存在且不为空：请给出一个新目录（不会覆盖已有文件）", dir.display()));
+        }
+    }
+    for (path, text) in &files {
+        if path.split('/').any(|part| part == ".." || part.is_empty()) {
+            return Err(format!("规则库文件名 {path} 不安全，已停止导出"));
+        }
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("无法创建目录 {}：{}", parent.display(), crate::input::io_reason(&e)))?;
+        }
+        std::fs::write(&target, text).map_err(|e| format!("无法写入 {}：{}", target.display(), crate::input::io_reason(&e)))?;
+    }
+    println!("已导出 {} 个规则库文件到 {}（在 inspection/ 下加自己的检查项，用 kefu rules check {} 校验，kefu inspect --rules {} 质检）", files.len(), dir.display(), dir.display(), dir.display());
+    Ok(OK)
+}
+
 fn rules(cli: &Cli, command: &RulesCommand) -> Result<u8, String> {
     match command {
         RulesCommand::Check { dir } => rules_check(dir),
+        RulesCommand::Export { dir } => rules_export(cli, dir),
         RulesCommand::List { json, category } => {
             let engine = load::engine(cli)?;
             let book = &engine.rulebook;
