@@ -132,6 +132,8 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/rulebook/rules/{id}", get(rulebook::rule))
         .route("/api/v1/rulebook/file", get(rulebook::file).put(rulebook::edit))
         .route("/api/v1/rulebook/versions", get(rulebook::versions))
+        .route("/api/v1/checks/validate", post(api::checks::validate))
+        .route("/api/v1/checks/preview", post(api::checks::preview))
         .route("/api/v1/rulebook/versions/{version}/restore", post(rulebook::restore))
         .route("/api/v1/rulebook/rules/{id}/additions", post(rulebook::add_to_rule))
         .route("/api/v1/rulebook/try", post(rulebook::try_sentence))

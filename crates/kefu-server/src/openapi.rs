@@ -14,7 +14,7 @@ use crate::api;
         api::engine::lint, api::engine::classify, api::engine::reply, api::engine::inspect,
         api::conversations::create, api::conversations::search, api::conversations::view, api::conversations::report,
         api::conversations::file_appeal, api::conversations::list_appeals, api::conversations::decide,
-        api::rulebook::overview, api::rulebook::rule, api::rulebook::file, api::rulebook::edit, api::rulebook::versions, api::rulebook::restore, api::rulebook::add_to_rule, api::rulebook::audit, api::rulebook::try_sentence,
+        api::rulebook::overview, api::rulebook::rule, api::rulebook::file, api::rulebook::edit, api::rulebook::versions, api::checks::validate, api::checks::preview, api::rulebook::restore, api::rulebook::add_to_rule, api::rulebook::audit, api::rulebook::try_sentence,
         api::conversations::webhook_transcript,
         crate::desk::edit, crate::desk::call_log_draft, crate::desk::create, crate::desk::list, crate::desk::view, crate::desk::event, crate::desk::from_conversation, crate::desk::obligations_list,
         crate::desk::notifications, crate::desk::set_hours, crate::desk::get_hours, crate::desk::calendar_years, crate::desk::import_year, crate::desk::calendar_day,

@@ -381,6 +381,20 @@ pub(crate) fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     text(a) == text(b)
 }
 
+/// The ids of the `[[check]]`s a file defines (empty when it does not parse).
+pub fn ids_in_file(text: &str) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        check: Vec<IdOnly>,
+    }
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    toml::from_str::<File>(text).map(|f| f.check.into_iter().map(|c| c.id).collect()).unwrap_or_default()
+}
+
 /// The check ids a rulebook's custom checks may not take (the built-ins').
 pub fn collides_with_builtin(id: &str) -> bool {
     crate::rulebook::CHECK_IDS.contains(&id)

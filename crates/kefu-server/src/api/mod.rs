@@ -10,3 +10,4 @@ pub mod health;
 pub mod settings;
 pub mod spreadsheet;
 pub mod scorecard_export;
+pub mod checks;
