@@ -636,6 +636,41 @@ try {
   await ad.click('#upload-to-scorecards');
   await ad.waitForSelector('#scorecards');
 
+  // A check of the centre's own, written with the form (issue 13's example):
+  // its TOML shown, validated as typed, previewed on stored calls, saved.
+  await ad.click('#nav a >> text=质检项');
+  await ad.waitForSelector('#check-form');
+  await ad.fill('#ck-id', 'bank.verify_identity');
+  await ad.fill('#ck-name', '办理业务前核实身份');
+  await ad.fill('#ck-source', '本中心质检细则 2026 第 3 条');
+  await ad.fill('#ck-logic', 'a && !b');
+  await ad.selectOption('#ck-channel', 'phone');
+  await ad.selectOption('#ck-conditions .condition >> nth=0 >> select.cond-op', 'scenario');
+  await ad.fill('#ck-conditions .condition >> nth=0 >> textarea[data-key="scenarios"]', 'inquiry\ncomplaint');
+  await ad.click('#ck-add-condition');
+  const second = '#ck-conditions .condition >> nth=1';
+  await ad.selectOption(`${second} >> select.cond-speaker`, 'agent');
+  await ad.fill(`${second} >> textarea[data-key="any"]`, '核实一下您的身份\n验证一下您的身份');
+  await ad.click(`${second} >> summary`);
+  await ad.fill(`${second} >> input[data-key="first_turns"]`, '3');
+  assert.ok((await ad.textContent('#ck-toml')).includes('position = { first_turns = 3 }'), 'the TOML follows the form');
+  await ad.click('#ck-append');
+  await ad.waitForSelector('#check-valid');
+  // A typo in the file is named as it is typed.
+  await ad.evaluate(() => { const t = document.getElementById('check-text'); t.value = t.value.replace('a && !b', 'a && !z'); t.dispatchEvent(new Event('input')); });
+  await ad.waitForFunction(() => document.getElementById('check-errors')?.textContent.includes('不存在的条件“z”'));
+  await ad.evaluate(() => { const t = document.getElementById('check-text'); t.value = t.value.replace('a && !z', 'a && !b'); t.dispatchEvent(new Event('input')); });
+  await ad.waitForSelector('#check-valid');
+  await ad.click('#check-preview-run');
+  await ad.waitForSelector('#check-preview .preview-counts');
+  results.checkPreview = await ad.textContent('#check-preview .preview-counts');
+  assert.match(results.checkPreview, /不通过 \d+ · 通过 \d+ · 不适用 \d+/);
+  await shot(ad, 'check-editor');
+  await ad.click('#check-save');
+  await ad.click('#confirm-check-save');
+  await ad.waitForFunction(() => location.hash.includes('#/checks/inspection'));
+  await ad.waitForSelector('#check-valid');
+
   // The supervisor changes their password: a weak one is refused with the reason, a good one taken.
   await lead.click('#change-password');
   await lead.waitForSelector('#pw-current');

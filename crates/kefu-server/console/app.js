@@ -263,6 +263,7 @@ function drawBar(current) {
   if (!me) return;
   const links = [['workspace', '坐席工作台'], ['scorecards', '质检评分'], ['appeals', '申诉'], ['records', '服务台'], ['deadlines', '时限'], ['attendance', '考勤'], ['rulebook', '规则库']];
   if (me.role !== 'agent') links.splice(2, 0, ['upload', '导入会话']);
+  if (me.role !== 'agent') links.push(['checks', '质检项']);
   if (me.role === 'admin') links.push(['users', '账号'], ['settings', '设置']);
   for (const [id, label] of links) nav.append(h('a', { href: `#/${id}`, class: current === id ? 'on' : '' }, label));
   who.append(h('a', { href: '#/notifications', id: 'bell', class: current === 'notifications' ? 'on' : '', title: '通知', 'aria-label': '通知' }, '通知', h('span', { id: 'bell-count', class: 'badge', hidden: true })),
@@ -1109,6 +1110,140 @@ views.edit = async (path, main) => {
       h('p', { class: 'muted small' }, '保存前会显示改动，并校验整个规则库、运行全部示例；有错误时不会保存。')));
 };
 
+// ——— checks written by the QA team ———
+// A form builds one [[check]] (its TOML shown and editable); the file is
+// validated as it is typed, previewed on the newest stored calls, and saved
+// as a rulebook version (admins), with its diff first.
+const OPERATOR_FORM = {
+  keywords: ['关键词', [['any', '说法（每行一个，可用规则库写法）', 'list'], ['all', '须全部出现的说法（每行一个）', 'list'], ['at_least', '至少出现几个（与 any 一起用）', 'int']]],
+  similar: ['相似句', [['examples', '例句（每行一个）', 'list'], ['threshold', '相似度阈值（0–1，默认 0.6）', 'num']]],
+  regex: ['正则', [['pattern', '正则表达式', 'text'], ['exclude', '排除的正则（可选）', 'text']]],
+  forbidden: ['服务忌语', [['categories', '忌语类别 id（每行一个，空为全部）', 'list']]],
+  scenario: ['客户场景', [['scenarios', '场景 id（每行一个，如 inquiry、complaint）', 'list']]],
+  entity: ['信息实体', [['kinds', '实体（phone、order、id_card、amount、date，每行一个）', 'list']]],
+  repeat: ['重复', [['times', '同一句话几次', 'int'], ['within_turns', '在几轮之内（默认 10）', 'int']]],
+  silence: ['静音', [['longer_than', '长于几秒', 'num']]],
+  interrupt: ['抢话', [['longer_than', '重叠长于几秒（默认 0.5）', 'num']]],
+  speech_rate: ['语速', [['faster_than', '快于（字/分钟）', 'num'], ['slower_than', '慢于（字/分钟）', 'num']]],
+  hold: ['保持', [['count_at_least', '至少几次', 'int'], ['longer_than', '某次长于几秒', 'num']]],
+  duration: ['通话时长', [['longer_than', '长于几秒', 'num'], ['shorter_than', '短于几秒', 'num']]],
+  rings: ['振铃', [['more_than', '多于几声', 'int'], ['fewer_than', '少于几声', 'int']]],
+  meta: ['会话属性', [['field', '字段名', 'text'], ['equals', '等于', 'text'], ['in', '属于（每行一个）', 'list']]],
+};
+const POSITION_FORM = [['first_turns', '前几轮'], ['last_turns', '最后几轮'], ['within_seconds_of_start', '开始后几秒内'], ['within_seconds_of_end', '结束前几秒内'], ['after', '在条件之后（条件 id）'], ['within_turns', '之后几轮内']];
+const tomlString = (v) => JSON.stringify(String(v));
+function conditionEditor(n, onChange) {
+  const id = h('input', { class: 'cond-id', size: 4, value: String.fromCharCode(97 + n), 'aria-label': '条件 id' });
+  const op = h('select', { class: 'cond-op', 'aria-label': '算子' }, Object.entries(OPERATOR_FORM).map(([k, [label]]) => h('option', { value: k }, `${label}（${k}）`)));
+  const speaker = h('select', { class: 'cond-speaker', 'aria-label': '说话人' }, [['', '不限'], ['agent', '坐席'], ['customer', '客户']].map(([k, v]) => h('option', { value: k }, v)));
+  const params = h('div', { class: 'filters cond-params' });
+  const position = h('div', { class: 'filters cond-position' }, POSITION_FORM.map(([k, label]) => h('div', {}, h('label', {}, label), h('input', { 'data-key': k, size: 6, oninput: onChange }))));
+  const drawParams = () => params.replaceChildren(...OPERATOR_FORM[op.value][1].map(([k, label, kind]) => h('div', {}, h('label', {}, label),
+    kind === 'list' ? h('textarea', { 'data-key': k, 'data-kind': kind, rows: 2, cols: 26, oninput: onChange }) : h('input', { 'data-key': k, 'data-kind': kind, size: kind === 'text' ? 20 : 6, oninput: onChange }))));
+  op.addEventListener('change', () => { drawParams(); onChange(); });
+  for (const el of [id, speaker]) el.addEventListener('input', onChange);
+  drawParams();
+  const el = h('div', { class: 'panel tight condition' }, h('div', { class: 'row' }, h('b', {}, '条件'), id, op, speaker, h('button', { type: 'button', class: 'ghost small', onclick: () => { el.remove(); onChange(); } }, '删除')), params, h('details', {}, h('summary', { class: 'small' }, '位置限定（可选）'), position));
+  el.toToml = () => {
+    const lines = ['[[check.condition]]', `id = ${tomlString(id.value.trim())}`, `operator = ${tomlString(op.value)}`];
+    if (speaker.value) lines.push(`speaker = ${tomlString(speaker.value)}`);
+    for (const input of params.querySelectorAll('[data-key]')) {
+      const v = input.value.trim();
+      if (!v) continue;
+      const kind = input.dataset.kind;
+      lines.push(`${input.dataset.key} = ${kind === 'list' ? `[${v.split(/\n|、|,|，/).map((x) => x.trim()).filter(Boolean).map(tomlString).join(', ')}]` : kind === 'text' ? tomlString(v) : Number.isNaN(Number(v)) ? tomlString(v) : v}`);
+    }
+    const pos = [...position.querySelectorAll('[data-key]')].filter((i) => i.value.trim()).map((i) => `${i.dataset.key} = ${i.dataset.key === 'after' ? tomlString(i.value.trim()) : i.value.trim()}`);
+    if (pos.length) lines.push(`position = { ${pos.join(', ')} }`);
+    return lines.join('\n');
+  };
+  return el;
+}
+views.checks = async (file, main) => {
+  if (me.role === 'agent') { main.append(h('h1', {}, '质检项'), h('p', { class: 'muted' }, '质检项由班长和管理员维护。')); return; }
+  const book = names.book;
+  const files = (book.files || []).filter((p) => p.startsWith('inspection/') && p.endsWith('.toml') && !['inspection/checks.toml', 'inspection/cues.toml'].includes(p));
+  const path = h('input', { id: 'check-path', size: 26, value: file || 'inspection/custom.toml' });
+  const text = h('textarea', { class: 'code', id: 'check-text', spellcheck: 'false', rows: 18 });
+  let saved = '';
+  if (file) { try { saved = (await api('GET', `/api/v1/rulebook/file?path=${encodeURIComponent(file)}`)).text; } catch { saved = ''; } }
+  text.value = saved;
+  const status = h('div', { id: 'check-validation', class: 'small' });
+  const out = h('div', { id: 'check-preview' });
+  // Validate as it is typed (a moment after the last keystroke).
+  let timer = null, validationSeq = 0;
+  const validate = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const seq = ++validationSeq;
+      if (!text.value.trim()) { status.textContent = ''; return; }
+      try {
+        const v = await api('POST', '/api/v1/checks/validate', { path: path.value, text: text.value });
+        if (seq !== validationSeq) return;
+        status.replaceChildren(v.ok ? h('span', { class: 'pill good', id: 'check-valid' }, `校验通过：${v.checks.map((c) => `${c.name}（${c.points} 分）`).join('、') || '（没有检查项）'}`)
+          : h('pre', { class: 'err code-view', id: 'check-errors' }, v.errors.join('\n')));
+      } catch (x) { if (seq === validationSeq) status.replaceChildren(h('pre', { class: 'err' }, x.message)); }
+    }, 350);
+  };
+  text.addEventListener('input', validate);
+  // The form: one check, appended to the file as TOML.
+  const f = {};
+  const input = (id, label, attrs) => { f[id] = h('input', { id: `ck-${id}`, ...attrs }); return h('div', {}, h('label', { for: `ck-${id}` }, label), f[id]); };
+  const veto = h('input', { type: 'checkbox', id: 'ck-veto' });
+  const channel = h('select', { id: 'ck-channel' }, [['', '电话和在线'], ['phone', '仅电话'], ['chat', '仅在线']].map(([k, v]) => h('option', { value: k }, v)));
+  const conditions = h('div', { id: 'ck-conditions' });
+  const preview = h('pre', { class: 'code code-view', id: 'ck-toml' });
+  const generated = () => {
+    const lines = ['[[check]]', `id = ${tomlString(f.id.value.trim())}`, `name = ${tomlString(f.name.value.trim())}`, `points = ${Number(f.points.value) || 0}`, `veto = ${veto.checked}`, `source = ${tomlString(f.source.value.trim())}`, `logic = ${tomlString(f.logic.value.trim())}`];
+    if (channel.value) lines.push('[check.when]', `channel = ${tomlString(channel.value)}`);
+    return [lines.join('\n'), ...[...conditions.children].map((c) => c.toToml())].join('\n');
+  };
+  const redraw = () => { preview.textContent = generated(); };
+  const form = h('div', { class: 'filters', id: 'check-form' }, input('id', '检查项编号（英文字母、数字和点，全中心唯一）', { size: 22, oninput: redraw }), input('name', '名称', { size: 16, oninput: redraw }),
+    input('points', '分值', { size: 4, value: '10', oninput: redraw }), h('div', {}, h('label', { for: 'ck-veto' }, '一票否决'), veto), input('source', '依据（本中心细则条款）', { size: 24, oninput: redraw }),
+    input('logic', '不通过条件（如 a && !b）', { size: 14, oninput: redraw }), h('div', {}, h('label', { for: 'ck-channel' }, '适用'), channel));
+  veto.addEventListener('change', redraw);
+  channel.addEventListener('change', redraw);
+  const addCondition = () => { conditions.append(conditionEditor(conditions.children.length, redraw)); redraw(); };
+  addCondition();
+  const appendToFile = () => { text.value = (text.value.trim() ? text.value.trimEnd() + '\n\n' : '') + generated() + '\n'; validate(); };
+  const runPreview = async () => {
+    out.replaceChildren(h('p', { class: 'muted' }, '正在用最近的会话预演…'));
+    try {
+      const p = await api('POST', '/api/v1/checks/preview', { path: path.value, text: text.value, limit: 200 });
+      const exampleList = (list, withEvidence) => h('ul', { class: 'small' }, list.map((e) => h('li', {}, h('a', { href: `#/conversation/${encodeURIComponent(e.conversation_id)}` }, e.conversation_id), ` ${agentName(e.agent)} ${fmtTime(e.started_at)}`,
+        withEvidence ? e.evidence.slice(0, 2).map((x) => h('div', { class: 'muted' }, `第 ${x.turn + 1} 轮${x.text ? '“' + x.text + '”' : ''}：${x.note.replace(/条件 (\w+)（/g, '条件 $1（')}`)) : null)));
+      out.replaceChildren(h('p', {}, `用最近的 ${p.conversations} 个会话预演：`), ...p.checks.map((c) => h('div', { class: 'panel tight', 'data-check': c.id }, h('b', {}, c.name),
+        h('span', { class: 'preview-counts' }, ` 不通过 ${c.fail} · 通过 ${c.pass} · 不适用 ${c.not_applicable}`),
+        h('div', { class: 'grid3' }, h('div', {}, h('div', { class: 'check-fail small' }, '不通过的例子'), exampleList(c.failed, true)), h('div', {}, h('div', { class: 'small' }, '通过的例子'), exampleList(c.passed, false)),
+          h('div', {}, h('div', { class: 'small muted' }, '不适用的例子'), exampleList(c.not_applicable_examples, false))))));
+    } catch (x) { out.replaceChildren(h('pre', { class: 'err code-view' }, x.message)); }
+  };
+  const save = async () => {
+    let base;
+    try { base = await api('GET', '/api/v1/rulebook'); } catch (x) { toast(x.message); return; }
+    out.replaceChildren(diffView(saved, text.value), h('div', { class: 'row gap-top' }, h('button', { id: 'confirm-check-save', onclick: async () => {
+      try {
+        const r = await api('PUT', '/api/v1/rulebook/file', { path: path.value, text: text.value, base_version: base.version, comment: `质检项：${path.value}` });
+        toast(`已保存为规则库 v${r.version}`);
+        await loadNames(true);
+        route(`#/checks/${encodeURIComponent(path.value)}`);
+      } catch (x) { out.replaceChildren(h('pre', { class: 'err code-view' }, x.message)); }
+    } }, '确认保存')));
+  };
+  main.append(h('h1', {}, '质检项'),
+    h('section', { class: 'panel' }, h('h2', {}, '本中心的检查项文件'), files.length ? h('ul', { class: 'files' }, files.map((p) => h('li', {}, h('a', { href: `#/checks/${encodeURIComponent(p)}`, title: p }, p.replace('inspection/', '').replace('.toml', ''))))) : h('p', { class: 'muted' }, '还没有自定义检查项。'),
+      h('p', { class: 'muted small' }, `内置检查项 ${book.check_list.length} 个见规则库页；这里的检查项按条件组合判断，不通过条件成立即不通过，证据是各条件命中的轮次。`)),
+    h('section', { class: 'panel' }, h('h2', {}, '用表单写一个检查项'), form, conditions,
+      h('div', { class: 'row gap-top' }, h('button', { type: 'button', class: 'ghost', id: 'ck-add-condition', onclick: addCondition }, '添加条件'), h('button', { type: 'button', id: 'ck-append', onclick: appendToFile }, '加入下方文件')),
+      h('details', { open: true }, h('summary', { class: 'small' }, '生成的 TOML'), preview)),
+    h('section', { class: 'panel' }, h('h2', {}, '文件'), h('div', { class: 'row' }, h('label', { for: 'check-path' }, '文件名'), path), text, status,
+      h('div', { class: 'row gap-top' }, h('button', { class: 'ghost', id: 'check-preview-run', onclick: runPreview }, '用最近的会话预演'), me.role === 'admin' ? h('button', { id: 'check-save', onclick: save }, '查看改动并保存') : h('span', { class: 'muted small' }, '保存需管理员')),
+      out));
+  redraw();
+  validate();
+};
+
 // ——— accounts ———
 // A team picker: the teams in use, or a new one typed in (trimmed, so
 // "售后一组 " is 售后一组, never a second team).
@@ -1527,10 +1662,12 @@ views.settings = async (_, main) => {
     if (!team.value) return;
     const [m, hrs] = await Promise.all([api('GET', `/api/v1/teams/${encodeURIComponent(team.value)}/mail`), api('GET', `/api/v1/teams/${encodeURIComponent(team.value)}/hours`)]);
     const periods = hrs.periods.map(([a, b]) => `${a}-${b}`).join(',');
-    if (fill) { direct.value = m.direct || ''; indirect.value = m.indirect || ''; hours.value = periods; }
+    // (an input typed in before the answer came keeps what was typed)
+    if (fill) for (const [el, v] of [[direct, m.direct || ''], [indirect, m.indirect || ''], [hours, periods]]) if (!el.dataset.typed) el.value = v;
     teamSaved.textContent = `已保存：工作时间 ${periods || '（默认）'}；日报收件 ${m.direct || '（未设置）'}${m.indirect ? '，抄送 ' + m.indirect : ''}`;
   };
-  team.addEventListener('change', () => loadTeam(true).catch((e) => toast(e.message)));
+  for (const el of [direct, indirect, hours]) el.addEventListener('input', () => { el.dataset.typed = '1'; });
+  team.addEventListener('change', () => { for (const el of [direct, indirect, hours]) delete el.dataset.typed; loadTeam(true).catch((e) => toast(e.message)); });
   const passMark = input('qa-pass-mark', qa.pass_mark, { size: 4, inputmode: 'numeric' }), window_ = input('qa-window', qa.appeal_window_days, { size: 4, inputmode: 'numeric' });
   const cwUrl = input('cw-url', chatwoot.url, { size: 30, placeholder: 'https://chat.example.com' });
   const cwToken = input('cw-token', '', { type: 'password', size: 20, placeholder: chatwoot.api_token_set ? '已设置（留空不变）' : '' });
