@@ -378,6 +378,9 @@ pub struct Inspector {
     matcher: Matcher,
     /// The checks written as data, by check id.
     custom: std::collections::HashMap<String, crate::custom_check::CustomCheck>,
+    /// One automaton of every custom check's keywords, one RegexSet of their regular expressions.
+    custom_keywords: Option<Matcher>,
+    custom_regexes: Option<regex::RegexSet>,
 }
 
 /// Cue hits of one turn: for each cue (by its index in `CUE_IDS`), the first span.
@@ -429,11 +432,20 @@ impl Inspector {
             }
         }
         let mut custom = std::collections::HashMap::new();
+        let (mut next, mut keyword_seqs, mut regex_sources) = (0u32, Vec::new(), Vec::new());
         for check in book.checks.iter().filter(|c| c.logic.is_some()) {
-            let compiled = crate::custom_check::CustomCheck::compile(check).map_err(|e| format!("{}: {}", check.id, e.join("；")))?;
+            let mut compiled = crate::custom_check::CustomCheck::compile(check).map_err(|e| format!("{}: {}", check.id, e.join("；")))?;
+            keyword_seqs.extend(compiled.keyword_sequences(&mut next));
+            compiled.regex_sources(&mut regex_sources);
             custom.insert(check.id.clone(), compiled);
         }
-        Ok(Inspector { matcher: Matcher::new(seqs.iter().map(|(o, s)| (*o, s)))?, custom })
+        let custom_keywords = if keyword_seqs.is_empty() { None } else { Some(Matcher::new(keyword_seqs.iter().map(|(o, s)| (*o, s)))?) };
+        let custom_regexes = if regex_sources.is_empty() {
+            None
+        } else {
+            Some(regex::RegexSetBuilder::new(&regex_sources).size_limit(1 << 24).build().map_err(|e| format!("自定义检查项的正则表达式合在一起太大：{}", e.to_string().lines().last().unwrap_or("")))?)
+        };
+        Ok(Inspector { matcher: Matcher::new(seqs.iter().map(|(o, s)| (*o, s)))?, custom, custom_keywords, custom_regexes })
     }
 
     fn cues(&self, text: &str, scratch: &mut Scratch) -> TurnCues {
@@ -465,6 +477,21 @@ struct Prepared<'a> {
     agent_turns: Vec<usize>,
     customer_turns: Vec<usize>,
     silent: bool,
+}
+
+/// A check written as data: n/a outside its `when`, failed when its logic holds.
+fn run_custom(custom: &crate::custom_check::CustomCheck, p: &Prepared, forbidden: &dyn Fn(usize) -> Vec<(String, usize, usize)>, shared: &crate::custom_check::Shared) -> (Outcome, Vec<Evidence>, usize) {
+    if !custom.applies(p.conv) {
+        return (Outcome::NotApplicable, Vec::new(), 0);
+    }
+    let facts = crate::custom_check::Facts { conv: p.conv, scenarios: &p.scenarios, forbidden, shared };
+    match custom.run(&facts) {
+        None => (Outcome::Pass, Vec::new(), 0),
+        Some(evidence) => {
+            let total = evidence.len();
+            (Outcome::Fail, evidence, total)
+        }
+    }
 }
 
 fn whole(conv: &Conversation, turn: usize, note: impl Into<String>) -> Evidence {
@@ -511,6 +538,25 @@ impl Engine {
         let silent = conv.channel == Channel::Phone && customer_turns.is_empty();
         let p = Prepared { conv, cues, scenarios, agent_turns, customer_turns, silent };
 
+        // The agent turns' forbidden-phrase hits, for custom checks that ask:
+        // linted once per conversation, on first use, whatever the number of checks.
+        let forbidden_hits: std::cell::OnceCell<Vec<Vec<(String, usize, usize)>>> = std::cell::OnceCell::new();
+        let forbidden = |turn: usize| -> Vec<(String, usize, usize)> {
+            let all = forbidden_hits.get_or_init(|| {
+                let mut scratch = Scratch::default();
+                conv.turns
+                    .iter()
+                    .map(|t| {
+                        if t.speaker != Party::Agent {
+                            return Vec::new();
+                        }
+                        self.lint_rules_capped(&t.text, limits.max_hits_per_turn, &mut scratch).0.into_iter().map(|v| (v.category.to_string(), v.start, v.end)).collect()
+                    })
+                    .collect()
+            });
+            all.get(turn).cloned().unwrap_or_default()
+        };
+        let shared = crate::custom_check::Shared::new(conv, self.inspector.custom_keywords.as_ref(), self.inspector.custom_regexes.as_ref());
         let mut checks = Vec::with_capacity(self.rulebook.checks.len());
         for check in &self.rulebook.checks {
             let (result, mut evidence, total) = if !check.enabled {
@@ -518,7 +564,7 @@ impl Engine {
             } else if check.id == "language.forbidden" {
                 self.forbidden_language(&p, limits, &mut scratch)
             } else if let Some(custom) = self.inspector.custom.get(&check.id) {
-                self.run_custom(custom, &p, limits)
+                run_custom(custom, &p, &forbidden, &shared)
             } else {
                 let (result, evidence) = self.run_check(check, &p);
                 let total = evidence.len();
@@ -581,26 +627,6 @@ impl Engine {
         }
         let result = if total == 0 { Outcome::Pass } else { Outcome::Fail };
         (result, evidence, total)
-    }
-
-    /// A check written as data: n/a outside its `when`, failed when its logic holds.
-    fn run_custom(&self, custom: &crate::custom_check::CustomCheck, p: &Prepared, limits: &Limits) -> (Outcome, Vec<Evidence>, usize) {
-        if !custom.applies(p.conv) {
-            return (Outcome::NotApplicable, Vec::new(), 0);
-        }
-        let forbidden = |turn: usize| -> Vec<(String, usize, usize)> {
-            let Some(t) = p.conv.turns.get(turn) else { return Vec::new() };
-            let mut scratch = Scratch::default();
-            self.lint_rules_capped(&t.text, limits.max_hits_per_turn, &mut scratch).0.into_iter().map(|v| (v.category.to_string(), v.start, v.end)).collect()
-        };
-        let facts = crate::custom_check::Facts { conv: p.conv, scenarios: &p.scenarios, forbidden: &forbidden };
-        match custom.run(&facts) {
-            None => (Outcome::Pass, Vec::new(), 0),
-            Some(evidence) => {
-                let total = evidence.len();
-                (Outcome::Fail, evidence, total)
-            }
-        }
     }
 
     fn run_check(&self, check: &Check, p: &Prepared) -> (Outcome, Vec<Evidence>) {

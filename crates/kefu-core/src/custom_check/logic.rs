@@ -11,6 +11,17 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Evaluates with `value` asked only for the conditions it needs
+    /// (`a && !b` never looks at `b` when `a` is false).
+    pub fn eval_lazy(&self, value: &mut dyn FnMut(usize) -> bool) -> bool {
+        match self {
+            Expr::Var(i) => value(*i),
+            Expr::Not(e) => !e.eval_lazy(value),
+            Expr::And(a, b) => a.eval_lazy(value) && b.eval_lazy(value),
+            Expr::Or(a, b) => a.eval_lazy(value) || b.eval_lazy(value),
+        }
+    }
+
     pub fn eval(&self, values: &[bool]) -> bool {
         match self {
             Expr::Var(i) => values.get(*i).copied().unwrap_or(false),

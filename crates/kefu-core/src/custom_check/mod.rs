@@ -38,11 +38,91 @@ pub use operators::Operator;
 
 /// What the conversation gives the conditions beyond its own text: the
 /// scenario of each customer turn, and each agent turn's forbidden-phrase
-/// hits as (category, start, end) — computed only if a check asks.
+/// hits as (category, start, end) — computed only if a check asks — and
+/// what every check shares per turn ([`Shared`]).
 pub struct Facts<'a> {
     pub conv: &'a Conversation,
     pub scenarios: &'a [&'a str],
     pub forbidden: &'a dyn Fn(usize) -> Vec<(String, usize, usize)>,
+    pub shared: &'a Shared<'a>,
+}
+
+/// Per-turn work done once per conversation for all custom checks, on
+/// first use: the keyword automaton's hits, the bigram vectors of `similar`,
+/// the normalised keys of `repeat`.
+pub struct Shared<'a> {
+    conv: &'a Conversation,
+    keywords: Option<&'a crate::matcher::Matcher>,
+    hits: std::cell::OnceCell<Vec<Vec<crate::matcher::PatternHit>>>,
+    bigrams: std::cell::OnceCell<Vec<operators::Bigrams>>,
+    keys: std::cell::OnceCell<Vec<String>>,
+    regexes: Option<&'a regex::RegexSet>,
+    regex_hits: std::cell::OnceCell<Vec<regex::SetMatches>>,
+    /// Turn indexes: every turn's, the agent's, the customer's.
+    all: Vec<usize>,
+    agent: Vec<usize>,
+    customer: Vec<usize>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn new(conv: &'a Conversation, keywords: Option<&'a crate::matcher::Matcher>, regexes: Option<&'a regex::RegexSet>) -> Shared<'a> {
+        let of = |p: Party| (0..conv.turns.len()).filter(|&i| conv.turns[i].speaker == p).collect();
+        Shared {
+            conv,
+            keywords,
+            hits: Default::default(),
+            bigrams: Default::default(),
+            keys: Default::default(),
+            regexes,
+            regex_hits: Default::default(),
+            all: (0..conv.turns.len()).collect(),
+            agent: of(Party::Agent),
+            customer: of(Party::Customer),
+        }
+    }
+    /// Whether regular expression `id` of the shared set matches somewhere in the turn.
+    pub(crate) fn may_match(&self, turn: usize, id: usize) -> bool {
+        let Some(set) = self.regexes else { return true };
+        let all = self.regex_hits.get_or_init(|| self.conv.turns.iter().map(|t| set.matches(&t.text)).collect());
+        all.get(turn).is_none_or(|m| m.matched(id))
+    }
+    pub(crate) fn turns_of(&self, speaker: Option<Party>) -> &[usize] {
+        match speaker {
+            None => &self.all,
+            Some(Party::Agent) => &self.agent,
+            Some(Party::Customer) => &self.customer,
+        }
+    }
+    /// The turn's hits of the keywords with owner ids in `owners` (one
+    /// condition's): the turn's hits are sorted by owner once, so each
+    /// condition finds its own by two binary searches, not by a scan of all.
+    pub(crate) fn keyword_hits(&self, turn: usize, owners: std::ops::Range<u32>) -> &[crate::matcher::PatternHit] {
+        let all = self.hits.get_or_init(|| {
+            let Some(m) = self.keywords else { return Vec::new() };
+            let mut scratch = crate::matcher::Scratch::default();
+            self.conv
+                .turns
+                .iter()
+                .map(|t| {
+                    let mut hits = m.find(&t.text, &mut scratch).to_vec();
+                    hits.sort_by_key(|h| (h.owner, h.start));
+                    hits
+                })
+                .collect()
+        });
+        let Some(hits) = all.get(turn) else { return &[] };
+        let from = hits.partition_point(|h| h.owner < owners.start);
+        let to = hits.partition_point(|h| h.owner < owners.end);
+        &hits[from..to]
+    }
+    pub(crate) fn bigrams(&self, turn: usize) -> &[((char, char), f64)] {
+        let all = self.bigrams.get_or_init(|| self.conv.turns.iter().map(|t| operators::bigrams(&t.text)).collect());
+        all.get(turn).map_or(&[], Vec::as_slice)
+    }
+    pub(crate) fn key(&self, turn: usize) -> &str {
+        let all = self.keys.get_or_init(|| self.conv.turns.iter().map(|t| crate::normalize::normalize_str(&t.text).chars().filter(|c| c.is_alphanumeric()).collect()).collect());
+        all.get(turn).map_or("", String::as_str)
+    }
 }
 
 /// A compiled check: its applicability, its conditions in evaluation order
@@ -52,8 +132,6 @@ pub struct CustomCheck {
     when_channel: Option<Channel>,
     when_meta: Vec<(String, Vec<serde_json::Value>)>,
     conditions: Vec<Condition>,
-    /// Indexes into `conditions`, each after the conditions its `after` names.
-    order: Vec<usize>,
     logic: logic::Expr,
 }
 
@@ -137,16 +215,50 @@ impl CustomCheck {
             }
         };
         let when_meta = check.when.meta.iter().map(|(k, v)| (k.clone(), meta_values(v))).collect();
-        let order = match evaluation_order(&conditions) {
-            Ok(o) => o,
-            Err(e) => {
-                errors.push(e);
-                Vec::new()
+        // `after` may chain but never loop.
+        if let Err(e) = evaluation_order(&conditions) {
+            errors.push(e);
+        }
+        match (errors.is_empty(), logic) {
+            (true, Some(logic)) => Ok(CustomCheck { when_channel, when_meta, conditions, logic }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Gives this check's keyword conditions their owner ids in the shared
+    /// automaton, from `next` on; their sequences, to add to it.
+    pub fn keyword_sequences(&mut self, next: &mut u32) -> Vec<(u32, crate::pattern::Sequence)> {
+        let mut out = Vec::new();
+        for c in &mut self.conditions {
+            if let Operator::Keywords { seqs, base, phrases, .. } = &mut c.operator {
+                *base = *next;
+                out.extend(seqs.iter().map(|(o, s)| (*next + o, s.clone())));
+                *next += phrases.len() as u32;
+            }
+        }
+        out
+    }
+
+    /// Gives this check's regular expressions their place in the shared
+    /// RegexSet (`sources`, each text once); the set is built from `sources`.
+    pub fn regex_sources(&mut self, sources: &mut Vec<String>) {
+        let mut id_of = |text: &str| match sources.iter().position(|s| s == text) {
+            Some(i) => i,
+            None => {
+                sources.push(text.to_string());
+                sources.len() - 1
             }
         };
-        match (errors.is_empty(), logic) {
-            (true, Some(logic)) => Ok(CustomCheck { when_channel, when_meta, conditions, order, logic }),
-            _ => Err(errors),
+        for c in &mut self.conditions {
+            match &mut c.operator {
+                Operator::Regex { pattern, exclude, ids } => *ids = (id_of(pattern.as_str()), exclude.as_ref().map(|x| id_of(x.as_str()))),
+                Operator::Entity { kinds } => {
+                    for (_, r, id) in kinds.iter_mut() {
+                        *id = id_of(r.as_str());
+                    }
+                }
+                _ => {}
+            }
         }
     }
 
@@ -158,18 +270,21 @@ impl CustomCheck {
         self.when_meta.iter().all(|(field, allowed)| conv.metadata.get(field).is_some_and(|v| allowed.iter().any(|a| same_value(a, v))))
     }
 
-    /// Runs the conditions; `Some(evidence)` when the check fails.
+    /// Runs the conditions the logic needs, each once (a condition another
+    /// one's `after` names first); `Some(evidence)` when the check fails.
     pub fn run(&self, facts: &Facts<'_>) -> Option<Vec<Evidence>> {
-        let mut found: Vec<Found> = vec![Found::none(); self.conditions.len()];
-        for &i in &self.order {
-            found[i] = self.conditions[i].evaluate(facts, &found);
-        }
-        let values: Vec<bool> = found.iter().map(|f| f.hit).collect();
-        if !self.logic.eval(&values) {
+        let mut found: Vec<Option<Found>> = vec![None; self.conditions.len()];
+        let fails = self.logic.eval_lazy(&mut |i| self.found(i, facts, &mut found).hit);
+        if !fails {
             return None;
         }
         let mut positive = Vec::new();
         self.logic.positive(&mut positive);
+        for &i in &positive {
+            self.found(i, facts, &mut found);
+        }
+        let found: Vec<Found> = found.into_iter().map(Option::unwrap_or_default).collect();
+        let values: Vec<bool> = found.iter().map(|f| f.hit).collect();
         let mut evidence = Vec::new();
         for i in positive.into_iter().filter(|i| values[*i]) {
             let c = &self.conditions[i];
@@ -187,18 +302,35 @@ impl CustomCheck {
     }
 }
 
+impl CustomCheck {
+    /// Condition `i`'s finding, evaluated on first need (what its `after`
+    /// names first; compile refused cycles, so this ends).
+    fn found<'f>(&self, i: usize, facts: &Facts<'_>, memo: &'f mut [Option<Found>]) -> &'f Found {
+        if memo[i].is_none() {
+            let anchors: Vec<Found> = match self.conditions[i].position.after {
+                Some((j, _)) => vec![self.found(j, facts, memo).clone()],
+                None => Vec::new(),
+            };
+            memo[i] = Some(self.conditions[i].evaluate(facts, &anchors));
+        }
+        memo[i].get_or_insert_with(Found::none)
+    }
+}
+
 impl Condition {
-    fn evaluate(&self, facts: &Facts<'_>, earlier: &[Found]) -> Found {
+    /// `anchor`: the finding of the condition this one's `after` names (empty when none).
+    fn evaluate(&self, facts: &Facts<'_>, anchor: &[Found]) -> Found {
         if !self.operator.turn_based() {
             return self.operator.evaluate_conversation(facts, self.speaker);
         }
-        let turns = self.turns(facts.conv, earlier);
+        let turns = self.turns(facts, anchor);
         self.operator.evaluate_turns(facts, &turns)
     }
 
     /// The turns this condition looks at: its speaker's, within its position.
-    fn turns(&self, conv: &Conversation, earlier: &[Found]) -> Vec<usize> {
-        let mut turns: Vec<usize> = (0..conv.turns.len()).filter(|&i| self.speaker.is_none_or(|s| conv.turns[i].speaker == s)).collect();
+    fn turns(&self, facts: &Facts<'_>, anchor: &[Found]) -> Vec<usize> {
+        let conv = facts.conv;
+        let mut turns: Vec<usize> = facts.shared.turns_of(self.speaker).to_vec();
         let p = &self.position;
         if let Some(n) = p.first_turns {
             turns.truncate(n);
@@ -214,8 +346,8 @@ impl Condition {
             let end = conv.turns.iter().map(|t| t.end.unwrap_or(t.start)).fold(0.0, f64::max);
             turns.retain(|&i| end - conv.turns[i].end.unwrap_or(conv.turns[i].start) <= s);
         }
-        if let Some((cond, within)) = p.after {
-            let anchors: Vec<usize> = earlier.get(cond).map(|f| f.spans.iter().map(|s| s.0).collect()).unwrap_or_default();
+        if let Some((_, within)) = p.after {
+            let anchors: Vec<usize> = anchor.first().map(|f| f.spans.iter().map(|s| s.0).collect()).unwrap_or_default();
             turns.retain(|&i| anchors.iter().any(|&a| i > a && i - a <= within));
         }
         turns

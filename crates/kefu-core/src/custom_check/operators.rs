@@ -22,8 +22,7 @@
 use std::collections::BTreeMap;
 
 use crate::inspect::{Channel, Event, Party};
-use crate::matcher::{Matcher, Scratch};
-use crate::pattern;
+use crate::pattern::{self, Sequence};
 
 use super::{Facts, Found};
 
@@ -65,25 +64,33 @@ impl EntityKind {
             EntityKind::Date => "日期",
         }
     }
+    /// Digits written out (`[0-9]`, not `\\d`: Unicode's decimal digits of
+    /// every script would make the shared automaton many times larger).
     fn regex(self) -> &'static str {
         match self {
-            EntityKind::Phone => r"(?:^|[^\d])(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})(?:[^\d]|$)",
-            EntityKind::Order => r"(?:订单|单号|运单|工单|快递单)[号码]?[:：是为\s]*[A-Za-z0-9-]{6,}|(?:^|[^\d])\d{12,20}(?:[^\d]|$)",
-            EntityKind::IdCard => r"(?:^|[^\d])\d{17}[\dXx](?:[^\d]|$)",
-            EntityKind::Amount => r"[¥￥]\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:元|块钱|块|万元|角)",
-            EntityKind::Date => r"\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}[日号]?|\d{1,2}月\d{1,2}[日号]",
+            EntityKind::Phone => r"(?:^|[^0-9])(1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4})(?:[^0-9]|$)",
+            EntityKind::Order => r"(?:订单|单号|运单|工单|快递单)[号码]?[:：是为 ]*[A-Za-z0-9-]{6,}|(?:^|[^0-9])[0-9]{12,20}(?:[^0-9]|$)",
+            EntityKind::IdCard => r"(?:^|[^0-9])[0-9]{17}[0-9Xx](?:[^0-9]|$)",
+            EntityKind::Amount => r"[¥￥] ?[0-9]+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)? ?(?:元|块钱|块|万元|角)",
+            EntityKind::Date => r"[0-9]{4}[-/年.][0-9]{1,2}[-/月.][0-9]{1,2}[日号]?|[0-9]{1,2}月[0-9]{1,2}[日号]",
         }
     }
 }
 
 #[derive(Debug)]
 pub enum Operator {
-    Keywords { matcher: Matcher, phrases: Vec<String>, quantifier: Quantifier },
-    Similar { examples: Vec<(String, BTreeMap<(char, char), f64>)>, threshold: f64 },
-    Regex { pattern: regex::Regex, exclude: Option<regex::Regex> },
+    /// `seqs` are matched by the inspector's one automaton of every custom
+    /// check's keywords (a pass per turn, not one per condition); `base` is
+    /// this condition's first owner id in it.
+    Keywords { seqs: Vec<(u32, Sequence)>, base: u32, phrases: Vec<String>, quantifier: Quantifier },
+    Similar { examples: Vec<(String, Bigrams)>, threshold: f64 },
+    /// `ids`: the pattern's (and the exclusion's) place in the inspector's
+    /// one RegexSet of all custom checks, which says per turn, in one pass,
+    /// which patterns can match; only those are then run for their span.
+    Regex { pattern: regex::Regex, exclude: Option<regex::Regex>, ids: (usize, Option<usize>) },
     Forbidden { categories: Vec<String> },
     Scenario { scenarios: Vec<String> },
-    Entity { kinds: Vec<(EntityKind, regex::Regex)> },
+    Entity { kinds: Vec<(EntityKind, regex::Regex, usize)> },
     Repeat { times: usize, within_turns: usize },
     Silence { longer_than: f64 },
     Interrupt { longer_than: f64 },
@@ -166,8 +173,15 @@ fn regex_reason_zh(reason: &str) -> String {
     known.iter().find(|(en, _)| reason.contains(en)).map_or_else(|| "写法不正确".to_string(), |(_, zh)| (*zh).to_string())
 }
 
-/// Character bigrams of a text, letters and digits only, as a unit vector.
-fn bigrams(text: &str) -> BTreeMap<(char, char), f64> {
+/// Character bigrams of a text, letters and digits only, as a unit vector
+/// sorted by bigram (so two are compared by one merge).
+pub(crate) type Bigrams = Vec<((char, char), f64)>;
+
+pub(crate) fn bigrams(text: &str) -> Bigrams {
+    bigram_map(text).into_iter().collect()
+}
+
+fn bigram_map(text: &str) -> BTreeMap<(char, char), f64> {
     let chars: Vec<char> = crate::normalize::normalize_str(text).chars().filter(|c| c.is_alphanumeric()).collect();
     let mut counts: BTreeMap<(char, char), f64> = BTreeMap::new();
     for w in chars.windows(2) {
@@ -185,8 +199,20 @@ fn bigrams(text: &str) -> BTreeMap<(char, char), f64> {
     counts
 }
 
-fn cosine(a: &BTreeMap<(char, char), f64>, b: &BTreeMap<(char, char), f64>) -> f64 {
-    a.iter().filter_map(|(k, v)| b.get(k).map(|w| v * w)).sum()
+fn cosine(a: &[((char, char), f64)], b: &[((char, char), f64)]) -> f64 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
 }
 
 impl Operator {
@@ -225,8 +251,9 @@ impl Operator {
                         Err(err) => e.push(format!("说法“{p}”写法不正确：{err}")),
                     }
                 }
-                match Matcher::new(seqs.iter().map(|(o, s)| (*o, s))) {
-                    Ok(matcher) => Some(Operator::Keywords { matcher, phrases, quantifier }),
+                // An automaton of these alone, only to report what it cannot take.
+                match crate::matcher::Matcher::new(seqs.iter().map(|(o, s)| (*o, s))) {
+                    Ok(_) => Some(Operator::Keywords { seqs, base: 0, phrases, quantifier }),
                     Err(err) => {
                         e.push(err);
                         None
@@ -264,7 +291,7 @@ impl Operator {
                         None
                     }
                 };
-                pattern.map(|pattern| Operator::Regex { pattern, exclude })
+                pattern.map(|pattern| Operator::Regex { pattern, exclude, ids: (0, None) })
             }
             "forbidden" => Some(Operator::Forbidden { categories: take_strings(params, "categories", &mut e).unwrap_or_default() }),
             "scenario" => {
@@ -289,7 +316,7 @@ impl Operator {
                     match EntityKind::parse(n) {
                         Some(k) => {
                             if let Some(r) = compile_regex(k.regex(), "kinds", &mut e) {
-                                kinds.push((k, r));
+                                kinds.push((k, r, 0));
                             }
                         }
                         None => e.push(format!("没有实体“{n}”（可用：phone、order、id_card、amount、date）")),
@@ -426,11 +453,10 @@ impl Operator {
         let text = |i: usize| conv.turns[i].text.as_str();
         let whole = |i: usize, note: String| (i, 0, text(i).chars().count(), note);
         match self {
-            Operator::Keywords { matcher, phrases, quantifier } => {
-                let mut scratch = Scratch::default();
+            Operator::Keywords { base, phrases, quantifier, .. } => {
                 let mut spans = Vec::new();
                 for &i in turns {
-                    let hits = matcher.find(text(i), &mut scratch);
+                    let hits: Vec<crate::matcher::PatternHit> = f.shared.keyword_hits(i, *base..*base + phrases.len() as u32).iter().map(|h| crate::matcher::PatternHit { owner: h.owner - base, ..*h }).collect();
                     let mut seen: Vec<u32> = hits.iter().map(|h| h.owner).collect();
                     seen.sort_unstable();
                     seen.dedup();
@@ -452,16 +478,17 @@ impl Operator {
                 turns
                     .iter()
                     .filter_map(|&i| {
-                        let v = bigrams(text(i));
-                        let (best, score) = examples.iter().map(|(x, e)| (x, cosine(&v, e))).fold((None, 0.0), |acc, (x, s)| if s > acc.1 { (Some(x), s) } else { acc });
+                        let v = f.shared.bigrams(i);
+                        let (best, score) = examples.iter().map(|(x, e)| (x, cosine(v, e))).fold((None, 0.0), |acc, (x, s)| if s > acc.1 { (Some(x), s) } else { acc });
                         (score >= *threshold).then(|| whole(i, format!("与例句“{}”相似（{score:.2}）", best.map_or("", |b| b.as_str()))))
                     })
                     .collect(),
             ),
-            Operator::Regex { pattern, exclude } => Found::of(
+            Operator::Regex { pattern, exclude, ids } => Found::of(
                 turns
                     .iter()
-                    .filter(|&&i| !exclude.as_ref().is_some_and(|x| x.is_match(text(i))))
+                    .filter(|&&i| f.shared.may_match(i, ids.0))
+                    .filter(|&&i| !(ids.1.is_some_and(|x| f.shared.may_match(i, x)) && exclude.as_ref().is_some_and(|x| x.is_match(text(i)))))
                     .filter_map(|&i| {
                         let m = pattern.find(text(i))?;
                         let t = text(i);
@@ -489,7 +516,7 @@ impl Operator {
                 turns
                     .iter()
                     .flat_map(|&i| {
-                        kinds.iter().filter_map(move |(k, r)| {
+                        kinds.iter().filter(move |(_, _, id)| f.shared.may_match(i, *id)).filter_map(move |(k, r, _)| {
                             let t = text(i);
                             let m = r.find(t)?;
                             Some((i, t[..m.start()].chars().count(), t[..m.end()].chars().count(), format!("提到{}", k.name_zh())))
@@ -498,8 +525,7 @@ impl Operator {
                     .collect(),
             ),
             Operator::Repeat { times, within_turns } => {
-                let key = |i: usize| crate::normalize::normalize_str(text(i)).chars().filter(|c| c.is_alphanumeric()).collect::<String>();
-                let keys: Vec<(usize, String)> = turns.iter().map(|&i| (i, key(i))).filter(|(_, k)| k.chars().count() >= 4).collect();
+                let keys: Vec<(usize, &str)> = turns.iter().map(|&i| (i, f.shared.key(i))).filter(|(_, k)| k.chars().count() >= 4).collect();
                 let mut spans = Vec::new();
                 for (n, (i, k)) in keys.iter().enumerate() {
                     let same: Vec<usize> = keys[n..].iter().filter(|(j, kk)| kk == k && *j - *i < *within_turns).map(|(j, _)| *j).collect();
