@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p kefu-core --example train_semantic -- \
-//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,hand_h*3,hand_i*3,hand_k*3,real_labelled*3,extra,real,phrases*3,examples] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
+//!     [--train gen_a,gen_b,hand_e*3,hand_f*3,hand_h*3,hand_i*3,hand_k*3,hand_n*3,hand_o*3,hand_p*3,real_labelled*3,extra,real,phrases*3,examples] [--dev hand_d] [--seed 20261203] [--bits 17] [--epochs 8] [--out rulebook/model]
 //! ```
 //!
 //! Sources are folders of `eval/corpus/` (each with `agent.jsonl` and
@@ -37,7 +37,7 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "hand_h*3".into(), "hand_i*3".into(), "hand_k*3".into(), "real_labelled*3".into(), "extra".into(), "real".into(), "phrases*3".into(), "examples".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
+    let mut a = Args { train: vec!["gen_a".into(), "gen_b".into(), "hand_e*3".into(), "hand_f*3".into(), "hand_h*3".into(), "hand_i*3".into(), "hand_k*3".into(), "hand_n*3".into(), "hand_o*3".into(), "hand_p*3".into(), "real_labelled*3".into(), "extra".into(), "real".into(), "phrases*3".into(), "examples".into()], dev: "hand_d".into(), out: PathBuf::from("rulebook/model"), config: TrainConfig::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));

@@ -59,14 +59,15 @@ async fn two_instances(url: String) {
         file["text"].as_str().expect("text")
     );
     let (_, before) = on_b.post("/api/v1/lint", json!({"text": "您这是青蛙跳水"})).await;
-    assert_eq!(before["violations"], json!([]));
+    // (the semantic layer may read 您这是… as sarcasm; what matters is that the new rule is not there yet)
+    assert!(before["violations"].as_array().is_some_and(|v| v.iter().all(|v| v["rule"] != "shirk.multi_instance")), "{before}");
     let (status, edit) = on_a.call(Method::PUT, "/api/v1/rulebook/file", Some(json!({"path": file["path"], "text": text, "base_version": version}))).await;
     assert_eq!(status, StatusCode::OK, "{edit}");
     let saved = Instant::now();
     let mut seen = None;
     while saved.elapsed() < Duration::from_secs(10) {
         let (_, probe) = on_b.post("/api/v1/lint", json!({"text": "您这是青蛙跳水"})).await;
-        if probe["violations"][0]["rule"] == "shirk.multi_instance" {
+        if probe["violations"].as_array().is_some_and(|v| v.iter().any(|v| v["rule"] == "shirk.multi_instance")) {
             seen = Some(saved.elapsed());
             assert_eq!(probe["rulebook_version"], edit["version"]);
             break;
