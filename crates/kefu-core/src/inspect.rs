@@ -479,6 +479,29 @@ struct Prepared<'a> {
     silent: bool,
 }
 
+/// language.forbidden: every forbidden phrase in the agent's turns (`linted`,
+/// per turn at most `max_hits_per_turn` and how many there were), at most
+/// `max_hits_per_conversation` reported, with the total count of hits.
+fn forbidden_language(p: &Prepared, limits: &Limits, linted: &[(Vec<crate::lint::Violation<'_>>, usize)]) -> (Outcome, Vec<Evidence>, usize) {
+    let mut evidence = Vec::new();
+    let mut total = 0;
+    for &i in &p.agent_turns {
+        let Some((violations, found)) = linted.get(i) else { continue };
+        let room = limits.max_hits_per_turn.min(limits.max_hits_per_conversation.saturating_sub(evidence.len()));
+        total += found;
+        evidence.extend(violations.iter().take(room).map(|v| Evidence {
+            turn: i,
+            start: v.start,
+            end: v.end,
+            text: v.matched.clone(),
+            note: format!("{} 建议：{}", v.message, v.suggestion),
+            rule: Some(v.rule.to_string()),
+        }));
+    }
+    let result = if total == 0 { Outcome::Pass } else { Outcome::Fail };
+    (result, evidence, total)
+}
+
 /// A check written as data: n/a outside its `when`, failed when its logic holds.
 fn run_custom(custom: &crate::custom_check::CustomCheck, p: &Prepared, forbidden: &dyn Fn(usize) -> Vec<(String, usize, usize)>, shared: &crate::custom_check::Shared) -> (Outcome, Vec<Evidence>, usize) {
     if !custom.applies(p.conv) {
@@ -538,23 +561,18 @@ impl Engine {
         let silent = conv.channel == Channel::Phone && customer_turns.is_empty();
         let p = Prepared { conv, cues, scenarios, agent_turns, customer_turns, silent };
 
-        // The agent turns' forbidden-phrase hits, for custom checks that ask:
-        // linted once per conversation, on first use, whatever the number of checks.
-        let forbidden_hits: std::cell::OnceCell<Vec<Vec<(String, usize, usize)>>> = std::cell::OnceCell::new();
-        let forbidden = |turn: usize| -> Vec<(String, usize, usize)> {
-            let all = forbidden_hits.get_or_init(|| {
+        // Each agent turn's forbidden phrases (at most max_hits_per_turn, and
+        // how many there were), linted once per conversation on first use:
+        // by language.forbidden and by every custom check that asks.
+        let linted: std::cell::OnceCell<Vec<(Vec<crate::lint::Violation<'_>>, usize)>> = std::cell::OnceCell::new();
+        let lint_agent_turns = || {
+            linted.get_or_init(|| {
                 let mut scratch = Scratch::default();
-                conv.turns
-                    .iter()
-                    .map(|t| {
-                        if t.speaker != Party::Agent {
-                            return Vec::new();
-                        }
-                        self.lint_rules_capped(&t.text, limits.max_hits_per_turn, &mut scratch).0.into_iter().map(|v| (v.category.to_string(), v.start, v.end)).collect()
-                    })
-                    .collect()
-            });
-            all.get(turn).cloned().unwrap_or_default()
+                conv.turns.iter().map(|t| if t.speaker == Party::Agent { self.lint_rules_capped(&t.text, limits.max_hits_per_turn, &mut scratch) } else { (Vec::new(), 0) }).collect()
+            })
+        };
+        let forbidden = |turn: usize| -> Vec<(String, usize, usize)> {
+            lint_agent_turns().get(turn).map(|(v, _)| v.iter().map(|v| (v.category.to_string(), v.start, v.end)).collect()).unwrap_or_default()
         };
         let shared = crate::custom_check::Shared::new(conv, self.inspector.custom_keywords.as_ref(), self.inspector.custom_regexes.as_ref());
         let mut checks = Vec::with_capacity(self.rulebook.checks.len());
@@ -562,7 +580,7 @@ impl Engine {
             let (result, mut evidence, total) = if !check.enabled {
                 (Outcome::NotApplicable, Vec::new(), 0)
             } else if check.id == "language.forbidden" {
-                self.forbidden_language(&p, limits, &mut scratch)
+                forbidden_language(&p, limits, lint_agent_turns())
             } else if let Some(custom) = self.inspector.custom.get(&check.id) {
                 run_custom(custom, &p, &forbidden, &shared)
             } else {
@@ -608,27 +626,6 @@ impl Engine {
     /// language.forbidden: every forbidden phrase in the agent's turns, at most
     /// `max_hits_per_turn` per turn and `max_hits_per_conversation` in all
     /// reported, with the total count of hits.
-    fn forbidden_language(&self, p: &Prepared, limits: &Limits, scratch: &mut Scratch) -> (Outcome, Vec<Evidence>, usize) {
-        let conv = p.conv;
-        let mut evidence = Vec::new();
-        let mut total = 0;
-        for &i in &p.agent_turns {
-            let room = limits.max_hits_per_turn.min(limits.max_hits_per_conversation.saturating_sub(evidence.len()));
-            let (violations, found) = self.lint_rules_capped(&conv.turns[i].text, room, scratch);
-            total += found;
-            evidence.extend(violations.into_iter().map(|v| Evidence {
-                turn: i,
-                start: v.start,
-                end: v.end,
-                text: v.matched,
-                note: format!("{} 建议：{}", v.message, v.suggestion),
-                rule: Some(v.rule.to_string()),
-            }));
-        }
-        let result = if total == 0 { Outcome::Pass } else { Outcome::Fail };
-        (result, evidence, total)
-    }
-
     fn run_check(&self, check: &Check, p: &Prepared) -> (Outcome, Vec<Evidence>) {
         let conv = p.conv;
         let phone = conv.channel == Channel::Phone;

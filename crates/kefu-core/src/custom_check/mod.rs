@@ -120,7 +120,7 @@ impl<'a> Shared<'a> {
         all.get(turn).map_or(&[], Vec::as_slice)
     }
     pub(crate) fn key(&self, turn: usize) -> &str {
-        let all = self.keys.get_or_init(|| self.conv.turns.iter().map(|t| crate::normalize::normalize_str(&t.text).chars().filter(|c| c.is_alphanumeric()).collect()).collect());
+        let all = self.keys.get_or_init(|| self.conv.turns.iter().map(|t| crate::normalize::normalize_str(&t.text).chars().filter(|&c| operators::word_char(c)).collect()).collect());
         all.get(turn).map_or("", String::as_str)
     }
 }

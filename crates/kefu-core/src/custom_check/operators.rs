@@ -178,25 +178,32 @@ fn regex_reason_zh(reason: &str) -> String {
 pub(crate) type Bigrams = Vec<((char, char), f64)>;
 
 pub(crate) fn bigrams(text: &str) -> Bigrams {
-    bigram_map(text).into_iter().collect()
-}
-
-fn bigram_map(text: &str) -> BTreeMap<(char, char), f64> {
-    let chars: Vec<char> = crate::normalize::normalize_str(text).chars().filter(|c| c.is_alphanumeric()).collect();
-    let mut counts: BTreeMap<(char, char), f64> = BTreeMap::new();
-    for w in chars.windows(2) {
-        *counts.entry((w[0], w[1])).or_default() += 1.0;
-    }
+    let chars: Vec<char> = crate::normalize::normalize_str(text).chars().filter(|&c| word_char(c)).collect();
+    let mut pairs: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
     if chars.len() == 1 {
-        counts.insert((chars[0], ' '), 1.0);
+        pairs.push((chars[0], ' '));
     }
-    let norm = counts.values().map(|v| v * v).sum::<f64>().sqrt();
+    pairs.sort_unstable();
+    let mut counts: Bigrams = Vec::with_capacity(pairs.len());
+    for p in pairs {
+        match counts.last_mut() {
+            Some((last, n)) if *last == p => *n += 1.0,
+            _ => counts.push((p, 1.0)),
+        }
+    }
+    let norm = counts.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
     if norm > 0.0 {
-        for v in counts.values_mut() {
+        for (_, v) in &mut counts {
             *v /= norm;
         }
     }
     counts
+}
+
+/// A letter or digit, the common CJK and ASCII cases first (the full
+/// Unicode tables are slow for Chinese text).
+pub(crate) fn word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ('\u{4e00}'..='\u{9fff}').contains(&c) || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 fn cosine(a: &[((char, char), f64)], b: &[((char, char), f64)]) -> f64 {
