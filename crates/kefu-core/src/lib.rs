@@ -5,6 +5,7 @@
 
 pub mod bayes;
 pub mod calendar;
+pub mod conversation;
 pub mod custom_check;
 pub mod desk;
 pub mod eval;

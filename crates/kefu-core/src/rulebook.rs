@@ -321,30 +321,7 @@ pub struct Check {
     pub conditions: Vec<ConditionSpec>,
 }
 
-/// `[check.when]`: the channel, and metadata fields of the conversation
-/// that must equal (or, given a list, be one of) these values.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct CheckWhen {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
-    #[serde(flatten)]
-    pub meta: BTreeMap<String, toml::Value>,
-}
-
-impl CheckWhen {
-    pub fn is_empty(&self) -> bool {
-        self.channel.is_none() && self.meta.is_empty()
-    }
-}
-
-/// `[[check.condition]]`: an id, an operator and the operator's parameters.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ConditionSpec {
-    pub id: String,
-    pub operator: String,
-    #[serde(flatten)]
-    pub params: BTreeMap<String, toml::Value>,
-}
+pub use crate::custom_check::{CheckWhen, ConditionSpec};
 
 fn yes() -> bool {
     true
@@ -692,7 +669,7 @@ impl Rulebook {
             if c.logic.is_some() || !c.conditions.is_empty() {
                 if CHECK_IDS.contains(&c.id.as_str()) {
                     errors.push(err(o, &c.id, "自定义检查项不能用内置检查项的 id".into()));
-                } else if let Err(problems) = crate::custom_check::CustomCheck::compile(c) {
+                } else if let Err(problems) = crate::custom_check::CustomCheck::compile(c.logic.as_deref(), &c.when, &c.conditions, &SCENARIO_IDS) {
                     errors.extend(problems.into_iter().map(|p| err(o, &c.id, p)));
                 }
             } else if !CHECK_IDS.contains(&c.id.as_str()) {

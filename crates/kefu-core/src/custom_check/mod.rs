@@ -31,8 +31,9 @@ pub mod operators;
 
 use std::collections::BTreeMap;
 
-use crate::inspect::{Channel, Conversation, Evidence, Party};
-use crate::rulebook::{Check, ConditionSpec};
+use serde::{Deserialize, Serialize};
+
+use crate::conversation::{Channel, Conversation, Evidence, Party};
 
 pub use operators::Operator;
 
@@ -125,6 +126,31 @@ impl<'a> Shared<'a> {
     }
 }
 
+/// `[check.when]`: the channel, and metadata fields of the conversation
+/// that must equal (or, given a list, be one of) these values.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CheckWhen {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(flatten)]
+    pub meta: BTreeMap<String, toml::Value>,
+}
+
+impl CheckWhen {
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_none() && self.meta.is_empty()
+    }
+}
+
+/// `[[check.condition]]`: an id, an operator and the operator's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConditionSpec {
+    pub id: String,
+    pub operator: String,
+    #[serde(flatten)]
+    pub params: BTreeMap<String, toml::Value>,
+}
+
 /// A compiled check: its applicability, its conditions in evaluation order
 /// and its logic.
 #[derive(Debug)]
@@ -175,14 +201,15 @@ impl Found {
 }
 
 impl CustomCheck {
-    /// Compiles a check that has a `logic`; every problem, in Chinese, naming the condition.
-    pub fn compile(check: &Check) -> Result<CustomCheck, Vec<String>> {
+    /// Compiles a check's `logic`, `[check.when]` and conditions (`scenarios`:
+    /// the scenario ids the rulebook knows); every problem, in Chinese, naming the condition.
+    pub fn compile(logic: Option<&str>, when: &CheckWhen, conditions: &[ConditionSpec], scenarios: &[&str]) -> Result<CustomCheck, Vec<String>> {
         let mut errors = Vec::new();
-        let Some(logic_text) = &check.logic else { return Err(vec!["自定义检查项须有 logic".into()]) };
-        if check.conditions.is_empty() {
+        let Some(logic_text) = logic else { return Err(vec!["自定义检查项须有 logic".into()]) };
+        if conditions.is_empty() {
             errors.push("自定义检查项须至少有一个 [[check.condition]]".into());
         }
-        let ids: Vec<&str> = check.conditions.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = conditions.iter().map(|c| c.id.as_str()).collect();
         for (i, id) in ids.iter().enumerate() {
             if id.is_empty() || !id.chars().all(|c| c.is_alphanumeric() || c == '_') {
                 errors.push(format!("条件 id“{id}”只能由字母、数字和下划线组成"));
@@ -198,14 +225,15 @@ impl CustomCheck {
                 None
             }
         };
+        let specs = conditions;
         let mut conditions = Vec::new();
-        for spec in &check.conditions {
-            match compile_condition(spec, &ids) {
+        for spec in specs {
+            match compile_condition(spec, &ids, scenarios) {
                 Ok(c) => conditions.push(c),
                 Err(e) => errors.extend(e.into_iter().map(|e| format!("条件 {}：{e}", spec.id))),
             }
         }
-        let when_channel = match check.when.channel.as_deref() {
+        let when_channel = match when.channel.as_deref() {
             None => None,
             Some("phone") => Some(Channel::Phone),
             Some("chat") => Some(Channel::Chat),
@@ -214,7 +242,7 @@ impl CustomCheck {
                 None
             }
         };
-        let when_meta = check.when.meta.iter().map(|(k, v)| (k.clone(), meta_values(v))).collect();
+        let when_meta = when.meta.iter().map(|(k, v)| (k.clone(), meta_values(v))).collect();
         // `after` may chain but never loop.
         if let Err(e) = evaluation_order(&conditions) {
             errors.push(e);
@@ -354,7 +382,7 @@ impl Condition {
     }
 }
 
-fn compile_condition(spec: &ConditionSpec, ids: &[&str]) -> Result<Condition, Vec<String>> {
+fn compile_condition(spec: &ConditionSpec, ids: &[&str], scenarios: &[&str]) -> Result<Condition, Vec<String>> {
     let mut params = spec.params.clone();
     let mut errors = Vec::new();
     let speaker = match params.remove("speaker") {
@@ -381,7 +409,7 @@ fn compile_condition(spec: &ConditionSpec, ids: &[&str]) -> Result<Condition, Ve
             Position::default()
         }
     };
-    let operator = match Operator::compile(&spec.operator, &mut params) {
+    let operator = match Operator::compile(&spec.operator, &mut params, scenarios) {
         Ok(op) => Some(op),
         Err(e) => {
             errors.extend(e);
@@ -525,11 +553,6 @@ pub fn ids_in_file(text: &str) -> Vec<String> {
         id: String,
     }
     toml::from_str::<File>(text).map(|f| f.check.into_iter().map(|c| c.id).collect()).unwrap_or_default()
-}
-
-/// The check ids a rulebook's custom checks may not take (the built-ins').
-pub fn collides_with_builtin(id: &str) -> bool {
-    crate::rulebook::CHECK_IDS.contains(&id)
 }
 
 /// Metadata of a conversation as `[check.when]` and `meta` read it.

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::inspect::{Channel, Event, Party};
+use crate::conversation::{Channel, Event, Party};
 use crate::pattern::{self, Sequence};
 
 use super::{Facts, Found};
@@ -225,7 +225,7 @@ fn cosine(a: &[((char, char), f64)], b: &[((char, char), f64)]) -> f64 {
 impl Operator {
     /// The operator named, its parameters taken out of `params` (what is
     /// left afterwards is unknown to it).
-    pub fn compile(name: &str, params: &mut Params) -> Result<Operator, Vec<String>> {
+    pub fn compile(name: &str, params: &mut Params, known_scenarios: &[&str]) -> Result<Operator, Vec<String>> {
         let mut e = Vec::new();
         let op = match name {
             "keywords" => {
@@ -307,8 +307,8 @@ impl Operator {
                     e.push("scenario 须有 scenarios".into());
                 }
                 for s in &scenarios {
-                    if !crate::rulebook::SCENARIO_IDS.contains(&s.as_str()) {
-                        e.push(format!("没有场景“{s}”（可用：{}）", crate::rulebook::SCENARIO_IDS.join("、")));
+                    if !known_scenarios.contains(&s.as_str()) {
+                        e.push(format!("没有场景“{s}”（可用：{}）", known_scenarios.join("、")));
                     }
                 }
                 Some(Operator::Scenario { scenarios })
