@@ -106,6 +106,9 @@ pub struct InspectArgs {
     /// 工作线程数（默认：全部 CPU 核）
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// 用这个评分表质检每个会话（默认：按会话的渠道和属性选，没有合适的用默认评分表）
+    #[arg(long, value_name = "ID")]
+    pub scorecard: Option<String>,
     /// 文件（JSON 或 JSON Lines）、目录，或用 - 表示标准输入
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,

@@ -41,6 +41,13 @@ struct ErrorRecord<'a> {
 
 pub fn run(cli: &Cli, args: &InspectArgs) -> Result<u8, String> {
     let engine = load::engine(cli)?;
+    if let Some(id) = &args.scorecard {
+        if engine.rulebook.scorecard_by_id(id).is_none() {
+            let known: Vec<&str> = std::iter::once(&engine.rulebook.scorecard).chain(&engine.rulebook.scorecards).map(|c| c.id.as_str()).collect();
+            return Err(format!("没有评分表 {id}（规则库中有：{}）", known.join("、")));
+        }
+    }
+    let scorecard = args.scorecard.as_deref();
     let mut reports = Reports::new(args.report.clone(), args.xlsx.clone(), &engine.rulebook)?;
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let progress = (!args.json && io::stderr().is_terminal()).then(|| {
@@ -65,7 +72,7 @@ pub fn run(cli: &Cli, args: &InspectArgs) -> Result<u8, String> {
             let rx = Arc::clone(&record_rx);
             let tx = result_tx.clone();
             let engine = &engine;
-            scope.spawn(move || work(engine, &rx, &tx));
+            scope.spawn(move || work(engine, scorecard, &rx, &tx));
         }
         // Only the workers hold the ends now: if they all stop (the writer
         // failed), the reader's sends fail and it stops too, never a hang.
@@ -194,14 +201,14 @@ fn write_in_order(rx: &Receiver<(u64, Vec<Inspected>)>, mut each: impl FnMut(Ins
     Ok(())
 }
 
-fn work(engine: &Engine, rx: &Mutex<Receiver<(u64, Vec<Record>)>>, tx: &SyncSender<(u64, Vec<Inspected>)>) {
+fn work(engine: &Engine, scorecard: Option<&str>, rx: &Mutex<Receiver<(u64, Vec<Record>)>>, tx: &SyncSender<(u64, Vec<Inspected>)>) {
     loop {
         let next = match rx.lock() {
             Ok(guard) => guard.recv(),
             Err(_) => return,
         };
         let Ok((seq, records)) = next else { return };
-        let inspected = records.into_iter().map(|record| inspect_record(engine, record)).collect();
+        let inspected = records.into_iter().map(|record| inspect_record(engine, scorecard, record)).collect();
         if tx.send((seq, inspected)).is_err() {
             return;
         }
@@ -211,10 +218,14 @@ fn work(engine: &Engine, rx: &Mutex<Receiver<(u64, Vec<Record>)>>, tx: &SyncSend
 /// One record → its scorecard or its error record. A panic while inspecting
 /// it (a fault of kefu that no known input triggers; the property tests and
 /// fuzz targets look for one) becomes that record's error, and the batch goes on.
-fn inspect_record(engine: &Engine, Record { file, line, text }: Record) -> Inspected {
+fn inspect_record(engine: &Engine, scorecard: Option<&str>, Record { file, line, text }: Record) -> Inspected {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let conv = text.and_then(|t| parse(&t))?;
-        let card = engine.inspect(&conv);
+        let limits = kefu_core::limits::Limits::default();
+        let card = match scorecard {
+            Some(id) => engine.inspect_with_scorecard(&conv, &limits, id).ok_or_else(|| format!("没有评分表 {id}"))?,
+            None => engine.inspect(&conv),
+        };
         Ok((conv, card))
     }));
     match outcome {

@@ -64,6 +64,12 @@ fn a_centres_own_check_from_export_to_inspection() {
     assert_eq!(failed["result"], "fail", "{failed}");
     assert_eq!(failed["evidence"][0]["turn"], 1, "the inquiry is the evidence: {failed}");
     assert_eq!(result(&cards[1])["result"], "pass");
+    // A scorecard by id: the default one named; an unknown one refused with the ones there are.
+    let by_id = kefu(&["inspect", "--json", "--rules", dir.to_str().expect("path"), "--scorecard", "default", "-"], input.as_bytes());
+    assert!(json_lines(&by_id).iter().all(|c| c["checks"].as_array().is_some_and(|c| c.len() == 18)), "the default card: every check");
+    let unknown = kefu(&["inspect", "--rules", dir.to_str().expect("path"), "--scorecard", "gold", "-"], input.as_bytes());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("没有评分表 gold（规则库中有：default）"), "{}", String::from_utf8_lossy(&unknown.stderr));
     // Without the file, the embedded rulebook has no such check.
     let plain = json_lines(&kefu(&["inspect", "--json", "-"], input.as_bytes()));
     assert!(plain[0]["checks"].as_array().is_some_and(|c| c.iter().all(|c| c["id"] != "bank.verify_identity")));

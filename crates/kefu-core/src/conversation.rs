@@ -325,6 +325,12 @@ pub struct CheckResult {
 pub struct Scorecard {
     pub id: String,
     pub score: u32,
+    /// The scorecard (评分表) that scored it, when the rulebook has several.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scorecard: String,
+    /// How the score is counted: `percent` (default) or `deduction`.
+    #[serde(default, skip_serializing_if = "ScoreMode::is_percent")]
+    pub mode: ScoreMode,
     pub channel: Channel,
     pub agent: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,7 +351,36 @@ impl Scorecard {
 
     /// Recomputes score and veto after results changed (an appeal overturned a check).
     pub fn rescore(&mut self) {
-        (self.score, self.vetoed) = score(&self.checks);
+        (self.score, self.vetoed) = score_by(self.mode, &self.checks);
+    }
+}
+
+/// How a scorecard counts: `percent` — 100 × points of passed checks /
+/// points of applicable checks; `deduction` — 100 minus the points of every
+/// failed check, not below 0. Either way 0 when a veto check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreMode {
+    #[default]
+    Percent,
+    Deduction,
+}
+
+impl ScoreMode {
+    pub fn is_percent(&self) -> bool {
+        *self == ScoreMode::Percent
+    }
+}
+
+/// The score of the checks under a scorecard's mode.
+pub fn score_by(mode: ScoreMode, checks: &[CheckResult]) -> (u32, bool) {
+    match mode {
+        ScoreMode::Percent => score(checks),
+        ScoreMode::Deduction => {
+            let vetoed = checks.iter().any(|c| c.veto && c.result == Outcome::Fail);
+            let lost: u32 = checks.iter().filter(|c| c.result == Outcome::Fail).map(|c| c.points).sum();
+            (if vetoed { 0 } else { 100u32.saturating_sub(lost) }, vetoed)
+        }
     }
 }
 

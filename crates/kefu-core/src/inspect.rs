@@ -17,7 +17,7 @@ use crate::pattern;
 use crate::rulebook::{Check, Rulebook, CUE_IDS};
 use crate::Engine;
 
-pub use crate::conversation::{assumed_offset_warning, parse_started_at, score, Agent, Channel, CheckResult, Conversation, Event, Evidence, InvalidConversation, Outcome, Party, Scorecard, StartedAt, Turn, MAX_ID_CHARS};
+pub use crate::conversation::{assumed_offset_warning, parse_started_at, score, score_by, Agent, ScoreMode, Channel, CheckResult, Conversation, Event, Evidence, InvalidConversation, Outcome, Party, Scorecard, StartedAt, Turn, MAX_ID_CHARS};
 
 /// The cues compiled into one matcher.
 #[derive(Debug)]
@@ -185,6 +185,18 @@ impl Engine {
     /// `limits.max_hits_per_conversation` evidence items (and language.forbidden
     /// at most `max_hits_per_turn` per turn), saying when it left some out.
     pub fn inspect_with(&self, conv: &Conversation, limits: &Limits) -> Scorecard {
+        let card = self.rulebook.scorecard_for(conv);
+        self.inspect_on(conv, limits, card)
+    }
+
+    /// Inspection under a scorecard named by id (`kefu inspect --scorecard`);
+    /// `None` when the rulebook has no such scorecard.
+    pub fn inspect_with_scorecard(&self, conv: &Conversation, limits: &Limits, id: &str) -> Option<Scorecard> {
+        let card = self.rulebook.scorecard_by_id(id)?;
+        Some(self.inspect_on(conv, limits, card))
+    }
+
+    fn inspect_on(&self, conv: &Conversation, limits: &Limits, card: &crate::rulebook::ScorecardSpec) -> Scorecard {
         let mut scratch = Scratch::default();
         let agent_turns: Vec<usize> =
             conv.turns.iter().enumerate().filter(|(_, t)| t.speaker == Party::Agent).map(|(i, _)| i).collect();
@@ -223,7 +235,7 @@ impl Engine {
         };
         let shared = crate::custom_check::Shared::new(conv, self.inspector.custom_keywords.as_ref(), self.inspector.custom_regexes.as_ref());
         let mut checks = Vec::with_capacity(self.rulebook.checks.len());
-        for check in &self.rulebook.checks {
+        for check in self.rulebook.checks.iter().filter(|c| card.checks.is_empty() || card.checks.contains(&c.id)) {
             let (result, mut evidence, total) = if !check.enabled {
                 (Outcome::NotApplicable, Vec::new(), 0)
             } else if check.id == "language.forbidden" {
@@ -247,7 +259,7 @@ impl Engine {
                 evidence_total: truncated.then_some(total),
             });
         }
-        let (score, vetoed) = score(&checks);
+        let (score, vetoed) = score_by(card.mode, &checks);
         // The scorecard's started_at is RFC 3339, with the offset that was assumed if any.
         let started = conv.started_at.as_deref().map(|s| (s, parse_started_at(s)));
         let mut warnings = Vec::new();
@@ -261,6 +273,9 @@ impl Engine {
         Scorecard {
             id: conv.id.clone(),
             score,
+            // Named when the rulebook has more than its default scorecard.
+            scorecard: if self.rulebook.scorecards.is_empty() { String::new() } else { card.id.clone() },
+            mode: card.mode,
             channel: conv.channel,
             agent: if conv.agent.id.is_empty() { conv.agent.work_no.clone() } else { conv.agent.id.clone() },
             started_at,

@@ -352,11 +352,32 @@ pub struct Cue {
     pub non_examples: Vec<String>,
 }
 
+/// A scorecard (评分表): which checks it holds (all when `checks` is
+/// empty), how it counts, and which conversations it is for. `[scorecard]`
+/// is the default; `[[scorecard]]`s are chosen by `when` (channel, metadata
+/// fields), the first that fits, or by id (`kefu inspect --scorecard`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Scorecard {
+pub struct ScorecardSpec {
     pub id: String,
     pub name: String,
+    #[serde(default)]
+    pub mode: crate::conversation::ScoreMode,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+    #[serde(default, skip_serializing_if = "CheckWhen::is_empty")]
+    pub when: CheckWhen,
+}
+
+/// The old name of the scorecard type.
+pub type Scorecard = ScorecardSpec;
+
+/// `[scorecard]` (one table) or `[[scorecard]]` (several) in a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum ScorecardDecl {
+    Many(Vec<ScorecardSpec>),
+    One(ScorecardSpec),
 }
 
 pub const ACTIONS: [&str; 8] = ["wait", "hangup", "transfer", "record", "callback", "confirm", "listen", "say"];
@@ -384,7 +405,7 @@ struct FileDoc {
     check: Vec<Spanned<Check>>,
     #[serde(default)]
     cue: Vec<Spanned<Cue>>,
-    scorecard: Option<Scorecard>,
+    scorecard: Option<ScorecardDecl>,
 }
 
 /// Where an item was defined, for error messages.
@@ -407,6 +428,9 @@ pub struct Rulebook {
     pub checks: Vec<Check>,
     pub cues: Vec<Cue>,
     pub scorecard: Scorecard,
+    /// The scorecards besides the default, in file order, and where each is.
+    pub scorecards: Vec<ScorecardSpec>,
+    pub scorecard_origins: Vec<Origin>,
     /// Parallel to `rules`, `scenarios`, `phrases`, `checks`, `cues`.
     pub check_origins: Vec<Origin>,
     pub cue_origins: Vec<Origin>,
@@ -425,6 +449,17 @@ pub fn is_rulebook_file(path: &str) -> bool {
 }
 
 impl Rulebook {
+    /// The scorecard a conversation is scored on: the first `[[scorecard]]`
+    /// whose `when` fits it, else the default.
+    pub fn scorecard_for(&self, conv: &crate::conversation::Conversation) -> &ScorecardSpec {
+        self.scorecards.iter().find(|c| !c.when.is_empty() && c.when.fits(conv)).unwrap_or(&self.scorecard)
+    }
+
+    /// A scorecard by its id (the default's too).
+    pub fn scorecard_by_id(&self, id: &str) -> Option<&ScorecardSpec> {
+        std::iter::once(&self.scorecard).chain(&self.scorecards).find(|c| c.id == id)
+    }
+
     /// The default rulebook embedded in the binary.
     pub fn embedded() -> Result<Rulebook, Vec<RuleError>> {
         Rulebook::from_files(&embedded_files())
@@ -446,6 +481,8 @@ impl Rulebook {
             checks: Vec::new(),
             cues: Vec::new(),
             scorecard: Scorecard::default(),
+            scorecards: Vec::new(),
+            scorecard_origins: Vec::new(),
             check_origins: Vec::new(),
             cue_origins: Vec::new(),
             rule_origins: Vec::new(),
@@ -513,8 +550,17 @@ impl Rulebook {
                 book.cue_origins.push(origin(c.span()));
                 book.cues.push(c.into_inner());
             }
-            if let Some(card) = doc.scorecard {
-                book.scorecard = card;
+            match doc.scorecard {
+                Some(ScorecardDecl::One(card)) => book.scorecard = card,
+                Some(ScorecardDecl::Many(cards)) => {
+                    // (an untagged table keeps no span: the n-th [[scorecard]] header's line)
+                    let headers: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with("[[scorecard]]")).map(|(i, _)| i + 1).collect();
+                    for (n, card) in cards.into_iter().enumerate() {
+                        book.scorecard_origins.push(Origin { file: path.clone(), line: headers.get(n).copied().unwrap_or(1) });
+                        book.scorecards.push(card);
+                    }
+                }
+                None => {}
             }
         }
         match header {
@@ -687,6 +733,23 @@ impl Rulebook {
                     rule: Some(id.into()),
                     message: "缺少固定检查项的 [[check]] 定义".into(),
                 });
+            }
+        }
+        // Scorecards: ids once, checks that exist, a channel that exists.
+        let mut card_ids: HashSet<&str> = HashSet::from([self.scorecard.id.as_str()]);
+        for (c, o) in self.scorecards.iter().zip(&self.scorecard_origins) {
+            if !card_ids.insert(c.id.as_str()) {
+                errors.push(err(o, &c.id, "评分表 id 重复".into()));
+            }
+            for id in &c.checks {
+                if !check_ids.contains(id.as_str()) {
+                    errors.push(err(o, &c.id, format!("评分表列出了不存在的检查项 {id}")));
+                }
+            }
+            if let Some(ch) = &c.when.channel {
+                if ch != "phone" && ch != "chat" {
+                    errors.push(err(o, &c.id, format!("when.channel 只能是 phone 或 chat，而不是 '{ch}'")));
+                }
             }
         }
         let mut cue_ids = HashSet::new();

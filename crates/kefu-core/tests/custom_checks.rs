@@ -199,3 +199,41 @@ fn bad_checks_are_refused_with_file_line_and_a_reason() {
     let e = engine_with(&single("operator = \"keywords\"\nany = [\"好\"]").replace("t.one", "opening.greeting")).expect_err("refused").join("\n");
     assert!(e.contains("不能用内置检查项的 id"), "{e}");
 }
+
+#[test]
+fn a_scorecard_is_chosen_by_metadata_and_counts_by_its_mode() {
+    let cards = format!(
+        "{BANK}\n[[scorecard]]\nid = \"bank\"\nname = \"银行线评分表\"\nmode = \"deduction\"\nchecks = [\"opening.greeting\", \"language.forbidden\", \"bank.verify_identity\"]\nwhen = {{ line = [\"bank\", \"vip_bank\"] }}\n"
+    );
+    let engine = engine_with(&cards).expect("compiles");
+    let turns: &[(&str, f64, f64, &str)] = &[
+        ("agent", 0.0, 4.0, "您好，工号0731，请问有什么可以帮您？"),
+        ("customer", 4.5, 8.0, "我想问一下我信用卡这个月的账单是多少"),
+        ("agent", 8.5, 12.0, "好的，您这个月的账单是三千二百元。"),
+    ];
+    let bank = call(turns, json!({"metadata": {"line": "bank"}}));
+    let card = engine.inspect(&bank);
+    assert_eq!(card.scorecard, "bank");
+    assert_eq!(card.mode, kefu_core::inspect::ScoreMode::Deduction);
+    let ids: Vec<&str> = card.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["opening.greeting", "language.forbidden", "bank.verify_identity"], "only the scorecard's checks");
+    assert_eq!(card.score, 90, "100 minus the 10 points of the failed identity check");
+    // Other conversations: the default scorecard with every check, in percent.
+    let plain = engine.inspect(&call(turns, json!({})));
+    assert_eq!((plain.scorecard.as_str(), plain.mode), ("default", kefu_core::inspect::ScoreMode::Percent));
+    assert!(plain.checks.len() >= 18);
+    // By id, whatever the metadata; an unknown id is none.
+    let limits = kefu_core::limits::Limits::default();
+    assert_eq!(engine.inspect_with_scorecard(&call(turns, json!({})), &limits, "bank").map(|c| c.scorecard), Some("bank".to_string()));
+    assert!(engine.inspect_with_scorecard(&bank, &limits, "nope").is_none());
+    // An appeal's rescoring keeps the mode: the failed check overturned gives 100.
+    let mut appealed = card.clone();
+    if let Some(c) = appealed.checks.iter_mut().find(|c| c.id == "bank.verify_identity") {
+        c.result = Outcome::Pass;
+    }
+    appealed.rescore();
+    assert_eq!(appealed.score, 100);
+    // A scorecard naming a check that does not exist is refused.
+    let bad = engine_with(&cards.replace("\"bank.verify_identity\"]", "\"bank.nothing\"]")).expect_err("refused").join("\n");
+    assert!(bad.contains("不存在的检查项 bank.nothing"), "{bad}");
+}

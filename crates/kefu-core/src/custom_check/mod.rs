@@ -140,6 +140,18 @@ impl CheckWhen {
     pub fn is_empty(&self) -> bool {
         self.channel.is_none() && self.meta.is_empty()
     }
+
+    /// Whether a conversation is one of those it names (its channel, and
+    /// each metadata field one of the values given).
+    pub fn fits(&self, conv: &Conversation) -> bool {
+        let channel_ok = match self.channel.as_deref() {
+            None => true,
+            Some("phone") => conv.channel == Channel::Phone,
+            Some("chat") => conv.channel == Channel::Chat,
+            Some(_) => false,
+        };
+        channel_ok && self.meta.iter().all(|(field, v)| conv.metadata.get(field).is_some_and(|got| meta_values(v).iter().any(|a| same_value(a, got))))
+    }
 }
 
 /// `[[check.condition]]`: an id, an operator and the operator's parameters.
