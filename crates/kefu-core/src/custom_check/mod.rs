@@ -363,6 +363,10 @@ impl Condition {
         if !self.operator.turn_based() {
             return self.operator.evaluate_conversation(facts, self.speaker);
         }
+        // Without a position, the speaker's turns as they are (no copy).
+        if self.position == Position::default() {
+            return self.operator.evaluate_turns(facts, facts.shared.turns_of(self.speaker));
+        }
         let turns = self.turns(facts, anchor);
         self.operator.evaluate_turns(facts, &turns)
     }
