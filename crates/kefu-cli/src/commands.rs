@@ -467,6 +467,11 @@ fn rules(cli: &Cli, command: &RulesCommand) -> Result<u8, String> {
                 serde_json::to_value(c)
             } else if let Some(n) = book.numbers.get(id) {
                 serde_json::to_value(n)
+            } else if let Some(c) = book.checks.iter().find(|c| &c.id == id) {
+                // Inspection checks too, the ones written as data with their conditions.
+                serde_json::to_value(c)
+            } else if let Some(c) = book.scorecard_by_id(id) {
+                serde_json::to_value(c)
             } else {
                 return Err(format!("规则库中没有 '{id}'（可用 kefu rules list 查看）"));
             }

@@ -56,6 +56,9 @@ fn a_centres_own_check_from_export_to_inspection() {
     let check = kefu(&["rules", "check", dir.to_str().expect("path")], b"");
     assert_eq!(check.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
 
+    let shown = kefu(&["rules", "show", "bank.verify_identity", "--json", "--rules", dir.to_str().expect("path")], b"");
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!((shown["logic"].as_str(), shown["condition"][1]["operator"].as_str()), (Some("a && !b"), Some("keywords")), "{shown}");
     let input = format!("{}\n{}\n", call("no-verify", "好的，您这个月的账单是三千二百元。"), call("verified", "好的，先帮您核实一下您的身份，请报一下身份证后四位。"));
     let out = kefu(&["inspect", "--json", "--rules", dir.to_str().expect("path"), "-"], input.as_bytes());
     let cards = json_lines(&out);
