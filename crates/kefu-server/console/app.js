@@ -950,7 +950,7 @@ views.appeals = async (_, main) => {
 views.notifications = async (_, main) => {
   const offset = pageOf();
   const { items, total } = await apiPage(`/api/v1/notifications?limit=${PAGE}&offset=${offset}`);
-  const KINDS = { warning: ['提醒', 'warn'], escalation: ['升级', 'bad'], appeal: ['申诉', ''] };
+  const KINDS = { warning: ['提醒', 'warn'], escalation: ['升级', 'bad'], appeal: ['申诉', ''], attendance: ['考勤', 'good'] };
   const open = (n) => async () => {
     if (!n.read) { try { await api('POST', '/api/v1/notifications/read', { ids: [n.id] }); } catch { /* the link still works */ } }
     if (n.link) location.hash = n.link; else render();

@@ -167,7 +167,8 @@ pub async fn approve(auth: Auth, State(state): State<AppState>, Path(id): Path<i
     let approved = tokio::task::spawn_blocking(move || {
         let approved = store.approve_attendance_request(id, &user)?;
         // The requester hears of it (the bell).
-        let message = format!("你 {} 的{}申请已由 {} 批准", approved.day, kind_name(&approved.kind), user.display_name);
+        let day = NaiveDate::parse_from_str(&approved.day, "%Y-%m-%d").map_or_else(|_| approved.day.clone(), |d| format!("{}月{}日", d.month(), d.day()));
+        let message = format!("你 {day} 的{}申请已由 {} 批准", kind_name(&approved.kind), user.display_name);
         store.notify(approved.user_id, &user.team, "attendance", "#/attendance", &message)?;
         Ok::<_, kefu_store::StoreError>(approved)
     })

@@ -42,7 +42,7 @@ async fn a_month_of_attendance_by_the_rules_of_02() {
     assert_eq!(all.as_array().map(Vec::len), Some(2), "{all}");
     // The approval reached the agent (the bell).
     let (_, notes) = agent.get("/api/v1/notifications").await;
-    assert!(notes.as_array().is_some_and(|n| n.iter().any(|n| n["kind"] == "attendance" && n["message"].as_str().is_some_and(|m| m.contains("2026-03-05") && m.contains("批准")))), "{notes}");
+    assert!(notes.as_array().is_some_and(|n| n.iter().any(|n| n["kind"] == "attendance" && n["message"].as_str().is_some_and(|m| m.contains("3月5日") && m.contains("批准")))), "{notes}");
     // An outing on 03-10 without approval: 旷工 although clocked in.
     lead.post("/api/v1/attendance/clock-in", json!({"user": "zhou", "day": "2026-03-10", "time": "08:40"})).await;
     let (status, _) = agent.post("/api/v1/attendance/requests", json!({"kind": "outing", "day": "2026-03-10", "from": "14:00", "to": "15:00", "reason": "送资料", "registered": true})).await;
