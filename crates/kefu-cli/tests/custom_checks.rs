@@ -7,26 +7,8 @@ use serde_json::Value;
 mod common;
 use common::{json_lines, kefu, temp_dir};
 
-const BANK: &str = r#"[[check]]
-id = "bank.verify_identity"
-name = "办理业务前核实身份"
-points = 10
-veto = false
-source = "本中心质检细则 2026 第 3 条"
-logic = "a && !b"
-[check.when]
-channel = "phone"
-[[check.condition]]
-id = "a"
-operator = "scenario"
-scenarios = ["inquiry", "complaint"]
-[[check.condition]]
-id = "b"
-operator = "keywords"
-speaker = "agent"
-any = ["核实一下您的身份", "验证一下您的身份"]
-position = { first_turns = 3 }
-"#;
+/// The issue's example (examples/checks/bank.toml).
+const BANK: &str = include_str!("../../../examples/checks/bank.toml");
 
 fn call(id: &str, third: &str) -> String {
     serde_json::json!({

@@ -28,6 +28,8 @@ pub struct Inspector {
     /// One automaton of every custom check's keywords, one RegexSet of their regular expressions.
     custom_keywords: Option<Matcher>,
     custom_regexes: Option<regex::RegexSet>,
+    /// The `when` of each `[[scorecard]]`, compiled once (index-aligned with the rulebook's).
+    scorecard_whens: Vec<crate::custom_check::When>,
 }
 
 /// Cue hits of one turn: for each cue (by its index in `CUE_IDS`), the first span.
@@ -92,7 +94,8 @@ impl Inspector {
         } else {
             Some(regex::RegexSetBuilder::new(&regex_sources).size_limit(1 << 24).build().map_err(|e| format!("自定义检查项的正则表达式合在一起太大：{}", e.to_string().lines().last().unwrap_or("")))?)
         };
-        Ok(Inspector { matcher: Matcher::new(seqs.iter().map(|(o, s)| (*o, s)))?, custom, custom_keywords, custom_regexes })
+        let scorecard_whens = book.scorecards.iter().map(|c| c.when.compile().map_err(|e| format!("{}: {e}", c.id))).collect::<Result<_, _>>()?;
+        Ok(Inspector { matcher: Matcher::new(seqs.iter().map(|(o, s)| (*o, s)))?, custom, custom_keywords, custom_regexes, scorecard_whens })
     }
 
     fn cues(&self, text: &str, scratch: &mut Scratch) -> TurnCues {
@@ -185,7 +188,14 @@ impl Engine {
     /// `limits.max_hits_per_conversation` evidence items (and language.forbidden
     /// at most `max_hits_per_turn` per turn), saying when it left some out.
     pub fn inspect_with(&self, conv: &Conversation, limits: &Limits) -> Scorecard {
-        let card = self.rulebook.scorecard_for(conv);
+        // The first [[scorecard]] with a `when` that fits, else the default.
+        let card = self
+            .rulebook
+            .scorecards
+            .iter()
+            .zip(&self.inspector.scorecard_whens)
+            .find(|(c, w)| !c.when.is_empty() && w.fits(conv))
+            .map_or(&self.rulebook.scorecard, |(c, _)| c);
         self.inspect_on(conv, limits, card)
     }
 

@@ -449,12 +449,6 @@ pub fn is_rulebook_file(path: &str) -> bool {
 }
 
 impl Rulebook {
-    /// The scorecard a conversation is scored on: the first `[[scorecard]]`
-    /// whose `when` fits it, else the default.
-    pub fn scorecard_for(&self, conv: &crate::conversation::Conversation) -> &ScorecardSpec {
-        self.scorecards.iter().find(|c| !c.when.is_empty() && c.when.fits(conv)).unwrap_or(&self.scorecard)
-    }
-
     /// A scorecard by its id (the default's too).
     pub fn scorecard_by_id(&self, id: &str) -> Option<&ScorecardSpec> {
         std::iter::once(&self.scorecard).chain(&self.scorecards).find(|c| c.id == id)
@@ -746,10 +740,8 @@ impl Rulebook {
                     errors.push(err(o, &c.id, format!("评分表列出了不存在的检查项 {id}")));
                 }
             }
-            if let Some(ch) = &c.when.channel {
-                if ch != "phone" && ch != "chat" {
-                    errors.push(err(o, &c.id, format!("when.channel 只能是 phone 或 chat，而不是 '{ch}'")));
-                }
+            if let Err(e) = c.when.compile() {
+                errors.push(err(o, &c.id, e));
             }
         }
         let mut cue_ids = HashSet::new();

@@ -8,28 +8,8 @@ use kefu_core::rulebook::{embedded_files, Rulebook};
 use kefu_core::Engine;
 use serde_json::json;
 
-/// The issue's example, word for word.
-const BANK: &str = r#"
-[[check]]
-id = "bank.verify_identity"      # stable id
-name = "办理业务前核实身份"
-points = 10
-veto = false
-source = "本中心质检细则 2026 第 3 条"
-logic = "a && !b"                # the check FAILS when this is true
-[check.when]
-channel = "phone"
-[[check.condition]]
-id = "a"
-operator = "scenario"
-scenarios = ["inquiry", "complaint"]
-[[check.condition]]
-id = "b"
-operator = "keywords"
-speaker = "agent"
-any = ["核实一下您的身份", "验证一下您的身份"]
-position = { first_turns = 3 }
-"#;
+/// The issue's example, word for word (also what the command-line and server tests add).
+const BANK: &str = include_str!("../../../examples/checks/bank.toml");
 
 fn engine_with(file: &str) -> Result<Engine, Vec<String>> {
     let mut files = embedded_files();

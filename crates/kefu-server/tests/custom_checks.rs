@@ -8,7 +8,8 @@ use common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const BANK: &str = "[[check]]\nid = \"bank.verify_identity\"\nname = \"办理业务前核实身份\"\npoints = 10\nsource = \"本中心质检细则 2026 第 3 条\"\nlogic = \"a && !b\"\n[check.when]\nchannel = \"phone\"\n[[check.condition]]\nid = \"a\"\noperator = \"scenario\"\nscenarios = [\"inquiry\", \"complaint\"]\n[[check.condition]]\nid = \"b\"\noperator = \"keywords\"\nspeaker = \"agent\"\nany = [\"核实一下您的身份\", \"验证一下您的身份\"]\nposition = { first_turns = 3 }\n";
+/// The example (examples/checks/bank.toml).
+const BANK: &str = include_str!("../../../examples/checks/bank.toml");
 
 fn call(id: &str, third: &str) -> Value {
     json!({

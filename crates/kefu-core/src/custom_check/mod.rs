@@ -141,16 +141,31 @@ impl CheckWhen {
         self.channel.is_none() && self.meta.is_empty()
     }
 
-    /// Whether a conversation is one of those it names (its channel, and
-    /// each metadata field one of the values given).
-    pub fn fits(&self, conv: &Conversation) -> bool {
-        let channel_ok = match self.channel.as_deref() {
-            None => true,
-            Some("phone") => conv.channel == Channel::Phone,
-            Some("chat") => conv.channel == Channel::Chat,
-            Some(_) => false,
+    /// The applicability as it is tested for every conversation (the values
+    /// read once), or why the channel is not one.
+    pub fn compile(&self) -> Result<When, String> {
+        let channel = match self.channel.as_deref() {
+            None => None,
+            Some("phone") => Some(Channel::Phone),
+            Some("chat") => Some(Channel::Chat),
+            Some(other) => return Err(format!("when.channel 应为 phone 或 chat，而不是“{other}”")),
         };
-        channel_ok && self.meta.iter().all(|(field, v)| conv.metadata.get(field).is_some_and(|got| meta_values(v).iter().any(|a| same_value(a, got))))
+        Ok(When { channel, meta: self.meta.iter().map(|(k, v)| (k.clone(), meta_values(v))).collect() })
+    }
+}
+
+/// A compiled `when` (of a custom check or a scorecard): the channel, and
+/// for each metadata field the values allowed.
+#[derive(Debug, Clone, Default)]
+pub struct When {
+    channel: Option<Channel>,
+    meta: Vec<(String, Vec<serde_json::Value>)>,
+}
+
+impl When {
+    /// Whether a conversation is one of those it names.
+    pub fn fits(&self, conv: &Conversation) -> bool {
+        self.channel.is_none_or(|c| c == conv.channel) && self.meta.iter().all(|(field, allowed)| conv.metadata.get(field).is_some_and(|v| allowed.iter().any(|a| same_value(a, v))))
     }
 }
 
@@ -167,8 +182,7 @@ pub struct ConditionSpec {
 /// and its logic.
 #[derive(Debug)]
 pub struct CustomCheck {
-    when_channel: Option<Channel>,
-    when_meta: Vec<(String, Vec<serde_json::Value>)>,
+    when: When,
     conditions: Vec<Condition>,
     logic: logic::Expr,
 }
@@ -245,22 +259,16 @@ impl CustomCheck {
                 Err(e) => errors.extend(e.into_iter().map(|e| format!("条件 {}：{e}", spec.id))),
             }
         }
-        let when_channel = match when.channel.as_deref() {
-            None => None,
-            Some("phone") => Some(Channel::Phone),
-            Some("chat") => Some(Channel::Chat),
-            Some(other) => {
-                errors.push(format!("when.channel 应为 phone 或 chat，而不是“{other}”"));
-                None
-            }
-        };
-        let when_meta = when.meta.iter().map(|(k, v)| (k.clone(), meta_values(v))).collect();
+        let when = when.compile().unwrap_or_else(|e| {
+            errors.push(e);
+            When::default()
+        });
         // `after` may chain but never loop.
-        if let Err(e) = evaluation_order(&conditions) {
+        if let Err(e) = no_after_loops(&conditions) {
             errors.push(e);
         }
         match (errors.is_empty(), logic) {
-            (true, Some(logic)) => Ok(CustomCheck { when_channel, when_meta, conditions, logic }),
+            (true, Some(logic)) => Ok(CustomCheck { when, conditions, logic }),
             _ => Err(errors),
         }
     }
@@ -304,10 +312,7 @@ impl CustomCheck {
 
     /// Whether the check applies to this conversation (`[check.when]`).
     pub fn applies(&self, conv: &Conversation) -> bool {
-        if self.when_channel.is_some_and(|c| c != conv.channel) {
-            return false;
-        }
-        self.when_meta.iter().all(|(field, allowed)| conv.metadata.get(field).is_some_and(|v| allowed.iter().any(|a| same_value(a, v))))
+        self.when.fits(conv)
     }
 
     /// Runs the conditions the logic needs, each once (a condition another
@@ -501,11 +506,11 @@ fn compile_position(t: &toml::Table, ids: &[&str], own: &str) -> Result<Position
     }
 }
 
-/// Conditions in an order where each comes after the one its `after` names.
-fn evaluation_order(conditions: &[Condition]) -> Result<Vec<usize>, String> {
-    let mut order = Vec::with_capacity(conditions.len());
+/// That no chain of `after`s comes back to where it started (they are then
+/// evaluated on demand, each after the one it names).
+fn no_after_loops(conditions: &[Condition]) -> Result<(), String> {
     let mut state = vec![0u8; conditions.len()]; // 0 new, 1 visiting, 2 done
-    fn visit(i: usize, conditions: &[Condition], state: &mut [u8], order: &mut Vec<usize>) -> Result<(), String> {
+    fn visit(i: usize, conditions: &[Condition], state: &mut [u8]) -> Result<(), String> {
         match state[i] {
             2 => return Ok(()),
             1 => return Err(format!("条件 {} 的 position.after 构成循环", conditions[i].id)),
@@ -514,17 +519,13 @@ fn evaluation_order(conditions: &[Condition]) -> Result<Vec<usize>, String> {
         state[i] = 1;
         if let Some((j, _)) = conditions[i].position.after {
             if j < conditions.len() {
-                visit(j, conditions, state, order)?;
+                visit(j, conditions, state)?;
             }
         }
         state[i] = 2;
-        order.push(i);
         Ok(())
     }
-    for i in 0..conditions.len() {
-        visit(i, conditions, &mut state, &mut order)?;
-    }
-    Ok(order)
+    (0..conditions.len()).try_for_each(|i| visit(i, conditions, &mut state))
 }
 
 /// `[check.when]`'s value for a metadata field: one value or a list of allowed ones.
