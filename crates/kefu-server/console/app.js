@@ -108,7 +108,6 @@ function fmtTime(iso) {
   const hm = d.toLocaleTimeString('en-GB', { ...BEIJING, hour: '2-digit', minute: '2-digit', hour12: false });
   return `${year !== thisYear() ? year + '年' : ''}${part({ month: 'numeric' })}月${part({ day: 'numeric' })}日 ${hm}`;
 }
-const when = fmtTime;
 // 2026-12-01 → 12月1日 周二
 function fmtDay(day) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
@@ -1461,7 +1460,7 @@ views.record = async (id, main) => {
   const labels = Object.fromEntries((FIELDS[v.record.kind] || []).map(([k, label]) => [k, label]));
   const fields = h('table', {}, h('tbody', {}, Object.entries(v.record.fields).map(([k, val]) => h('tr', {}, h('th', {}, labels[k] || k), h('td', { class: 't' }, typeof val === 'object' ? JSON.stringify(val) : String(val))))));
   const owed = h('table', { id: 'obligations' }, h('thead', {}, h('tr', {}, ['义务', '期限', '状态', '依据'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, sourceLabel(o.source), o.provisional ? h('div', {}, o.provisional) : null)))));
+    h('tbody', {}, v.obligations.map((o) => h('tr', {}, h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, fmtTime(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state)), h('td', { class: 'small muted' }, sourceLabel(o.source), o.provisional ? h('div', {}, o.provisional) : null)))));
   const history = h('ol', { class: 'steps', id: 'record-history' }, v.events.map((e) => h('li', { 'data-action': e.action }, `${fmtTime(e.at)} ${userName(e.username)} · ${EVENT[e.action] || e.action}`, e.note ? h('span', { class: 'muted' }, ` —— ${e.note}`) : null)));
   const closed = v.record.status === 'closed';
   // Edited after creation: the form's fields, and (supervisors, admins) the
@@ -1532,10 +1531,10 @@ views.deadlines = async (_, main) => {
   const soon = owed.filter((o) => o.state === 'warning').length;
   const table = h('table', { id: 'deadlines' }, h('thead', {}, h('tr', {}, ['记录', '义务', '负责人', '期限', '状态'].map((t) => h('th', {}, t)))),
     h('tbody', {}, owed.map((o) => h('tr', { class: 'click', onclick: () => route(`#/record/${o.record_id}`) },
-      h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, when(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state))))));
+      h('td', {}, `#${o.record_id} ${KIND[o.record_kind] || o.record_kind}`), h('td', {}, OBLIGATION[o.kind] || o.kind), h('td', {}, o.owner_name), h('td', {}, fmtTime(o.due_at), provisionalEl(o)), h('td', {}, stateEl(o.state))))));
   main.append(h('h1', {}, '时限'), h('p', { class: 'muted' }, `未完成 ${page.total} 项${page.total > owed.length ? '（本页 ' + owed.length + ' 项）' : ''}：已超时 ${late}，即将到期 ${soon}。按法定节假日与调休、各班组工作时间计算。`),
     h('section', { class: 'panel' }, owed.length ? [table, pager('deadlines-pager', page.total, offset, owed.length, goTo)] : h('p', { class: 'muted' }, '没有未完成的义务。')),
-    h('section', { class: 'panel' }, h('h2', {}, '提醒与升级'), notes.length ? h('ul', { id: 'notifications' }, notes.map((n) => h('li', {}, h('span', { class: `pill ${n.kind === 'escalation' ? 'bad' : 'warn'}` }, n.kind === 'escalation' ? '升级' : '提醒'), ' ', n.message, h('span', { class: 'small muted' }, ` ${when(n.at)}`)))) : h('p', { class: 'muted' }, '暂无。')));
+    h('section', { class: 'panel' }, h('h2', {}, '提醒与升级'), notes.length ? h('ul', { id: 'notifications' }, notes.map((n) => h('li', {}, h('span', { class: `pill ${n.kind === 'escalation' ? 'bad' : 'warn'}` }, n.kind === 'escalation' ? '升级' : '提醒'), ' ', n.message, h('span', { class: 'small muted' }, ` ${fmtTime(n.at)}`)))) : h('p', { class: 'muted' }, '暂无。')));
 };
 
 // ——— attendance ———

@@ -42,21 +42,12 @@ pub struct Validation {
     pub checks: Vec<CheckSummary>,
 }
 
-/// The rulebook in use with `path` replaced (or added) by `text`.
+/// The rulebook in use with the checks file `path` replaced (or added) by `text`.
 fn with_file(state: &AppState, path: &str, text: &str) -> Result<Vec<(String, String)>, ApiError> {
     if !path.starts_with("inspection/") || !path.ends_with(".toml") || path.contains("..") || path == "inspection/cues.toml" {
         return Err(ApiError::invalid_field("invalid_path", "path", "检查项文件应放在 inspection/ 下、以 .toml 结尾（cues.toml 除外）"));
     }
-    let mut files: Vec<(String, String)> = state.current().files.as_ref().clone();
-    match files.iter_mut().find(|(p, _)| p == path) {
-        Some(slot) => slot.1 = text.to_string(),
-        None => files.push((path.to_string(), text.to_string())),
-    }
-    Ok(files)
-}
-
-fn checks_of(text: &str) -> Vec<String> {
-    kefu_core::custom_check::ids_in_file(text)
+    Ok(super::rulebook::with_file(&state.current().files, path, text).0)
 }
 
 #[utoipa::path(post, path = "/api/v1/checks/validate", tag = "checks", request_body = CheckFile, responses((status = 200, body = Validation), (status = 403, body = crate::error::ErrorBody)))]
@@ -64,7 +55,7 @@ fn checks_of(text: &str) -> Vec<String> {
 pub async fn validate(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJson<CheckFile>) -> Result<Json<Validation>, ApiError> {
     auth.require(Role::Supervisor)?;
     let files = with_file(&state, &req.path, &req.text)?;
-    let own = checks_of(&req.text);
+    let own = kefu_core::custom_check::ids_in_file(&req.text);
     let result = state.run_heavy(move || kefu_core::rulebook::Rulebook::from_files(&files)).await?;
     Ok(Json(match result {
         Ok(book) => Validation {
@@ -115,7 +106,7 @@ pub async fn preview(auth: Auth, State(state): State<AppState>, ApiJson(req): Ap
     auth.require(Role::Supervisor)?;
     let limit = req.limit.unwrap_or(200).clamp(1, 2_000);
     let files = with_file(&state, &req.path, &req.text)?;
-    let own = checks_of(&req.text);
+    let own = kefu_core::custom_check::ids_in_file(&req.text);
     let calendar = state.current().engine.calendar.clone();
     let engine = state
         .run_heavy(move || crate::state::build_engine(&files, &calendar, false))

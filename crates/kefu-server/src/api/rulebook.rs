@@ -207,15 +207,7 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     if req.base_version != current.version {
         return Err(ApiError::conflict(format!("规则库已更新到 v{}，请在最新版本上修改", current.version)));
     }
-    let mut files: Vec<(String, String)> = current.files.as_ref().clone();
-    let old = match files.iter_mut().find(|(p, _)| *p == req.path) {
-        Some(slot) => std::mem::replace(&mut slot.1, req.text.clone()),
-        None => {
-            files.push((req.path.clone(), req.text.clone()));
-            files.sort();
-            String::new()
-        }
-    };
+    let (files, old) = with_file(&current.files, &req.path, &req.text);
     if old == req.text {
         return Ok(Json(EditResult { version: current.version }));
     }
@@ -224,6 +216,21 @@ pub async fn edit(auth: Auth, State(state): State<AppState>, ApiJson(req): ApiJs
     let version = save_files(&state, &auth, files, comment, detail).await?;
     tracing::info!(target: "kefu::audit", user = %auth.user.username, version, path = %req.path, "rulebook updated");
     Ok(Json(EditResult { version }))
+}
+
+/// The rulebook's files with `path` replaced by `text` (added, in order, when
+/// it is new), and the file's text before ("" for a new file).
+pub(crate) fn with_file(files: &[(String, String)], path: &str, text: &str) -> (Vec<(String, String)>, String) {
+    let mut files = files.to_vec();
+    let old = match files.iter_mut().find(|(p, _)| p == path) {
+        Some(slot) => std::mem::replace(&mut slot.1, text.to_string()),
+        None => {
+            files.push((path.to_string(), text.to_string()));
+            files.sort();
+            String::new()
+        }
+    };
+    (files, old)
 }
 
 /// Validates a whole rulebook (every example run), saves it as a new
@@ -293,10 +300,7 @@ pub async fn add_to_rule(auth: Auth, State(state): State<AppState>, Path(id): Pa
     if req.dry_run {
         return Ok(Json(AdditionResult { version: current.version, path, before, after, saved: false }));
     }
-    let mut files: Vec<(String, String)> = current.files.as_ref().clone();
-    if let Some(slot) = files.iter_mut().find(|(p, _)| *p == path) {
-        slot.1 = after.clone();
-    }
+    let (files, _) = with_file(&current.files, &path, &after);
     let label = kefu_core::rulebook_edit::ADDABLE.iter().find(|(f, _)| *f == req.field).map_or("", |(_, l)| *l);
     // Said for people (the rule by its category's name); the id goes in the audit detail.
     let category = book.rules.iter().find(|r| r.id == id).and_then(|r| book.category(&r.category)).map_or_else(String::new, |c| c.name.clone());
