@@ -62,9 +62,14 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
 }
 
 pub(crate) fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = mime_of(headers);
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// The media type of a request, lower case, without parameters ("" when none).
+pub(crate) fn mime_of(headers: &axum::http::HeaderMap) -> String {
+    let value = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// Whether reading a body failed because it was longer than allowed.

@@ -267,14 +267,9 @@ pub enum OneOrMany {
 const JSON_LINES_TYPES: [&str; 6] = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonl", "application/jsonlines", "application/x-jsonlines"];
 
 fn json_lines_content_type(headers: &axum::http::HeaderMap) -> bool {
-    JSON_LINES_TYPES.contains(&mime_of(headers).as_str())
+    JSON_LINES_TYPES.contains(&crate::extract::mime_of(headers).as_str())
 }
 
-/// The media type of a request, lower case, without parameters.
-fn mime_of(headers: &axum::http::HeaderMap) -> String {
-    let value = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
-}
 
 /// A body of transcripts: JSON (one object or an array), or JSON Lines —
 /// Content-Type `application/x-ndjson` (or `application/jsonl` and the
@@ -289,7 +284,7 @@ impl FromRequest<AppState> for Transcripts {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lines = json_lines_content_type(req.headers());
-        let xlsx = mime_of(req.headers()) == super::spreadsheet::XLSX;
+        let xlsx = crate::extract::mime_of(req.headers()) == super::spreadsheet::XLSX;
         if !lines && !xlsx && !crate::extract::json_content_type(req.headers()) {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
